@@ -1,0 +1,105 @@
+//! Command-line flags, named like every other Prometheus exporter's.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "netgauge",
+    version,
+    about = "Prometheus exporter for network devices (SNMP v1/v2c/v3)"
+)]
+pub struct Cli {
+    /// The targets file.
+    #[arg(
+        long = "config.file",
+        value_name = "FILE",
+        default_value = "netgauge.yml",
+        global = true
+    )]
+    pub config_file: PathBuf,
+
+    /// Address to listen on, e.g. `:9742` (all interfaces) or `127.0.0.1:9742`.
+    #[arg(long = "web.listen-address", value_name = "ADDR", default_value = ":9742")]
+    pub listen_address: String,
+
+    /// Only log messages with this severity or above.
+    #[arg(long = "log.level", value_enum, default_value_t = LogLevel::Info, global = true)]
+    pub log_level: LogLevel,
+
+    /// Output format of log messages.
+    #[arg(long = "log.format", value_enum, default_value_t = LogFormat::Logfmt, global = true)]
+    pub log_format: LogFormat,
+
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Validate the config file and exit: 0 if valid, 1 with every problem listed if not.
+    Check,
+    /// Poll one target once and print its series to stdout.
+    Probe {
+        /// The target's `name` in the config.
+        target: String,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogLevel {
+    Debug,
+    Info,
+    Warn,
+    Error,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    Logfmt,
+    Json,
+}
+
+/// Parses a Go-style listen address: `:9742` means every interface.
+pub fn listen_addresses(s: &str) -> Result<Vec<SocketAddr>, String> {
+    if let Some(port) = s.strip_prefix(':') {
+        let port: u16 = port.parse().map_err(|_| format!("'{s}': invalid port"))?;
+        return Ok(vec![
+            SocketAddr::from(([0u16; 8], port)),
+            SocketAddr::from(([0u8; 4], port)),
+        ]);
+    }
+    s.parse::<SocketAddr>()
+        .map(|a| vec![a])
+        .map_err(|e| format!("'{s}': {e} (expected host:port or :port)"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn listen_address_forms() {
+        assert_eq!(listen_addresses(":9742").unwrap().len(), 2);
+        assert_eq!(listen_addresses("127.0.0.1:1").unwrap()[0].port(), 1);
+        assert!(listen_addresses("nonsense").is_err());
+        assert!(listen_addresses(":x").is_err());
+    }
+
+    #[test]
+    fn flags_parse_prometheus_style() {
+        let c = Cli::try_parse_from([
+            "netgauge",
+            "--config.file=x.yml",
+            "--web.listen-address=:1",
+            "--log.format=json",
+        ])
+        .unwrap();
+        assert_eq!(c.config_file, PathBuf::from("x.yml"));
+        assert_eq!(c.log_format, LogFormat::Json);
+        let c = Cli::try_parse_from(["netgauge", "probe", "--config.file=y.yml", "sw1"]).unwrap();
+        assert!(matches!(c.command, Some(Command::Probe { ref target }) if target == "sw1"));
+    }
+}

@@ -1,0 +1,4 @@
+//! Collectors: the code that talks to devices. Each fills a
+//! [`crate::report::DeviceReport`]; none knows about metric names.
+
+pub mod snmp;

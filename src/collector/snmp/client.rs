@@ -1,0 +1,384 @@
+//! SNMP requests with timeouts, retries and walks, on top of `snmp2`.
+//!
+//! `snmp2`'s session neither retries nor skips late replies (a reply to a
+//! timed-out request surfaces as a request-ID mismatch on the next one).
+//! So a session that timed out is dropped with its socket and the retry goes
+//! out on a fresh one: a late reply then has nowhere to land. SNMPv3
+//! sessions that ended cleanly go back to a [`SessionPool`], so the engine
+//! ID and time discovered once are reused by later scrapes.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicI32, Ordering};
+use std::sync::Mutex;
+use std::time::Duration;
+
+use snmp2::v3;
+use snmp2::AsyncSession;
+
+use super::value::{dotted, oid_arcs, Oid, Val};
+use crate::config::{
+    AuthProtocol, PrivProtocol, SecurityLevel, SnmpCredentials, SnmpSettings, SnmpVersion, V3Credentials,
+};
+use crate::telemetry::{Anomaly, Event, FailureReason, Telemetry};
+
+/// Why an SNMP operation failed.
+#[derive(Debug, thiserror::Error)]
+pub enum SnmpError {
+    #[error("no reply after {attempts} attempt(s) of {timeout:?}")]
+    Timeout { attempts: u32, timeout: Duration },
+    #[error("scrape deadline reached")]
+    Deadline,
+    #[error("SNMPv3 authentication failed: {0}")]
+    Auth(String),
+    #[error("cannot decode reply: {0}")]
+    Decode(String),
+    #[error("agent returned error-status {status} ({}) at varbind {index}", status_name(*status))]
+    Agent { status: u32, index: u32 },
+    #[error("{0}")]
+    Network(String),
+}
+
+impl SnmpError {
+    pub fn reason(&self) -> FailureReason {
+        match self {
+            SnmpError::Timeout { .. } | SnmpError::Deadline => FailureReason::Timeout,
+            SnmpError::Auth(_) => FailureReason::AuthFailure,
+            SnmpError::Decode(_) => FailureReason::DecodeError,
+            SnmpError::Agent { .. } => FailureReason::AgentError,
+            SnmpError::Network(_) => FailureReason::NetworkError,
+        }
+    }
+}
+
+fn status_name(s: u32) -> &'static str {
+    match s {
+        1 => "tooBig",
+        2 => "noSuchName",
+        3 => "badValue",
+        4 => "readOnly",
+        5 => "genErr",
+        6 => "noAccess",
+        16 => "authorizationError",
+        _ => "other",
+    }
+}
+
+fn classify(e: snmp2::Error, version: SnmpVersion) -> SnmpError {
+    match e {
+        snmp2::Error::AuthFailure(k) => SnmpError::Auth(k.to_string()),
+        // An SNMPv3 agent answers bad credentials with a Report PDU instead of a Response.
+        snmp2::Error::AsnWrongType if version == SnmpVersion::V3 => SnmpError::Auth(
+            "agent sent a Report instead of a Response (unknown user, wrong password or wrong protocol)".into(),
+        ),
+        snmp2::Error::Send | snmp2::Error::Receive => SnmpError::Network(format!("socket error: {e}")),
+        snmp2::Error::Crypto(m) => SnmpError::Auth(format!("crypto: {m}")),
+        other => SnmpError::Decode(other.to_string()),
+    }
+}
+
+/// A reply, owned.
+#[derive(Debug)]
+pub struct Reply {
+    pub error_status: u32,
+    pub error_index: u32,
+    pub varbinds: Vec<(Oid, Val)>,
+}
+
+impl Reply {
+    fn from_pdu(pdu: &snmp2::Pdu<'_>) -> Result<Reply, snmp2::Error> {
+        let mut varbinds = Vec::new();
+        for (oid, v) in pdu.varbinds.clone() {
+            let arcs = oid_arcs(&oid).ok_or(snmp2::Error::AsnParse)?;
+            varbinds.push((arcs, Val::from_snmp(&v)));
+        }
+        Ok(Reply {
+            error_status: pdu.error_status,
+            error_index: pdu.error_index,
+            varbinds,
+        })
+    }
+}
+
+enum Op<'a> {
+    Get(&'a [&'a [u32]]),
+    GetNext(&'a [u32]),
+    GetBulk(&'a [u32], u32),
+}
+
+fn to_snmp_oid(arcs: &[u32]) -> Result<snmp2::Oid<'static>, snmp2::Error> {
+    let wide: Vec<u64> = arcs.iter().map(|&a| u64::from(a)).collect();
+    snmp2::Oid::from(&wide).map_err(|_| snmp2::Error::AsnParse)
+}
+
+async fn send(s: &mut AsyncSession, op: &Op<'_>) -> Result<Reply, snmp2::Error> {
+    match op {
+        Op::Get(oids) => {
+            let owned = oids.iter().map(|o| to_snmp_oid(o)).collect::<Result<Vec<_>, _>>()?;
+            let refs: Vec<&snmp2::Oid<'_>> = owned.iter().collect();
+            Reply::from_pdu(&s.get_many(&refs).await?)
+        }
+        Op::GetNext(oid) => Reply::from_pdu(&s.getnext(&to_snmp_oid(oid)?).await?),
+        Op::GetBulk(oid, n) => Reply::from_pdu(&s.getbulk(&[&to_snmp_oid(oid)?], 0, *n).await?),
+    }
+}
+
+/// Idle SNMPv3 sessions by device, so engine discovery happens once, not on
+/// every scrape. v1/v2c sessions are cheap to make and are not kept.
+#[derive(Default)]
+pub struct SessionPool {
+    idle: Mutex<HashMap<String, Vec<AsyncSession>>>,
+}
+
+impl SessionPool {
+    fn take(&self, key: &str) -> Option<AsyncSession> {
+        self.idle.lock().ok()?.get_mut(key)?.pop()
+    }
+
+    fn put(&self, key: &str, s: AsyncSession, cap: usize) {
+        if let Ok(mut idle) = self.idle.lock() {
+            let v = idle.entry(key.to_owned()).or_default();
+            if v.len() < cap {
+                v.push(s);
+            }
+        }
+    }
+
+    /// Forgets every idle session (e.g. after the config changed).
+    pub fn clear(&self) {
+        if let Ok(mut idle) = self.idle.lock() {
+            idle.clear();
+        }
+    }
+}
+
+/// Request IDs start at a different point per process so that two netgauge
+/// restarts do not reuse each other's IDs against the same agent.
+fn next_request_id() -> i32 {
+    static NEXT: AtomicI32 = AtomicI32::new(0);
+    let seed = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos() as i32 & 0x3fff_ffff)
+        .unwrap_or(1);
+    let _ = NEXT.compare_exchange(0, seed.max(1), Ordering::Relaxed, Ordering::Relaxed);
+    NEXT.fetch_add(1 << 16, Ordering::Relaxed) & 0x7fff_ffff
+}
+
+/// One device's SNMP endpoint, for the duration of one poll.
+pub struct Client<'a> {
+    pub device: &'a str,
+    pub addr: SocketAddr,
+    pub settings: &'a SnmpSettings,
+    pub telemetry: &'a Telemetry,
+    pub pool: &'a SessionPool,
+}
+
+/// The rows of one walked subtree, in agent order.
+#[derive(Debug, Default)]
+pub struct Walk {
+    pub rows: Vec<(Oid, Val)>,
+    /// The agent returned an OID not after the previous one; the walk stopped there.
+    pub non_increasing: bool,
+}
+
+impl Client<'_> {
+    fn pool_key(&self) -> String {
+        format!("{}@{}", self.device, self.addr)
+    }
+
+    fn version(&self) -> SnmpVersion {
+        self.settings.version()
+    }
+
+    async fn open(&self) -> Result<AsyncSession, SnmpError> {
+        let net = |e: std::io::Error| SnmpError::Network(format!("cannot open UDP socket: {e}"));
+        match &self.settings.credentials {
+            SnmpCredentials::V1 { community } => {
+                AsyncSession::new_v1(self.addr, community.expose().as_bytes(), next_request_id())
+                    .await
+                    .map_err(net)
+            }
+            SnmpCredentials::V2c { community } => {
+                AsyncSession::new_v2c(self.addr, community.expose().as_bytes(), next_request_id())
+                    .await
+                    .map_err(net)
+            }
+            SnmpCredentials::V3(c) => {
+                if let Some(s) = self.pool.take(&self.pool_key()) {
+                    return Ok(s);
+                }
+                let attempts = self.settings.retries + 1;
+                for attempt in 0..attempts {
+                    let mut s = AsyncSession::new_v3(self.addr, next_request_id(), security(c))
+                        .await
+                        .map_err(net)?;
+                    self.telemetry.event(Event::SnmpRequest {
+                        device: self.device,
+                        retry: attempt > 0,
+                    });
+                    match tokio::time::timeout(self.settings.timeout, s.init()).await {
+                        Ok(Ok(())) => return Ok(s),
+                        Ok(Err(e)) => return Err(classify(e, SnmpVersion::V3)),
+                        Err(_) => continue,
+                    }
+                }
+                Err(SnmpError::Timeout {
+                    attempts,
+                    timeout: self.settings.timeout,
+                })
+            }
+        }
+    }
+
+    fn release(&self, session: Option<AsyncSession>) {
+        if let (Some(s), SnmpVersion::V3) = (session, self.version()) {
+            self.pool.put(&self.pool_key(), s, self.settings.walk_concurrency);
+        }
+    }
+
+    async fn request(&self, session: &mut Option<AsyncSession>, op: Op<'_>) -> Result<Reply, SnmpError> {
+        let attempts = self.settings.retries + 1;
+        let mut attempt = 0;
+        let mut resynced = false;
+        while attempt < attempts {
+            let s = match session {
+                Some(s) => s,
+                None => session.insert(self.open().await?),
+            };
+            self.telemetry.event(Event::SnmpRequest {
+                device: self.device,
+                retry: attempt > 0,
+            });
+            match tokio::time::timeout(self.settings.timeout, send(s, &op)).await {
+                Ok(Ok(reply)) => return Ok(reply),
+                // The agent corrected our idea of its engine time: send again once, at no retry cost.
+                Ok(Err(snmp2::Error::AuthUpdated)) if !resynced => resynced = true,
+                Ok(Err(snmp2::Error::RequestIdMismatch)) => {
+                    self.telemetry.event(Event::Anomaly {
+                        device: self.device,
+                        kind: Anomaly::LateReply,
+                        count: 1,
+                        detail: "reply to an earlier request",
+                    });
+                    *session = None;
+                    attempt += 1;
+                }
+                Ok(Err(e)) => {
+                    *session = None;
+                    return Err(classify(e, self.version()));
+                }
+                Err(_elapsed) => {
+                    // Drop the socket so a late reply cannot be mistaken for the next answer.
+                    *session = None;
+                    attempt += 1;
+                }
+            }
+        }
+        Err(SnmpError::Timeout {
+            attempts,
+            timeout: self.settings.timeout,
+        })
+    }
+
+    /// GET of several scalars in one PDU.
+    pub async fn get(&self, oids: &[&[u32]]) -> Result<Vec<(Oid, Val)>, SnmpError> {
+        let mut session = None;
+        let reply = self.request(&mut session, Op::Get(oids)).await?;
+        self.release(session);
+        if reply.error_status != 0 {
+            return Err(SnmpError::Agent {
+                status: reply.error_status,
+                index: reply.error_index,
+            });
+        }
+        Ok(reply.varbinds)
+    }
+
+    /// Walks the subtree under `root`: GETBULK for v2c/v3, GETNEXT for v1.
+    pub async fn walk(&self, root: &[u32]) -> Result<Walk, SnmpError> {
+        let mut session = None;
+        let mut walk = Walk::default();
+        let mut cursor: Oid = root.to_vec();
+        let mut max_rep = self.settings.max_repetitions;
+        'outer: loop {
+            let op = match self.version() {
+                SnmpVersion::V1 => Op::GetNext(&cursor),
+                _ => Op::GetBulk(&cursor, max_rep),
+            };
+            let reply = self.request(&mut session, op).await?;
+            match reply.error_status {
+                0 => {}
+                // v1 signals the end of the MIB view this way.
+                2 if self.version() == SnmpVersion::V1 => break,
+                // The answer would not fit in one datagram: ask for fewer rows.
+                1 if max_rep > 1 => {
+                    max_rep = (max_rep / 2).max(1);
+                    continue;
+                }
+                status => {
+                    return Err(SnmpError::Agent {
+                        status,
+                        index: reply.error_index,
+                    })
+                }
+            }
+            if reply.varbinds.is_empty() {
+                break;
+            }
+            for (oid, val) in reply.varbinds {
+                if val == Val::EndOfMibView || !oid.starts_with(root) {
+                    break 'outer;
+                }
+                if oid <= cursor {
+                    walk.non_increasing = true;
+                    self.telemetry.event(Event::Anomaly {
+                        device: self.device,
+                        kind: Anomaly::NonIncreasingOid,
+                        count: 1,
+                        detail: &format!("{} after {}", dotted(&oid), dotted(&cursor)),
+                    });
+                    break 'outer;
+                }
+                cursor.clone_from(&oid);
+                walk.rows.push((oid, val));
+            }
+        }
+        self.release(session);
+        Ok(walk)
+    }
+}
+
+fn security(c: &V3Credentials) -> v3::Security {
+    let auth_protocol = match c.auth_protocol {
+        AuthProtocol::Md5 => v3::AuthProtocol::Md5,
+        AuthProtocol::Sha => v3::AuthProtocol::Sha1,
+        AuthProtocol::Sha224 => v3::AuthProtocol::Sha224,
+        AuthProtocol::Sha256 => v3::AuthProtocol::Sha256,
+        AuthProtocol::Sha384 => v3::AuthProtocol::Sha384,
+        AuthProtocol::Sha512 => v3::AuthProtocol::Sha512,
+    };
+    let (cipher, extension) = match c.priv_protocol {
+        PrivProtocol::Des => (v3::Cipher::Des, None),
+        PrivProtocol::Aes => (v3::Cipher::Aes128, None),
+        PrivProtocol::Aes192 => (v3::Cipher::Aes192, Some(v3::KeyExtension::Blumenthal)),
+        PrivProtocol::Aes256 => (v3::Cipher::Aes256, Some(v3::KeyExtension::Blumenthal)),
+        PrivProtocol::Aes192C => (v3::Cipher::Aes192, Some(v3::KeyExtension::Reeder)),
+        PrivProtocol::Aes256C => (v3::Cipher::Aes256, Some(v3::KeyExtension::Reeder)),
+    };
+    let auth = match c.level {
+        SecurityLevel::NoAuthNoPriv => v3::Auth::NoAuthNoPriv,
+        SecurityLevel::AuthNoPriv => v3::Auth::AuthNoPriv,
+        SecurityLevel::AuthPriv => v3::Auth::AuthPriv {
+            cipher,
+            privacy_password: c.priv_password.expose().as_bytes().to_vec(),
+        },
+    };
+    let mut s = v3::Security::new(c.username.as_bytes(), c.auth_password.expose().as_bytes())
+        .with_auth_protocol(auth_protocol)
+        .with_auth(auth)
+        .with_context_name(&c.context_name);
+    if let (Some(ext), SecurityLevel::AuthPriv) = (extension, c.level) {
+        s = s.with_key_extension_method(ext);
+    }
+    s
+}

@@ -1,0 +1,218 @@
+//! The SNMP collector: system group and IF-MIB interfaces, v1/v2c/v3.
+//!
+//! Layout: [`client`] sends requests and walks (timeouts, retries, session
+//! reuse); [`oids`] names what is read; [`value`] owns decoded values;
+//! [`system`] and [`interfaces`] map values to report records and are pure.
+
+pub mod client;
+pub mod interfaces;
+pub mod oids;
+pub mod system;
+pub mod value;
+
+use std::net::SocketAddr;
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
+
+use futures_util::stream::{self, StreamExt};
+use tokio::time::timeout_at;
+
+use self::client::{Client, SessionPool, SnmpError};
+use self::interfaces::Tables;
+use self::oids::Column;
+use self::value::Val;
+use crate::config::{SnmpSettings, SnmpVersion, Target};
+use crate::report::{CollectorRun, DeviceReport};
+use crate::telemetry::{Event, Telemetry};
+
+pub const SYSTEM: &str = "snmp_system";
+pub const INTERFACES: &str = "snmp_interfaces";
+
+/// Shared across polls.
+pub struct SnmpContext<'a> {
+    pub telemetry: &'a Telemetry,
+    pub pool: &'a SessionPool,
+}
+
+/// Polls `target` over SNMP until `deadline` at the latest.
+pub async fn collect(
+    target: &Target,
+    settings: &SnmpSettings,
+    deadline: Instant,
+    ctx: &SnmpContext<'_>,
+) -> DeviceReport {
+    let mut report = DeviceReport::default();
+    let started = Instant::now();
+    let deadline = tokio::time::Instant::from_std(deadline);
+    let fail = |collector: &'static str, e: &SnmpError| {
+        ctx.telemetry.event(Event::PollFailed {
+            device: &target.name,
+            collector,
+            reason: e.reason(),
+            detail: &e.to_string(),
+        });
+    };
+
+    let addr = match timeout_at(deadline, resolve(&target.address.with_port(settings.port))).await {
+        Ok(Ok(a)) => a,
+        Ok(Err(e)) => {
+            fail(SYSTEM, &e);
+            report.collectors.push(run(SYSTEM, started, false));
+            return report;
+        }
+        Err(_) => {
+            fail(SYSTEM, &SnmpError::Deadline);
+            report.collectors.push(run(SYSTEM, started, false));
+            return report;
+        }
+    };
+    let client = Client {
+        device: &target.name,
+        addr,
+        settings,
+        telemetry: ctx.telemetry,
+        pool: ctx.pool,
+    };
+
+    let sys = match timeout_at(deadline, system(&client)).await {
+        Ok(r) => r,
+        Err(_) => Err(SnmpError::Deadline),
+    };
+    let sys_uptime_ticks = match sys {
+        Ok(s) => {
+            report.up = true;
+            report.info = Some(s.info);
+            report.uptime_seconds = Some(s.uptime_seconds);
+            report.collectors.push(run(SYSTEM, started, true));
+            ctx.telemetry.event(Event::PollFinished {
+                device: &target.name,
+                collector: SYSTEM,
+                ok: true,
+            });
+            s.sys_uptime_ticks
+        }
+        Err(e) => {
+            // Unreachable or refusing us: walking tables would only burn the deadline.
+            fail(SYSTEM, &e);
+            report.collectors.push(run(SYSTEM, started, false));
+            return report;
+        }
+    };
+
+    let if_started = Instant::now();
+    match timeout_at(deadline, walk_columns(&client))
+        .await
+        .unwrap_or(Err(SnmpError::Deadline))
+    {
+        Ok(tables) => {
+            let now = SystemTime::now()
+                .duration_since(UNIX_EPOCH)
+                .map(|d| d.as_secs_f64())
+                .unwrap_or(0.0);
+            let (ifs, quirks) = interfaces::build(&tables, sys_uptime_ticks, now);
+            for (kind, count) in quirks.counts {
+                ctx.telemetry.event(Event::Anomaly {
+                    device: &target.name,
+                    kind,
+                    count,
+                    detail: "IF-MIB",
+                });
+            }
+            report.interfaces = ifs;
+            report.collectors.push(run(INTERFACES, if_started, true));
+            ctx.telemetry.event(Event::PollFinished {
+                device: &target.name,
+                collector: INTERFACES,
+                ok: true,
+            });
+        }
+        Err(e) => {
+            fail(INTERFACES, &e);
+            report.collectors.push(run(INTERFACES, if_started, false));
+        }
+    }
+    report
+}
+
+fn run(collector: &'static str, started: Instant, success: bool) -> CollectorRun {
+    CollectorRun {
+        collector,
+        duration: started.elapsed(),
+        success,
+    }
+}
+
+async fn resolve(host_port: &str) -> Result<SocketAddr, SnmpError> {
+    let mut addrs = tokio::net::lookup_host(host_port)
+        .await
+        .map_err(|e| SnmpError::Network(format!("cannot resolve {host_port}: {e}")))?;
+    addrs
+        .next()
+        .ok_or_else(|| SnmpError::Network(format!("{host_port} resolves to no address")))
+}
+
+struct System {
+    info: crate::report::DeviceInfo,
+    uptime_seconds: f64,
+    sys_uptime_ticks: Option<u64>,
+}
+
+async fn system(client: &Client<'_>) -> Result<System, SnmpError> {
+    let mut oids: Vec<&[u32]> = vec![oids::SYS_DESCR, oids::SYS_OBJECT_ID, oids::SYS_UPTIME, oids::SYS_NAME];
+    // v1 fails the whole GET if one OID is unknown, and old agents lack this one.
+    if client.settings.version() != SnmpVersion::V1 {
+        oids.push(oids::SNMP_ENGINE_TIME);
+    }
+    let vbs = client.get(&oids).await?;
+    let find = |oid: &[u32]| {
+        vbs.iter()
+            .find(|(o, _)| o == oid)
+            .map(|(_, v)| v)
+            .filter(|v| !v.is_absent())
+    };
+    let descr = find(oids::SYS_DESCR).and_then(Val::as_text).unwrap_or_default();
+    let name = find(oids::SYS_NAME).and_then(Val::as_text).unwrap_or_default();
+    let object_id = match find(oids::SYS_OBJECT_ID) {
+        Some(Val::Oid(o)) => o.clone(),
+        _ => Vec::new(),
+    };
+    let ticks = find(oids::SYS_UPTIME).and_then(Val::as_u64);
+    let engine_time = find(oids::SNMP_ENGINE_TIME).and_then(Val::as_u64);
+    // sysUpTime wraps after 497 days; snmpEngineTime (seconds) does not. The larger is right.
+    let uptime_seconds = match (ticks, engine_time) {
+        (Some(t), Some(e)) => (t as f64 / 100.0).max(e as f64),
+        (Some(t), None) => t as f64 / 100.0,
+        (None, Some(e)) => e as f64,
+        (None, None) => 0.0,
+    };
+    Ok(System {
+        info: system::device_info(&object_id, &descr, &name),
+        uptime_seconds,
+        sys_uptime_ticks: ticks,
+    })
+}
+
+/// Walks every IF-MIB column, `walk_concurrency` at a time.
+async fn walk_columns(client: &Client<'_>) -> Result<Tables, SnmpError> {
+    let v1 = client.settings.version() == SnmpVersion::V1;
+    let columns: Vec<Column> = Column::ALL.into_iter().filter(|c| !(v1 && c.is_64bit())).collect();
+    let mut results = stream::iter(columns)
+        .map(|col| async move {
+            let root = col.oid();
+            let walk = client.walk(&root).await?;
+            let mut rows = std::collections::BTreeMap::new();
+            for (oid, val) in walk.rows {
+                // ifTable and ifXTable are indexed by ifIndex alone.
+                if let [index] = oid[root.len()..] {
+                    rows.insert(index, val);
+                }
+            }
+            Ok::<_, SnmpError>((col, rows))
+        })
+        .buffer_unordered(client.settings.walk_concurrency);
+    let mut tables = Tables::new();
+    while let Some(r) = results.next().await {
+        let (col, rows) = r?;
+        tables.insert(col, rows);
+    }
+    Ok(tables)
+}

@@ -1,0 +1,228 @@
+//! Configuration: what to poll, how, and with which credentials.
+//!
+//! Loading is two stages, so that a broken file is reported completely and
+//! precisely: [`raw`] is the file as written (every node with its line and
+//! column), [`validate`] turns it into the types below or into a list of
+//! [`Problem`]s, each naming file, line, column and field. Nothing outside
+//! this module sees a raw type.
+
+mod address;
+mod raw;
+mod validate;
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::secret::Secret;
+
+pub use address::Address;
+
+/// Defaults, named so the docs and the code cannot drift apart.
+pub mod defaults {
+    use std::time::Duration;
+    pub const SCRAPE_TIMEOUT: Duration = Duration::from_secs(20);
+    pub const SCRAPE_TIMEOUT_OFFSET: Duration = Duration::from_millis(500);
+    pub const MAX_CONCURRENT_POLLS: usize = 1024;
+    pub const SNMP_PORT: u16 = 161;
+    pub const SNMP_TIMEOUT: Duration = Duration::from_secs(2);
+    pub const SNMP_RETRIES: u32 = 2;
+    pub const SNMP_MAX_REPETITIONS: u32 = 25;
+    pub const SNMP_WALK_CONCURRENCY: usize = 8;
+}
+
+/// A validated configuration. Cheap to share: targets sit behind `Arc`.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub global: Global,
+    pub targets: Vec<Arc<Target>>,
+}
+
+impl Config {
+    pub fn target(&self, name: &str) -> Option<&Arc<Target>> {
+        self.targets.iter().find(|t| t.name == name)
+    }
+
+    /// Parses and validates `text` as if read from `path` (used in messages
+    /// and to resolve relative `*_file` paths).
+    pub fn from_yaml(path: &Path, text: &str) -> Result<Config, ConfigError> {
+        validate::load(path, text)
+    }
+
+    /// Reads, parses and validates a config file.
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        Self::from_yaml(path, &text)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Global {
+    pub scrape_timeout: Duration,
+    pub scrape_timeout_offset: Duration,
+    pub max_concurrent_polls: usize,
+}
+
+impl Default for Global {
+    fn default() -> Self {
+        Global {
+            scrape_timeout: defaults::SCRAPE_TIMEOUT,
+            scrape_timeout_offset: defaults::SCRAPE_TIMEOUT_OFFSET,
+            max_concurrent_polls: defaults::MAX_CONCURRENT_POLLS,
+        }
+    }
+}
+
+/// One device.
+#[derive(Debug, Clone)]
+pub struct Target {
+    /// Unique; the `device` label and the `/probe?target=` key.
+    pub name: String,
+    pub address: Address,
+    /// Copied onto every series of this device, in this order.
+    pub labels: Vec<(String, String)>,
+    pub snmp: Option<SnmpSettings>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SnmpVersion {
+    V1,
+    V2c,
+    V3,
+}
+
+impl fmt::Display for SnmpVersion {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            SnmpVersion::V1 => "1",
+            SnmpVersion::V2c => "2c",
+            SnmpVersion::V3 => "3",
+        })
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct SnmpSettings {
+    pub port: u16,
+    pub credentials: SnmpCredentials,
+    /// Per request; a request is sent `1 + retries` times at most.
+    pub timeout: Duration,
+    pub retries: u32,
+    pub max_repetitions: u32,
+    /// Table columns walked at once against this one device.
+    pub walk_concurrency: usize,
+}
+
+impl SnmpSettings {
+    pub fn version(&self) -> SnmpVersion {
+        match &self.credentials {
+            SnmpCredentials::V1 { .. } => SnmpVersion::V1,
+            SnmpCredentials::V2c { .. } => SnmpVersion::V2c,
+            SnmpCredentials::V3(_) => SnmpVersion::V3,
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub enum SnmpCredentials {
+    V1 { community: Secret },
+    V2c { community: Secret },
+    V3(V3Credentials),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SecurityLevel {
+    NoAuthNoPriv,
+    AuthNoPriv,
+    AuthPriv,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuthProtocol {
+    Md5,
+    Sha,
+    Sha224,
+    Sha256,
+    Sha384,
+    Sha512,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PrivProtocol {
+    Des,
+    Aes,
+    Aes192,
+    Aes256,
+    /// AES-192 with the key extension Cisco uses ("Reeder").
+    Aes192C,
+    /// AES-256 with the key extension Cisco uses ("Reeder").
+    Aes256C,
+}
+
+#[derive(Debug, Clone)]
+pub struct V3Credentials {
+    pub username: String,
+    pub level: SecurityLevel,
+    pub auth_protocol: AuthProtocol,
+    pub auth_password: Secret,
+    pub priv_protocol: PrivProtocol,
+    pub priv_password: Secret,
+    pub context_name: String,
+}
+
+/// Why a config could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("{}: cannot read config file: {source}", path.display())]
+    Read { path: PathBuf, source: std::io::Error },
+    #[error("{}", Problems(problems))]
+    Invalid { problems: Vec<Problem> },
+}
+
+impl ConfigError {
+    pub fn problems(&self) -> &[Problem] {
+        match self {
+            ConfigError::Read { .. } => &[],
+            ConfigError::Invalid { problems } => problems,
+        }
+    }
+}
+
+struct Problems<'a>(&'a [Problem]);
+
+impl fmt::Display for Problems<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, p) in self.0.iter().enumerate() {
+            if i > 0 {
+                f.write_str("\n")?;
+            }
+            write!(f, "{p}")?;
+        }
+        Ok(())
+    }
+}
+
+/// One thing wrong with a config file, with where it is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    pub file: PathBuf,
+    pub line: u64,
+    pub column: u64,
+    /// Dotted path of the offending field, e.g. `targets[3].snmp.timeout`.
+    pub field: String,
+    pub message: String,
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}:{}: ", self.file.display(), self.line, self.column)?;
+        if !self.field.is_empty() {
+            write!(f, "{}: ", self.field)?;
+        }
+        f.write_str(&self.message)
+    }
+}

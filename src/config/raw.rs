@@ -1,0 +1,112 @@
+//! The config file as written: every field optional, every node with its
+//! source position.
+//!
+//! This is stage one of two (see `validate.rs` for stage two). Keeping the
+//! raw shape separate lets the validator report *all* semantic problems with
+//! file, line and column, instead of stopping at the first, and keeps the
+//! validated types free of `Option`s that only the parser needs.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use serde::de::{self, Deserializer, Visitor};
+use serde::Deserialize;
+use serde_saphyr::Spanned;
+
+/// The top level of `netgauge.yml`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawConfig {
+    #[serde(default)]
+    pub global: Option<Spanned<RawGlobal>>,
+    /// Settings every target inherits unless it sets its own.
+    #[serde(default)]
+    pub defaults: Option<Spanned<RawDefaults>>,
+    /// Named, reusable credential blocks; key names follow snmp_exporter's `auths`.
+    #[serde(default)]
+    pub auths: BTreeMap<String, Spanned<RawSnmp>>,
+    #[serde(default)]
+    pub targets: Vec<Spanned<RawTarget>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawGlobal {
+    /// Upper bound for one device's poll when Prometheus sends no timeout header.
+    pub scrape_timeout: Option<Spanned<String>>,
+    /// Subtracted from Prometheus's scrape-timeout header so the response
+    /// leaves before Prometheus gives up on it.
+    pub scrape_timeout_offset: Option<Spanned<String>>,
+    /// Devices polled at once, across all concurrent scrapes.
+    pub max_concurrent_polls: Option<Spanned<u64>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawDefaults {
+    pub snmp: Option<Spanned<RawSnmp>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawTarget {
+    pub name: Option<Spanned<String>>,
+    pub address: Option<Spanned<String>>,
+    #[serde(default)]
+    pub labels: Option<Spanned<BTreeMap<String, String>>>,
+    pub snmp: Option<Spanned<RawSnmp>>,
+}
+
+/// SNMP settings. The same shape serves `auths.<name>`, `defaults.snmp` and
+/// `targets[].snmp`; the validator rejects keys that make no sense in a
+/// given place (e.g. `auth:` inside an auth block).
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSnmp {
+    /// Name of a block in `auths` to start from.
+    pub auth: Option<Spanned<String>>,
+    pub version: Option<Spanned<RawVersion>>,
+    pub community: Option<Spanned<String>>,
+    pub community_file: Option<Spanned<String>>,
+    pub security_level: Option<Spanned<String>>,
+    pub username: Option<Spanned<String>>,
+    /// The v3 authentication password (snmp_exporter's name for it).
+    pub password: Option<Spanned<String>>,
+    pub password_file: Option<Spanned<String>>,
+    pub auth_protocol: Option<Spanned<String>>,
+    pub priv_protocol: Option<Spanned<String>>,
+    pub priv_password: Option<Spanned<String>>,
+    pub priv_password_file: Option<Spanned<String>>,
+    pub context_name: Option<Spanned<String>>,
+    pub port: Option<Spanned<u64>>,
+    pub timeout: Option<Spanned<String>>,
+    pub retries: Option<Spanned<u64>>,
+    pub max_repetitions: Option<Spanned<u64>>,
+    pub walk_concurrency: Option<Spanned<u64>>,
+}
+
+/// `version:` as written: `1`, `2`, `2c` or `3`, quoted or not.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RawVersion(pub String);
+
+impl<'de> Deserialize<'de> for RawVersion {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct V;
+        impl Visitor<'_> for V {
+            type Value = RawVersion;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("an SNMP version: 1, 2c or 3")
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<RawVersion, E> {
+                Ok(RawVersion(v.to_string()))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<RawVersion, E> {
+                Ok(RawVersion(v.to_string()))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<RawVersion, E> {
+                Ok(RawVersion(v.to_owned()))
+            }
+        }
+        deserializer.deserialize_any(V)
+    }
+}

@@ -1,0 +1,680 @@
+//! Stage two of loading: raw config → validated [`Config`], or every
+//! problem found, each with file, line, column and field.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde_saphyr::{Location, Spanned};
+
+use super::raw::{RawConfig, RawSnmp, RawTarget};
+use super::*;
+use crate::schema::RESERVED_LABELS;
+
+/// Parses and validates. Syntax and type errors stop at the first one (the
+/// YAML parser cannot go on); semantic errors are all collected.
+pub(super) fn load(path: &Path, text: &str) -> Result<Config, ConfigError> {
+    let raw: RawConfig = match serde_saphyr::from_str(text) {
+        Ok(Some(raw)) => raw,
+        // An empty file is an empty config, not an error.
+        Ok(None) => RawConfig::default(),
+        Err(e) => {
+            let plain = e.without_snippet();
+            let (line, column) = plain.location().map(|l| (l.line(), l.column())).unwrap_or((0, 0));
+            let message = plain
+                .render_with_options(serde_saphyr::render_options! {
+                    snippets: serde_saphyr::SnippetMode::Off,
+                })
+                .to_string();
+            return Err(ConfigError::Invalid {
+                problems: vec![Problem {
+                    file: path.to_path_buf(),
+                    line,
+                    column,
+                    field: String::new(),
+                    message: strip_location_suffix(&message),
+                }],
+            });
+        }
+    };
+    let mut v = Validator {
+        file: path.to_path_buf(),
+        base_dir: path.parent().map(Path::to_path_buf).unwrap_or_default(),
+        problems: Vec::new(),
+    };
+    let config = v.config(raw);
+    if v.problems.is_empty() {
+        Ok(config)
+    } else {
+        v.problems.sort_by_key(|p| (p.line, p.column));
+        Err(ConfigError::Invalid { problems: v.problems })
+    }
+}
+
+/// The parser appends " at line X column Y"; we print the position first.
+fn strip_location_suffix(message: &str) -> String {
+    let m = message.trim();
+    match m.rfind(" at line ") {
+        Some(i) if m[i..].contains("column") => m[..i].to_owned(),
+        _ => m.to_owned(),
+    }
+}
+
+struct Validator {
+    file: PathBuf,
+    base_dir: PathBuf,
+    problems: Vec<Problem>,
+}
+
+impl Validator {
+    fn problem(&mut self, at: Location, field: impl Into<String>, message: impl Into<String>) {
+        self.problems.push(Problem {
+            file: self.file.clone(),
+            line: at.line(),
+            column: at.column(),
+            field: field.into(),
+            message: message.into(),
+        });
+    }
+
+    fn config(&mut self, raw: RawConfig) -> Config {
+        let global = self.global(raw.global.as_ref());
+        for (name, block) in &raw.auths {
+            let field = format!("auths.{name}");
+            for (key, at) in transport_keys(&block.value) {
+                self.problem(
+                    at,
+                    format!("{field}.{key}"),
+                    "not allowed in an auth block (set it in defaults.snmp or the target's snmp)",
+                );
+            }
+            if let Some(a) = &block.value.auth {
+                self.problem(
+                    a.referenced,
+                    format!("{field}.auth"),
+                    "auth blocks cannot refer to other auth blocks",
+                );
+            }
+        }
+        let defaults_snmp = raw.defaults.as_ref().and_then(|d| d.value.snmp.as_ref());
+        let mut seen: HashMap<String, Location> = HashMap::new();
+        let mut targets = Vec::with_capacity(raw.targets.len());
+        for (i, t) in raw.targets.iter().enumerate() {
+            let field = format!("targets[{i}]");
+            if let Some(target) = self.target(&field, t, defaults_snmp, &raw.auths) {
+                if let Some(first) = seen.get(&target.name) {
+                    let msg = format!(
+                        "duplicate target name '{}' (first defined at line {})",
+                        target.name,
+                        first.line()
+                    );
+                    let at = t.value.name.as_ref().map_or(t.referenced, |n| n.referenced);
+                    self.problem(at, format!("{field}.name"), msg);
+                } else {
+                    let at = t.value.name.as_ref().map_or(t.referenced, |n| n.referenced);
+                    seen.insert(target.name.clone(), at);
+                    targets.push(Arc::new(target));
+                }
+            }
+        }
+        Config { global, targets }
+    }
+
+    fn global(&mut self, raw: Option<&Spanned<super::raw::RawGlobal>>) -> Global {
+        let mut g = Global::default();
+        let Some(raw) = raw else { return g };
+        let raw = &raw.value;
+        if let Some(d) = &raw.scrape_timeout {
+            if let Some(d) = self.duration("global.scrape_timeout", d, Duration::from_millis(10)) {
+                g.scrape_timeout = d;
+            }
+        }
+        if let Some(d) = &raw.scrape_timeout_offset {
+            if let Some(d) = self.duration("global.scrape_timeout_offset", d, Duration::ZERO) {
+                g.scrape_timeout_offset = d;
+            }
+        }
+        if let Some(n) = &raw.max_concurrent_polls {
+            if let Some(n) = self.range("global.max_concurrent_polls", n, 1, 1_000_000) {
+                g.max_concurrent_polls = n as usize;
+            }
+        }
+        g
+    }
+
+    fn target(
+        &mut self,
+        field: &str,
+        t: &Spanned<RawTarget>,
+        defaults_snmp: Option<&Spanned<RawSnmp>>,
+        auths: &std::collections::BTreeMap<String, Spanned<RawSnmp>>,
+    ) -> Option<Target> {
+        let raw = &t.value;
+        let before = self.problems.len();
+        let name = match &raw.name {
+            None => {
+                self.problem(
+                    t.referenced,
+                    format!("{field}.name"),
+                    "missing field (every target needs a unique name)",
+                );
+                String::new()
+            }
+            Some(n) => {
+                let v = n.value.trim();
+                if v.is_empty() {
+                    self.problem(n.referenced, format!("{field}.name"), "must not be empty");
+                } else if v.chars().any(|c| c.is_whitespace() || c.is_control()) {
+                    self.problem(
+                        n.referenced,
+                        format!("{field}.name"),
+                        format!("'{v}' contains whitespace or control characters"),
+                    );
+                }
+                v.to_owned()
+            }
+        };
+        let address = match &raw.address {
+            None => {
+                self.problem(t.referenced, format!("{field}.address"), "missing field");
+                None
+            }
+            Some(a) => match Address::parse(&a.value) {
+                Ok(a) => Some(a),
+                Err(e) => {
+                    self.problem(a.referenced, format!("{field}.address"), e);
+                    None
+                }
+            },
+        };
+        let mut labels = Vec::new();
+        if let Some(l) = &raw.labels {
+            for (k, v) in &l.value {
+                if let Err(e) = check_label_name(k) {
+                    self.problem(l.referenced, format!("{field}.labels.{k}"), e);
+                } else {
+                    labels.push((k.clone(), v.clone()));
+                }
+            }
+        }
+        // A target polls SNMP when it says `snmp:`, or when it names no
+        // transport at all and there are SNMP defaults to inherit.
+        let snmp = match (&raw.snmp, defaults_snmp) {
+            (Some(own), d) => self.snmp(&format!("{field}.snmp"), Some(own), d, auths),
+            (None, Some(d)) => self.snmp(&format!("{field}.snmp"), None, Some(d), auths),
+            (None, None) => {
+                self.problem(
+                    t.referenced,
+                    format!("{field}.snmp"),
+                    "target has no transport: add an `snmp:` block (or `defaults.snmp`)",
+                );
+                None
+            }
+        };
+        if self.problems.len() > before {
+            return None;
+        }
+        Some(Target {
+            name,
+            address: address?,
+            labels,
+            snmp,
+        })
+    }
+
+    /// Effective SNMP settings: defaults ⊕ the named auth block ⊕ the target's own keys.
+    fn snmp(
+        &mut self,
+        field: &str,
+        own: Option<&Spanned<RawSnmp>>,
+        defaults: Option<&Spanned<RawSnmp>>,
+        auths: &std::collections::BTreeMap<String, Spanned<RawSnmp>>,
+    ) -> Option<SnmpSettings> {
+        let anchor = own.or(defaults).map(|s| s.referenced)?;
+        let auth_ref = own
+            .and_then(|o| o.value.auth.clone())
+            .or_else(|| defaults.and_then(|d| d.value.auth.clone()));
+        let mut merged = defaults.map(|d| d.value.clone()).unwrap_or_default();
+        if let Some(name) = &auth_ref {
+            match auths.get(&name.value) {
+                Some(block) => overlay(&mut merged, &block.value),
+                None => {
+                    let known: Vec<&str> = auths.keys().map(String::as_str).collect();
+                    self.problem(
+                        name.referenced,
+                        format!("{field}.auth"),
+                        format!(
+                            "no auth block named '{}' (known: {})",
+                            name.value,
+                            if known.is_empty() {
+                                "none".into()
+                            } else {
+                                known.join(", ")
+                            }
+                        ),
+                    );
+                    return None;
+                }
+            }
+        }
+        if let Some(o) = own {
+            overlay(&mut merged, &o.value);
+        }
+        self.snmp_settings(field, anchor, &merged)
+    }
+
+    fn snmp_settings(&mut self, field: &str, anchor: Location, s: &RawSnmp) -> Option<SnmpSettings> {
+        let before = self.problems.len();
+        let version = match &s.version {
+            None if s.username.is_some() => SnmpVersion::V3,
+            None => SnmpVersion::V2c,
+            Some(v) => match v.value.0.trim().to_ascii_lowercase().as_str() {
+                "1" | "v1" => SnmpVersion::V1,
+                "2" | "2c" | "v2c" => SnmpVersion::V2c,
+                "3" | "v3" => SnmpVersion::V3,
+                other => {
+                    self.problem(
+                        v.referenced,
+                        format!("{field}.version"),
+                        format!("'{other}' is not an SNMP version (1, 2c or 3)"),
+                    );
+                    SnmpVersion::V2c
+                }
+            },
+        };
+        let credentials = match version {
+            SnmpVersion::V1 | SnmpVersion::V2c => {
+                for (key, at) in v3_keys(s) {
+                    self.problem(
+                        at,
+                        format!("{field}.{key}"),
+                        format!("only meaningful with version 3 (this target uses version {version})"),
+                    );
+                }
+                let community = self
+                    .secret(
+                        field,
+                        "community",
+                        s.community.as_ref(),
+                        s.community_file.as_ref(),
+                        anchor,
+                    )
+                    .unwrap_or_else(|| Secret::new("public"));
+                if version == SnmpVersion::V1 {
+                    SnmpCredentials::V1 { community }
+                } else {
+                    SnmpCredentials::V2c { community }
+                }
+            }
+            SnmpVersion::V3 => {
+                if let Some(c) = s.community.as_ref().or(s.community_file.as_ref()) {
+                    self.problem(
+                        c.referenced,
+                        format!("{field}.community"),
+                        "communities are for versions 1 and 2c; version 3 uses username/password",
+                    );
+                }
+                let username = match &s.username {
+                    Some(u) => self.expand(&format!("{field}.username"), u).unwrap_or_default(),
+                    None => {
+                        self.problem(
+                            anchor,
+                            format!("{field}.username"),
+                            "missing field (required for version 3)",
+                        );
+                        String::new()
+                    }
+                };
+                let auth_password =
+                    self.secret(field, "password", s.password.as_ref(), s.password_file.as_ref(), anchor);
+                let priv_password = self.secret(
+                    field,
+                    "priv_password",
+                    s.priv_password.as_ref(),
+                    s.priv_password_file.as_ref(),
+                    anchor,
+                );
+                let level = match &s.security_level {
+                    Some(l) => match l.value.to_ascii_lowercase().as_str() {
+                        "noauthnopriv" => SecurityLevel::NoAuthNoPriv,
+                        "authnopriv" => SecurityLevel::AuthNoPriv,
+                        "authpriv" => SecurityLevel::AuthPriv,
+                        other => {
+                            self.problem(
+                                l.referenced,
+                                format!("{field}.security_level"),
+                                format!("'{other}' is not one of noAuthNoPriv, authNoPriv, authPriv"),
+                            );
+                            SecurityLevel::NoAuthNoPriv
+                        }
+                    },
+                    None if priv_password.is_some() => SecurityLevel::AuthPriv,
+                    None if auth_password.is_some() => SecurityLevel::AuthNoPriv,
+                    None => SecurityLevel::NoAuthNoPriv,
+                };
+                let at = s.security_level.as_ref().map_or(anchor, |l| l.referenced);
+                if level != SecurityLevel::NoAuthNoPriv && auth_password.is_none() {
+                    self.problem(
+                        at,
+                        format!("{field}.password"),
+                        "security level needs an auth password (password or password_file)",
+                    );
+                }
+                if level == SecurityLevel::AuthPriv && priv_password.is_none() {
+                    self.problem(
+                        at,
+                        format!("{field}.priv_password"),
+                        "authPriv needs a privacy password (priv_password or priv_password_file)",
+                    );
+                }
+                for (pw, key) in [(&auth_password, "password"), (&priv_password, "priv_password")] {
+                    if let Some(p) = pw {
+                        if level != SecurityLevel::NoAuthNoPriv && p.expose().len() < 8 {
+                            self.problem(
+                                at,
+                                format!("{field}.{key}"),
+                                "SNMPv3 passwords must be at least 8 characters (RFC 3414)",
+                            );
+                        }
+                    }
+                }
+                let auth_protocol = match &s.auth_protocol {
+                    None => AuthProtocol::Md5,
+                    Some(p) => match p.value.to_ascii_uppercase().replace('-', "").as_str() {
+                        "MD5" => AuthProtocol::Md5,
+                        "SHA" | "SHA1" => AuthProtocol::Sha,
+                        "SHA224" => AuthProtocol::Sha224,
+                        "SHA256" => AuthProtocol::Sha256,
+                        "SHA384" => AuthProtocol::Sha384,
+                        "SHA512" => AuthProtocol::Sha512,
+                        other => {
+                            self.problem(
+                                p.referenced,
+                                format!("{field}.auth_protocol"),
+                                format!("'{other}' is not one of MD5, SHA, SHA224, SHA256, SHA384, SHA512"),
+                            );
+                            AuthProtocol::Md5
+                        }
+                    },
+                };
+                let priv_protocol = match &s.priv_protocol {
+                    None => PrivProtocol::Des,
+                    Some(p) => match p.value.to_ascii_uppercase().replace('-', "").as_str() {
+                        "DES" => PrivProtocol::Des,
+                        "AES" | "AES128" => PrivProtocol::Aes,
+                        "AES192" => PrivProtocol::Aes192,
+                        "AES256" => PrivProtocol::Aes256,
+                        "AES192C" => PrivProtocol::Aes192C,
+                        "AES256C" => PrivProtocol::Aes256C,
+                        other => {
+                            self.problem(
+                                p.referenced,
+                                format!("{field}.priv_protocol"),
+                                format!("'{other}' is not one of DES, AES, AES192, AES256, AES192C, AES256C"),
+                            );
+                            PrivProtocol::Des
+                        }
+                    },
+                };
+                let context_name = match &s.context_name {
+                    Some(c) => self.expand(&format!("{field}.context_name"), c).unwrap_or_default(),
+                    None => String::new(),
+                };
+                SnmpCredentials::V3(V3Credentials {
+                    username,
+                    level,
+                    auth_protocol,
+                    auth_password: auth_password.unwrap_or_default(),
+                    priv_protocol,
+                    priv_password: priv_password.unwrap_or_default(),
+                    context_name,
+                })
+            }
+        };
+        let port = match &s.port {
+            Some(p) => self.range(&format!("{field}.port"), p, 1, 65535).unwrap_or(0) as u16,
+            None => defaults::SNMP_PORT,
+        };
+        let timeout = match &s.timeout {
+            Some(d) => self
+                .duration(&format!("{field}.timeout"), d, Duration::from_millis(10))
+                .unwrap_or_default(),
+            None => defaults::SNMP_TIMEOUT,
+        };
+        let retries = match &s.retries {
+            Some(n) => self.range(&format!("{field}.retries"), n, 0, 10).unwrap_or(0) as u32,
+            None => defaults::SNMP_RETRIES,
+        };
+        let max_repetitions = match &s.max_repetitions {
+            Some(n) => self.range(&format!("{field}.max_repetitions"), n, 1, 500).unwrap_or(1) as u32,
+            None => defaults::SNMP_MAX_REPETITIONS,
+        };
+        let walk_concurrency = match &s.walk_concurrency {
+            Some(n) => self.range(&format!("{field}.walk_concurrency"), n, 1, 64).unwrap_or(1) as usize,
+            None => defaults::SNMP_WALK_CONCURRENCY,
+        };
+        if self.problems.len() > before {
+            return None;
+        }
+        Some(SnmpSettings {
+            port,
+            credentials,
+            timeout,
+            retries,
+            max_repetitions,
+            walk_concurrency,
+        })
+    }
+
+    /// A secret given inline (with `${ENV}` expansion) or as `<key>_file`.
+    fn secret(
+        &mut self,
+        field: &str,
+        key: &str,
+        inline: Option<&Spanned<String>>,
+        file: Option<&Spanned<String>>,
+        _anchor: Location,
+    ) -> Option<Secret> {
+        match (inline, file) {
+            (Some(_), Some(f)) => {
+                self.problem(
+                    f.referenced,
+                    format!("{field}.{key}_file"),
+                    format!("give either {key} or {key}_file, not both"),
+                );
+                None
+            }
+            (Some(v), None) => self.expand(&format!("{field}.{key}"), v).map(Secret::new),
+            (None, Some(f)) => {
+                let path = self.base_dir.join(&f.value);
+                match std::fs::read_to_string(&path) {
+                    // Secret files conventionally end with a newline that is not part of the secret.
+                    Ok(s) => Some(Secret::new(s.trim_end_matches(['\n', '\r']))),
+                    Err(e) => {
+                        self.problem(
+                            f.referenced,
+                            format!("{field}.{key}_file"),
+                            format!("cannot read {}: {e}", path.display()),
+                        );
+                        None
+                    }
+                }
+            }
+            (None, None) => None,
+        }
+    }
+
+    /// Expands `${NAME}` from the environment; `$$` is a literal `$`.
+    fn expand(&mut self, field: &str, v: &Spanned<String>) -> Option<String> {
+        match expand_env(&v.value, |k| std::env::var(k).ok()) {
+            Ok(s) => Some(s),
+            Err(e) => {
+                self.problem(v.referenced, field, e);
+                None
+            }
+        }
+    }
+
+    fn duration(&mut self, field: &str, d: &Spanned<String>, min: Duration) -> Option<Duration> {
+        match humantime::parse_duration(d.value.trim()) {
+            Ok(v) if v >= min && v <= Duration::from_secs(3600) => Some(v),
+            Ok(_) => {
+                self.problem(
+                    d.referenced,
+                    field,
+                    format!("'{}' is out of range ({:?} to 1h)", d.value, min),
+                );
+                None
+            }
+            Err(e) => {
+                self.problem(
+                    d.referenced,
+                    field,
+                    format!("'{}' is not a duration like 500ms, 5s or 1m: {e}", d.value),
+                );
+                None
+            }
+        }
+    }
+
+    fn range(&mut self, field: &str, n: &Spanned<u64>, min: u64, max: u64) -> Option<u64> {
+        if (min..=max).contains(&n.value) {
+            Some(n.value)
+        } else {
+            self.problem(
+                n.referenced,
+                field,
+                format!("{} is out of range ({min} to {max})", n.value),
+            );
+            None
+        }
+    }
+}
+
+/// Later `Some`s win, field by field.
+fn overlay(base: &mut RawSnmp, top: &RawSnmp) {
+    macro_rules! take {
+        ($($f:ident),*) => { $( if top.$f.is_some() { base.$f = top.$f.clone(); } )* };
+    }
+    take!(
+        auth,
+        version,
+        community,
+        community_file,
+        security_level,
+        username,
+        password,
+        password_file,
+        auth_protocol,
+        priv_protocol,
+        priv_password,
+        priv_password_file,
+        context_name,
+        port,
+        timeout,
+        retries,
+        max_repetitions,
+        walk_concurrency
+    );
+    // An inline secret replaces a file from a lower layer and vice versa.
+    macro_rules! exclusive {
+        ($a:ident, $b:ident) => {
+            if top.$a.is_some() && top.$b.is_none() {
+                base.$b = None;
+            }
+            if top.$b.is_some() && top.$a.is_none() {
+                base.$a = None;
+            }
+        };
+    }
+    exclusive!(community, community_file);
+    exclusive!(password, password_file);
+    exclusive!(priv_password, priv_password_file);
+}
+
+fn transport_keys(s: &RawSnmp) -> Vec<(&'static str, Location)> {
+    let mut out = Vec::new();
+    if let Some(v) = &s.port {
+        out.push(("port", v.referenced));
+    }
+    if let Some(v) = &s.timeout {
+        out.push(("timeout", v.referenced));
+    }
+    if let Some(v) = &s.retries {
+        out.push(("retries", v.referenced));
+    }
+    if let Some(v) = &s.max_repetitions {
+        out.push(("max_repetitions", v.referenced));
+    }
+    if let Some(v) = &s.walk_concurrency {
+        out.push(("walk_concurrency", v.referenced));
+    }
+    out
+}
+
+fn v3_keys(s: &RawSnmp) -> Vec<(&'static str, Location)> {
+    let mut out = Vec::new();
+    let keys: [(&'static str, &Option<Spanned<String>>); 9] = [
+        ("security_level", &s.security_level),
+        ("username", &s.username),
+        ("password", &s.password),
+        ("password_file", &s.password_file),
+        ("auth_protocol", &s.auth_protocol),
+        ("priv_protocol", &s.priv_protocol),
+        ("priv_password", &s.priv_password),
+        ("priv_password_file", &s.priv_password_file),
+        ("context_name", &s.context_name),
+    ];
+    for (k, v) in keys {
+        if let Some(v) = v {
+            out.push((k, v.referenced));
+        }
+    }
+    out
+}
+
+fn check_label_name(k: &str) -> Result<(), String> {
+    let mut chars = k.chars();
+    let first_ok = chars.next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_');
+    if !first_ok || !chars.all(|c| c.is_ascii_alphanumeric() || c == '_') {
+        return Err(format!(
+            "'{k}' is not a valid Prometheus label name ([a-zA-Z_][a-zA-Z0-9_]*)"
+        ));
+    }
+    if k.starts_with("__") {
+        return Err(format!("'{k}': names starting with __ are reserved by Prometheus"));
+    }
+    if RESERVED_LABELS.contains(&k) {
+        return Err(format!("'{k}' is a label netgauge sets itself; pick another name"));
+    }
+    Ok(())
+}
+
+/// `${NAME}` → the variable's value; `$$` → `$`. Unset variables are errors:
+/// an empty community or password would fail later and far less clearly.
+pub(crate) fn expand_env(s: &str, get: impl Fn(&str) -> Option<String>) -> Result<String, String> {
+    let mut out = String::with_capacity(s.len());
+    let mut rest = s;
+    while let Some(i) = rest.find('$') {
+        out.push_str(&rest[..i]);
+        let after = &rest[i + 1..];
+        if let Some(r) = after.strip_prefix('$') {
+            out.push('$');
+            rest = r;
+        } else if let Some(r) = after.strip_prefix('{') {
+            let end = r.find('}').ok_or("unterminated ${ (write $$ for a literal $)")?;
+            let name = &r[..end];
+            if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+                return Err(format!("'${{{name}}}' is not a valid environment variable reference"));
+            }
+            out.push_str(&get(name).ok_or_else(|| format!("environment variable {name} is not set"))?);
+            rest = &r[end + 1..];
+        } else {
+            out.push('$');
+            rest = after;
+        }
+    }
+    out.push_str(rest);
+    Ok(out)
+}

@@ -1,0 +1,218 @@
+//! The HTTP server: `/metrics`, `/probe`, `/-/healthy`, `/-/ready` and a landing page.
+//!
+//! [`serve`] takes a bound listener and a shutdown future, so tests bind
+//! port 0 and stop the server when they are done.
+
+use std::convert::Infallible;
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use http_body_util::Full;
+use hyper::body::{Bytes, Incoming};
+use hyper::header::{HeaderValue, CONTENT_TYPE};
+use hyper::service::service_fn;
+use hyper::{Method, Request, Response, StatusCode};
+use hyper_util::rt::{TokioIo, TokioTimer};
+use tokio::net::TcpListener;
+
+use crate::config::Config;
+use crate::exposition;
+use crate::poller::Poller;
+use crate::telemetry::{Event, Telemetry};
+
+/// Everything a request handler needs.
+pub struct AppState {
+    pub config: Arc<Config>,
+    pub poller: Poller,
+    pub telemetry: Arc<Telemetry>,
+}
+
+impl AppState {
+    pub fn new(config: Config) -> Arc<Self> {
+        let telemetry = Arc::new(Telemetry::new());
+        Arc::new(AppState {
+            poller: Poller::new(&config, telemetry.clone()),
+            config: Arc::new(config),
+            telemetry,
+        })
+    }
+}
+
+type Resp = Response<Full<Bytes>>;
+
+/// Serves HTTP/1 on `listener` until `shutdown` completes, then lets
+/// in-flight requests finish (at most 10 s).
+pub async fn serve(
+    listener: TcpListener,
+    state: Arc<AppState>,
+    shutdown: impl Future<Output = ()>,
+) -> std::io::Result<()> {
+    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    tokio::pin!(shutdown);
+    loop {
+        let (stream, peer) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(a) => a,
+                Err(e) => {
+                    // Out of file descriptors and the like: back off instead of spinning.
+                    tracing::warn!(error = %e, "accept failed");
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                    continue;
+                }
+            },
+            () = &mut shutdown => break,
+        };
+        let state = state.clone();
+        let service = service_fn(move |req| {
+            let state = state.clone();
+            async move { Ok::<_, Infallible>(handle(&state, req).await) }
+        });
+        let conn = hyper::server::conn::http1::Builder::new()
+            .timer(TokioTimer::new())
+            .header_read_timeout(Duration::from_secs(30))
+            .serve_connection(TokioIo::new(stream), service);
+        let conn = graceful.watch(conn);
+        tokio::spawn(async move {
+            if let Err(e) = conn.await {
+                tracing::debug!(%peer, error = %e, "connection ended with an error");
+            }
+        });
+    }
+    tokio::select! {
+        () = graceful.shutdown() => {}
+        () = tokio::time::sleep(Duration::from_secs(10)) => {
+            tracing::warn!("in-flight requests did not finish within 10s; closing anyway");
+        }
+    }
+    Ok(())
+}
+
+async fn handle(state: &AppState, req: Request<Incoming>) -> Resp {
+    let (handler, resp) = route(state, &req).await;
+    state.telemetry.event(Event::Http {
+        handler,
+        code: resp.status().as_u16(),
+    });
+    resp
+}
+
+async fn route(state: &AppState, req: &Request<Incoming>) -> (&'static str, Resp) {
+    let path = req.uri().path();
+    if req.method() != Method::GET && req.method() != Method::HEAD {
+        return (
+            handler_name(path),
+            text(StatusCode::METHOD_NOT_ALLOWED, "only GET and HEAD are supported\n"),
+        );
+    }
+    match path {
+        "/metrics" => ("/metrics", metrics(state, req).await),
+        "/probe" => ("/probe", probe(state, req).await),
+        "/-/healthy" => ("/-/healthy", text(StatusCode::OK, "Healthy\n")),
+        "/-/ready" => ("/-/ready", text(StatusCode::OK, "Ready\n")),
+        "/" => ("/", landing(state)),
+        _ => (
+            "other",
+            text(StatusCode::NOT_FOUND, "not found; see / for the endpoints\n"),
+        ),
+    }
+}
+
+fn handler_name(path: &str) -> &'static str {
+    match path {
+        "/metrics" => "/metrics",
+        "/probe" => "/probe",
+        _ => "other",
+    }
+}
+
+/// `X-Prometheus-Scrape-Timeout-Seconds`, if present and sane.
+fn prometheus_timeout(req: &Request<Incoming>) -> Option<Duration> {
+    let v = req
+        .headers()
+        .get("x-prometheus-scrape-timeout-seconds")?
+        .to_str()
+        .ok()?;
+    let secs: f64 = v.trim().parse().ok()?;
+    (secs.is_finite() && secs > 0.0).then(|| Duration::from_secs_f64(secs.min(3600.0)))
+}
+
+async fn metrics(state: &AppState, req: &Request<Incoming>) -> Resp {
+    let budget = Poller::budget(&state.config, prometheus_timeout(req));
+    let mut set = state.poller.poll_all(&state.config, budget).await;
+    state.telemetry.render(&mut set);
+    crate::process::render(&mut set);
+    exposition_response(&set)
+}
+
+async fn probe(state: &AppState, req: &Request<Incoming>) -> Resp {
+    let query = req.uri().query().unwrap_or("");
+    let name = form_urlencoded::parse(query.as_bytes())
+        .find(|(k, _)| k == "target")
+        .map(|(_, v)| v.into_owned());
+    let Some(name) = name.filter(|n| !n.is_empty()) else {
+        return text(
+            StatusCode::BAD_REQUEST,
+            "missing 'target' parameter: /probe?target=NAME\n",
+        );
+    };
+    // Only configured targets are ever polled: /probe must not be a way to
+    // make netgauge send packets to arbitrary addresses.
+    let Some(target) = state.config.target(&name) else {
+        return text(
+            StatusCode::NOT_FOUND,
+            &format!("unknown target '{name}': /probe only polls targets named in the config (see /)\n"),
+        );
+    };
+    let budget = Poller::budget(&state.config, prometheus_timeout(req));
+    let set = state.poller.poll(target, budget).await;
+    exposition_response(&set)
+}
+
+fn exposition_response(set: &crate::metrics::MetricSet) -> Resp {
+    let mut r = Response::new(Full::new(Bytes::from(exposition::encode(set))));
+    r.headers_mut()
+        .insert(CONTENT_TYPE, HeaderValue::from_static(exposition::CONTENT_TYPE));
+    r
+}
+
+fn landing(state: &AppState) -> Resp {
+    let mut html = String::from(
+        "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>netgauge</title></head><body>\n\
+         <h1>netgauge</h1>\n<p><a href=\"/metrics\">/metrics</a> (all targets and the exporter's own metrics)</p>\n\
+         <h2>Targets</h2>\n<table>\n<tr><th>name</th><th>address</th><th>transport</th><th>probe</th></tr>\n",
+    );
+    for t in &state.config.targets {
+        let name = html_escape(&t.name);
+        let link: String = form_urlencoded::byte_serialize(t.name.as_bytes()).collect();
+        let transport = match &t.snmp {
+            Some(s) => format!("snmp v{}", s.version()),
+            None => String::new(),
+        };
+        html.push_str(&format!(
+            "<tr><td>{name}</td><td>{}</td><td>{transport}</td><td><a href=\"/probe?target={link}\">/probe?target={name}</a></td></tr>\n",
+            html_escape(&t.address.to_string())
+        ));
+    }
+    html.push_str("</table>\n</body></html>\n");
+    let mut r = Response::new(Full::new(Bytes::from(html)));
+    r.headers_mut()
+        .insert(CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"));
+    r
+}
+
+fn text(code: StatusCode, body: &str) -> Resp {
+    let mut r = Response::new(Full::new(Bytes::from(body.to_owned())));
+    *r.status_mut() = code;
+    r.headers_mut()
+        .insert(CONTENT_TYPE, HeaderValue::from_static("text/plain; charset=utf-8"));
+    r
+}
+
+fn html_escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\'', "&#39;")
+}

@@ -1,0 +1,38 @@
+//! netgauge: a Prometheus exporter for network devices.
+//!
+//! # Layout
+//!
+//! Data flows one way, and the modules are listed in that order:
+//!
+//! * [`config`]: the YAML target list, parsed in two stages (raw → validated)
+//!   so every problem is reported with file, line and column. [`secret`]
+//!   keeps credentials out of logs.
+//! * [`poller`]: on each scrape, polls targets concurrently, each under its
+//!   own deadline, through the collectors.
+//! * [`collector`]: talks to devices (SNMP today) and fills a
+//!   [`report::DeviceReport`], the transport-independent description of a
+//!   device.
+//! * [`schema`]: the only place metric names live; turns reports into
+//!   [`metrics`] samples. [`telemetry`] and [`process`] add the exporter's
+//!   own series.
+//! * [`exposition`]: encodes samples in the Prometheus text format.
+//! * [`http`]: serves `/metrics`, `/probe` and the health endpoints.
+//!
+//! `main.rs` only parses flags ([`cli`]), sets up logging ([`logging`]) and
+//! calls into these.
+
+#![forbid(unsafe_code)]
+
+pub mod cli;
+pub mod collector;
+pub mod config;
+pub mod exposition;
+pub mod http;
+pub mod logging;
+pub mod metrics;
+pub mod poller;
+pub mod process;
+pub mod report;
+pub mod schema;
+pub mod secret;
+pub mod telemetry;

@@ -1,0 +1,113 @@
+//! The `netgauge` binary: flags, logging, then the library does the work.
+
+use std::process::ExitCode;
+
+use anyhow::{Context, Result};
+use clap::Parser;
+use netgauge::cli::{self, Cli, Command};
+use netgauge::config::Config;
+use netgauge::http::AppState;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    netgauge::logging::init(cli.log_level, cli.log_format);
+    let result = match &cli.command {
+        Some(Command::Check) => check(&cli),
+        Some(Command::Probe { target }) => runtime().and_then(|rt| rt.block_on(probe(&cli, target))),
+        None => runtime().and_then(|rt| rt.block_on(run(&cli))),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("netgauge: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")
+}
+
+fn check(cli: &Cli) -> Result<ExitCode> {
+    match Config::load(&cli.config_file) {
+        Ok(c) => {
+            println!("{}: OK, {} target(s)", cli.config_file.display(), c.targets.len());
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(e) => {
+            eprintln!("{e}");
+            let n = e.problems().len().max(1);
+            eprintln!("{}: {n} problem(s) found", cli.config_file.display());
+            Ok(ExitCode::FAILURE)
+        }
+    }
+}
+
+async fn probe(cli: &Cli, name: &str) -> Result<ExitCode> {
+    let config = Config::load(&cli.config_file)?;
+    let state = AppState::new(config);
+    let target = state
+        .config
+        .target(name)
+        .with_context(|| format!("no target named '{name}' in {}", cli.config_file.display()))?
+        .clone();
+    let budget = state.config.global.scrape_timeout;
+    let set = state.poller.poll(&target, budget).await;
+    print!("{}", netgauge::exposition::encode(&set));
+    let up = set.find("netgauge_device_up", &[]).unwrap_or(0.0);
+    Ok(if up == 1.0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
+}
+
+async fn run(cli: &Cli) -> Result<ExitCode> {
+    let config = Config::load(&cli.config_file)?;
+    tracing::info!(config = %cli.config_file.display(), targets = config.targets.len(), version = env!("CARGO_PKG_VERSION"), "starting netgauge");
+    let addrs = cli::listen_addresses(&cli.listen_address).map_err(anyhow::Error::msg)?;
+    let listener = bind(&addrs).await?;
+    tracing::info!(address = %listener.local_addr()?, "listening");
+    let state = AppState::new(config);
+    netgauge::http::serve(listener, state, shutdown_signal()).await?;
+    tracing::info!("stopped");
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Binds the first address that works (`[::]` falls back to `0.0.0.0` on IPv4-only hosts).
+async fn bind(addrs: &[std::net::SocketAddr]) -> Result<tokio::net::TcpListener> {
+    let mut last = None;
+    for a in addrs {
+        match tokio::net::TcpListener::bind(a).await {
+            Ok(l) => return Ok(l),
+            Err(e) => last = Some(anyhow::Error::new(e).context(format!("cannot listen on {a}"))),
+        }
+    }
+    Err(last.unwrap_or_else(|| anyhow::anyhow!("no listen address")))
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+    tracing::info!("shutting down");
+}

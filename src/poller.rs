@@ -1,0 +1,105 @@
+//! Polls targets: one on `/probe`, all of them at once on `/metrics`.
+//!
+//! Every device gets its own deadline; a dead device spends only its own.
+//! A global semaphore caps how many devices are polled at once across all
+//! concurrent scrapes, so a burst of scrapes cannot open unbounded sockets.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use futures_util::stream::{self, StreamExt};
+use tokio::sync::Semaphore;
+
+use crate::collector::snmp::{self, client::SessionPool, SnmpContext};
+use crate::config::{Config, Target};
+use crate::metrics::MetricSet;
+use crate::report::{CollectorRun, DeviceReport};
+use crate::schema;
+use crate::telemetry::{Event, FailureReason, Telemetry};
+
+pub struct Poller {
+    telemetry: Arc<Telemetry>,
+    sessions: SessionPool,
+    permits: Semaphore,
+}
+
+impl Poller {
+    pub fn new(config: &Config, telemetry: Arc<Telemetry>) -> Self {
+        Poller {
+            telemetry,
+            sessions: SessionPool::default(),
+            permits: Semaphore::new(config.global.max_concurrent_polls),
+        }
+    }
+
+    /// How long a device may take: the configured scrape timeout, or less
+    /// when Prometheus says it will give up sooner (minus a margin so the
+    /// answer reaches it in time).
+    pub fn budget(config: &Config, prometheus_timeout: Option<Duration>) -> Duration {
+        let configured = config.global.scrape_timeout;
+        match prometheus_timeout {
+            Some(t) => configured.min(t.saturating_sub(config.global.scrape_timeout_offset)),
+            None => configured,
+        }
+    }
+
+    /// Polls one target and renders its series.
+    pub async fn poll(&self, target: &Target, budget: Duration) -> MetricSet {
+        let report = self.report(target, Instant::now() + budget).await;
+        let mut set = MetricSet::new();
+        schema::render(target, &report, &mut set);
+        set
+    }
+
+    /// Polls every target concurrently; series come out in config order.
+    pub async fn poll_all(&self, config: &Config, budget: Duration) -> MetricSet {
+        let deadline = Instant::now() + budget;
+        let reports: Vec<(Arc<Target>, DeviceReport)> = stream::iter(config.targets.iter().cloned())
+            .map(|t| async move {
+                let r = self.report(&t, deadline).await;
+                (t, r)
+            })
+            .buffered(config.targets.len().max(1))
+            .collect()
+            .await;
+        let mut set = MetricSet::new();
+        for (t, r) in &reports {
+            schema::render(t, r, &mut set);
+        }
+        set
+    }
+
+    async fn report(&self, target: &Target, deadline: Instant) -> DeviceReport {
+        let started = Instant::now();
+        let permit = tokio::time::timeout_at(tokio::time::Instant::from_std(deadline), self.permits.acquire()).await;
+        let _permit = match permit {
+            Ok(Ok(p)) => p,
+            _ => {
+                self.telemetry.event(Event::PollFailed {
+                    device: &target.name,
+                    collector: snmp::SYSTEM,
+                    reason: FailureReason::Timeout,
+                    detail: "no poll slot free before the deadline (raise global.max_concurrent_polls)",
+                });
+                return DeviceReport {
+                    collectors: vec![CollectorRun {
+                        collector: snmp::SYSTEM,
+                        duration: started.elapsed(),
+                        success: false,
+                    }],
+                    ..DeviceReport::default()
+                };
+            }
+        };
+        match &target.snmp {
+            Some(settings) => {
+                let ctx = SnmpContext {
+                    telemetry: &self.telemetry,
+                    pool: &self.sessions,
+                };
+                snmp::collect(target, settings, deadline, &ctx).await
+            }
+            None => DeviceReport::default(),
+        }
+    }
+}

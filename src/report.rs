@@ -1,0 +1,74 @@
+//! What a collector learned about one device, independent of how it learned it.
+//!
+//! SNMP and (later) SSH collectors both fill a [`DeviceReport`]; only
+//! [`crate::schema`] turns it into series. That is what keeps the metric
+//! names and labels identical whatever the transport.
+
+use std::time::Duration;
+
+/// One poll of one device.
+#[derive(Debug, Clone, Default)]
+pub struct DeviceReport {
+    /// The device answered at all.
+    pub up: bool,
+    pub info: Option<DeviceInfo>,
+    pub uptime_seconds: Option<f64>,
+    pub interfaces: Vec<Interface>,
+    /// One entry per collector that ran, successful or not.
+    pub collectors: Vec<CollectorRun>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DeviceInfo {
+    pub vendor: String,
+    pub model: String,
+    pub os_version: String,
+    pub hostname: String,
+    /// sysObjectID in dotted form (empty for CLI collectors).
+    pub object_id: String,
+    /// sysDescr, the free-text description.
+    pub description: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct CollectorRun {
+    pub collector: &'static str,
+    pub duration: Duration,
+    pub success: bool,
+}
+
+/// One interface. `None` means "the device did not tell us", which produces
+/// no series, rather than a misleading zero.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Interface {
+    /// ifName, falling back to ifDescr; unique within the device.
+    pub name: String,
+    /// SNMP ifIndex, when known.
+    pub index: Option<u64>,
+    /// ifAlias: the operator's description.
+    pub description: String,
+    /// IANAifType name such as `ethernetCsmacd`, or the number when unnamed.
+    pub if_type: String,
+    /// `aa:bb:cc:dd:ee:ff`, empty when the interface has none.
+    pub mac: String,
+    pub admin_up: Option<bool>,
+    pub oper_up: Option<bool>,
+    pub speed_bytes: Option<f64>,
+    pub mtu_bytes: Option<u64>,
+    /// Unix time of the last operational status change.
+    pub last_change_seconds: Option<f64>,
+    pub receive: Counters,
+    pub transmit: Counters,
+}
+
+/// Monotonic counters of one direction.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Counters {
+    pub bytes: Option<u64>,
+    /// All packets: unicast + multicast + broadcast.
+    pub packets: Option<u64>,
+    pub errors: Option<u64>,
+    pub discards: Option<u64>,
+    pub broadcast_packets: Option<u64>,
+    pub multicast_packets: Option<u64>,
+}

@@ -1,0 +1,254 @@
+//! The exporter's own metrics and the log lines that go with them.
+//!
+//! Every operational event (a timeout, an auth failure, an undecodable
+//! reply, a misbehaving agent) is reported through [`Telemetry::event`],
+//! which writes its log line *and* bumps its counter, so the two can never
+//! disagree and no call site can forget one of them.
+
+use std::borrow::Cow;
+use std::collections::BTreeMap;
+use std::sync::Mutex;
+
+use crate::metrics::{Desc, Kind, MetricSet};
+
+macro_rules! desc_consts {
+    ($($id:ident = ($name:literal, $kind:ident, $help:literal);)*) => {
+        $(pub const $id: Desc = Desc { name: $name, help: $help, kind: Kind::$kind };)*
+    };
+}
+
+desc_consts! {
+    BUILD_INFO = ("netgauge_build_info", Info, "Build of this netgauge; the value is always 1.");
+    POLLS = ("netgauge_polls_total", Counter, "Polls of a device by a collector.");
+    POLL_FAILURES = ("netgauge_poll_failures_total", Counter, "Polls that failed, by reason.");
+    SNMP_REQUESTS = ("netgauge_snmp_requests_total", Counter, "SNMP requests sent, retries included.");
+    SNMP_RETRIES = ("netgauge_snmp_retries_total", Counter, "SNMP requests sent again after a timeout.");
+    SNMP_ANOMALIES = ("netgauge_snmp_anomalies_total", Counter, "Agent misbehaviour netgauge worked around, by kind.");
+    HTTP_REQUESTS = ("netgauge_http_requests_total", Counter, "HTTP requests served, by handler and status code.");
+}
+
+/// Why a poll failed. The label value of `netgauge_poll_failures_total`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum FailureReason {
+    /// No answer within the timeout and retries, or the scrape deadline passed.
+    Timeout,
+    /// SNMPv3 authentication or privacy failed (wrong user, key or protocol).
+    AuthFailure,
+    /// The reply could not be decoded.
+    DecodeError,
+    /// The agent answered with an error status.
+    AgentError,
+    /// Socket or name-resolution failure.
+    NetworkError,
+}
+
+impl FailureReason {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FailureReason::Timeout => "timeout",
+            FailureReason::AuthFailure => "auth_failure",
+            FailureReason::DecodeError => "decode_error",
+            FailureReason::AgentError => "agent_error",
+            FailureReason::NetworkError => "network_error",
+        }
+    }
+}
+
+/// Agent behaviour that is wrong but survivable. The label value of
+/// `netgauge_snmp_anomalies_total`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Anomaly {
+    /// A walk returned an OID not after the previous one; the walk stopped there.
+    NonIncreasingOid,
+    /// An ifTable row had no ifXTable row.
+    MissingIfXRow,
+    /// ifName was empty; ifDescr was used.
+    EmptyIfName,
+    /// Two interfaces had the same name; the ifIndex was appended.
+    DuplicateInterfaceName,
+    /// A value had an unexpected type and was ignored.
+    UnexpectedType,
+    /// A reply to an earlier, timed-out request arrived late and was dropped.
+    LateReply,
+}
+
+impl Anomaly {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Anomaly::NonIncreasingOid => "non_increasing_oid",
+            Anomaly::MissingIfXRow => "missing_ifx_row",
+            Anomaly::EmptyIfName => "empty_ifname",
+            Anomaly::DuplicateInterfaceName => "duplicate_interface_name",
+            Anomaly::UnexpectedType => "unexpected_type",
+            Anomaly::LateReply => "late_reply",
+        }
+    }
+}
+
+/// Something that happened while polling, reported once through [`Telemetry::event`].
+#[derive(Debug)]
+pub enum Event<'a> {
+    PollFinished {
+        device: &'a str,
+        collector: &'static str,
+        ok: bool,
+    },
+    PollFailed {
+        device: &'a str,
+        collector: &'static str,
+        reason: FailureReason,
+        detail: &'a str,
+    },
+    SnmpRequest {
+        device: &'a str,
+        retry: bool,
+    },
+    Anomaly {
+        device: &'a str,
+        kind: Anomaly,
+        count: u64,
+        detail: &'a str,
+    },
+    Http {
+        handler: &'static str,
+        code: u16,
+    },
+}
+
+type Key = Vec<String>;
+
+#[derive(Default)]
+struct Counters {
+    polls: BTreeMap<Key, u64>,
+    failures: BTreeMap<Key, u64>,
+    requests: BTreeMap<Key, u64>,
+    retries: BTreeMap<Key, u64>,
+    anomalies: BTreeMap<Key, u64>,
+    http: BTreeMap<Key, u64>,
+}
+
+/// Process-wide counters. Cheap to clone behind an `Arc`.
+#[derive(Default)]
+pub struct Telemetry {
+    counters: Mutex<Counters>,
+}
+
+impl Telemetry {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn event(&self, e: Event<'_>) {
+        let mut c = match self.counters.lock() {
+            Ok(c) => c,
+            // A panic elsewhere while holding the lock leaves plain counters, still valid.
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        match e {
+            Event::PollFinished { device, collector, ok } => {
+                tracing::debug!(device, collector, ok, "poll finished");
+                *c.polls.entry(vec![device.into(), collector.into()]).or_default() += 1;
+            }
+            Event::PollFailed {
+                device,
+                collector,
+                reason,
+                detail,
+            } => {
+                tracing::warn!(device, collector, reason = reason.as_str(), detail, "poll failed");
+                *c.failures
+                    .entry(vec![device.into(), collector.into(), reason.as_str().into()])
+                    .or_default() += 1;
+            }
+            Event::SnmpRequest { device, retry } => {
+                *c.requests.entry(vec![device.into()]).or_default() += 1;
+                if retry {
+                    tracing::debug!(device, "snmp request timed out; retrying");
+                    *c.retries.entry(vec![device.into()]).or_default() += 1;
+                }
+            }
+            Event::Anomaly {
+                device,
+                kind,
+                count,
+                detail,
+            } => {
+                let n = c
+                    .anomalies
+                    .entry(vec![device.into(), kind.as_str().into()])
+                    .or_default();
+                // These repeat on every scrape of a quirky agent: say it loudly once, then quietly.
+                if *n == 0 {
+                    tracing::warn!(
+                        device,
+                        kind = kind.as_str(),
+                        count,
+                        detail,
+                        "agent misbehaves; worked around"
+                    );
+                } else {
+                    tracing::debug!(
+                        device,
+                        kind = kind.as_str(),
+                        count,
+                        detail,
+                        "agent misbehaves; worked around"
+                    );
+                }
+                *n += count;
+            }
+            Event::Http { handler, code } => {
+                *c.http.entry(vec![handler.into(), code.to_string()]).or_default() += 1;
+            }
+        }
+    }
+
+    /// The exporter's own series.
+    pub fn render(&self, set: &mut MetricSet) {
+        set.push(
+            &BUILD_INFO,
+            vec![
+                (Cow::Borrowed("version"), env!("CARGO_PKG_VERSION").to_owned()),
+                (
+                    Cow::Borrowed("revision"),
+                    option_env!("NETGAUGE_GIT_REVISION").unwrap_or("unknown").to_owned(),
+                ),
+            ],
+            1.0,
+        );
+        let c = match self.counters.lock() {
+            Ok(c) => c,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        emit(set, &POLLS, &["device", "collector"], &c.polls);
+        emit(set, &POLL_FAILURES, &["device", "collector", "reason"], &c.failures);
+        emit(set, &SNMP_REQUESTS, &["device"], &c.requests);
+        emit(set, &SNMP_RETRIES, &["device"], &c.retries);
+        emit(set, &SNMP_ANOMALIES, &["device", "kind"], &c.anomalies);
+        emit(set, &HTTP_REQUESTS, &["handler", "code"], &c.http);
+    }
+
+    /// Current value of a counter, for tests.
+    pub fn failures(&self, device: &str, reason: FailureReason) -> u64 {
+        let c = match self.counters.lock() {
+            Ok(c) => c,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        c.failures
+            .iter()
+            .filter(|(k, _)| k[0] == device && k[2] == reason.as_str())
+            .map(|(_, v)| *v)
+            .sum()
+    }
+}
+
+fn emit(set: &mut MetricSet, desc: &Desc, names: &[&'static str], values: &BTreeMap<Key, u64>) {
+    for (key, v) in values {
+        let labels = names
+            .iter()
+            .zip(key)
+            .map(|(n, v)| (Cow::Borrowed(*n), v.clone()))
+            .collect();
+        set.push(desc, labels, *v as f64);
+    }
+}
