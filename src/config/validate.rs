@@ -1,7 +1,7 @@
 //! Stage two of loading: raw config → validated [`Config`], or every
 //! problem found, each with file, line, column and field.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
@@ -32,8 +32,8 @@ pub(super) fn load(path: &Path, text: &str) -> Result<Config, ConfigError> {
                     file: path.to_path_buf(),
                     line,
                     column,
-                    field: String::new(),
-                    message: strip_location_suffix(&message),
+                    field: key_at(text, line, column),
+                    message: friendlier(&strip_location_suffix(&message)),
                 }],
             });
         }
@@ -42,6 +42,7 @@ pub(super) fn load(path: &Path, text: &str) -> Result<Config, ConfigError> {
         file: path.to_path_buf(),
         base_dir: path.parent().map(Path::to_path_buf).unwrap_or_default(),
         problems: Vec::new(),
+        bad_auths: HashSet::new(),
     };
     let config = v.config(raw);
     if v.problems.is_empty() {
@@ -49,6 +50,31 @@ pub(super) fn load(path: &Path, text: &str) -> Result<Config, ConfigError> {
     } else {
         v.problems.sort_by_key(|p| (p.line, p.column));
         Err(ConfigError::Invalid { problems: v.problems })
+    }
+}
+
+/// The YAML key whose value starts at `line`:`column`, read from the source
+/// line (`    retries: many` → `retries`), so type errors name their field.
+fn key_at(text: &str, line: u64, column: u64) -> String {
+    let Some(l) = text.lines().nth(line.saturating_sub(1) as usize) else {
+        return String::new();
+    };
+    let upto: String = l.chars().take(column.saturating_sub(1) as usize).collect();
+    let Some(colon) = upto.rfind(':') else {
+        return String::new();
+    };
+    let before = &upto[..colon];
+    let start = before
+        .rfind(|c: char| !(c.is_alphanumeric() || c == '_' || c == '-' || c == '.'))
+        .map_or(0, |i| i + 1);
+    before[start..].to_owned()
+}
+
+/// Rewords the parser's terse type errors for people editing a config.
+fn friendlier(message: &str) -> String {
+    match message {
+        "invalid u64" | "invalid u32" => "expected a whole number (0 or more)".to_owned(),
+        m => m.to_owned(),
     }
 }
 
@@ -65,6 +91,8 @@ struct Validator {
     file: PathBuf,
     base_dir: PathBuf,
     problems: Vec<Problem>,
+    /// Auth blocks with problems of their own (already reported).
+    bad_auths: HashSet<String>,
 }
 
 impl Validator {
@@ -80,8 +108,13 @@ impl Validator {
 
     fn config(&mut self, raw: RawConfig) -> Config {
         let global = self.global(raw.global.as_ref());
+        let mut bad_auths = HashSet::new();
         for (name, block) in &raw.auths {
             let field = format!("auths.{name}");
+            // An auth block is a complete credential set, checked once here
+            // rather than once per target that uses it.
+            let before = self.problems.len();
+            let _ = self.snmp_settings(&field, block.referenced, &block.value);
             for (key, at) in transport_keys(&block.value) {
                 self.problem(
                     at,
@@ -96,26 +129,35 @@ impl Validator {
                     "auth blocks cannot refer to other auth blocks",
                 );
             }
+            if self.problems.len() > before {
+                bad_auths.insert(name.clone());
+            }
         }
+        self.bad_auths = bad_auths;
         let defaults_snmp = raw.defaults.as_ref().and_then(|d| d.value.snmp.as_ref());
-        let mut seen: HashMap<String, Location> = HashMap::new();
-        let mut targets = Vec::with_capacity(raw.targets.len());
+        // Duplicate names are checked on the raw names, so they are reported
+        // even when the targets carrying them have other problems too.
+        let mut seen: HashMap<&str, Location> = HashMap::new();
         for (i, t) in raw.targets.iter().enumerate() {
-            let field = format!("targets[{i}]");
-            if let Some(target) = self.target(&field, t, defaults_snmp, &raw.auths) {
-                if let Some(first) = seen.get(&target.name) {
+            let Some(n) = &t.value.name else { continue };
+            let name = n.value.trim();
+            match seen.get(name) {
+                Some(first) => {
                     let msg = format!(
-                        "duplicate target name '{}' (first defined at line {})",
-                        target.name,
+                        "duplicate target name '{name}' (first defined at line {})",
                         first.line()
                     );
-                    let at = t.value.name.as_ref().map_or(t.referenced, |n| n.referenced);
-                    self.problem(at, format!("{field}.name"), msg);
-                } else {
-                    let at = t.value.name.as_ref().map_or(t.referenced, |n| n.referenced);
-                    seen.insert(target.name.clone(), at);
-                    targets.push(Arc::new(target));
+                    self.problem(n.referenced, format!("targets[{i}].name"), msg);
                 }
+                None => {
+                    seen.insert(name, n.referenced);
+                }
+            }
+        }
+        let mut targets = Vec::with_capacity(raw.targets.len());
+        for (i, t) in raw.targets.iter().enumerate() {
+            if let Some(target) = self.target(&format!("targets[{i}]"), t, defaults_snmp, &raw.auths) {
+                targets.push(Arc::new(target));
             }
         }
         Config { global, targets }
@@ -237,8 +279,12 @@ impl Validator {
             .or_else(|| defaults.and_then(|d| d.value.auth.clone()));
         let mut merged = defaults.map(|d| d.value.clone()).unwrap_or_default();
         if let Some(name) = &auth_ref {
+            if self.bad_auths.contains(&name.value) {
+                return None;
+            }
             match auths.get(&name.value) {
                 Some(block) => overlay(&mut merged, &block.value),
+                // Reported, then validation goes on without it to find further problems.
                 None => {
                     let known: Vec<&str> = auths.keys().map(String::as_str).collect();
                     self.problem(
@@ -254,7 +300,6 @@ impl Validator {
                             }
                         ),
                     );
-                    return None;
                 }
             }
         }

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Installs what the test suite needs on Debian 12 (run as root).
+#
+# - net-snmp's snmpd and command-line tools: the real agent the SNMP tests poll;
+# - Prometheus (for promtool): checks every exposition the tests produce;
+# - snmpsim in a venv, with the snmpsim-data-lextudio recordings of real devices.
+#
+# Idempotent: safe to run again.
+set -euo pipefail
+
+export DEBIAN_FRONTEND=noninteractive
+if [ "$(id -u)" != 0 ]; then
+  if command -v sudo >/dev/null; then
+    exec sudo --preserve-env=NETGAUGE_TEST_VENV "$0" "$@"
+  fi
+  echo "run as root" >&2
+  exit 1
+fi
+
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends \
+  snmpd snmp bzip2 ca-certificates curl iproute2 procps \
+  python3 python3-venv python3-gdbm \
+  prometheus >/dev/null
+
+# snmpd's package starts a system agent where systemd runs; the tests start
+# their own on free ports and do not need it.
+
+venv=${NETGAUGE_TEST_VENV:-/opt/netgauge-test/venv}
+if [ ! -x "$venv/bin/snmpsim-command-responder" ]; then
+  /usr/bin/python3 -m venv "$venv"
+  # Pinned: snmpsim 1.2 needs pysmi but does not declare it; the data
+  # package's own dependencies pull a conflicting pysnmp fork, hence --no-deps.
+  "$venv/bin/pip" install -q --disable-pip-version-check snmpsim==1.2.2 pysmi==2.0.0
+  "$venv/bin/pip" install -q --disable-pip-version-check --no-deps snmpsim-data-lextudio==1.0.0
+fi
+echo "test dependencies installed (snmpsim venv: $venv)"

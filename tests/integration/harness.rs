@@ -1,0 +1,352 @@
+//! Test harness: real peers started on free loopback ports, stopped on drop.
+
+use std::collections::BTreeMap;
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpStream, UdpSocket};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use netgauge::config::Config;
+use netgauge::http::AppState;
+
+/// A program the tests need. Missing is a hard failure with the fix in the
+/// message: a suite that silently skips its real-peer tests proves nothing.
+pub fn require(program: &str) -> PathBuf {
+    for dir in [
+        "/usr/sbin",
+        "/usr/bin",
+        "/usr/local/bin",
+        "/usr/local/sbin",
+        "/sbin",
+        "/bin",
+    ] {
+        let p = Path::new(dir).join(program);
+        if p.exists() {
+            return p;
+        }
+    }
+    panic!("`{program}` not found: run `sudo scripts/install-test-deps.sh` first");
+}
+
+pub fn snmpsim_responder() -> PathBuf {
+    let venv = std::env::var("NETGAUGE_TEST_VENV").unwrap_or_else(|_| "/opt/netgauge-test/venv".into());
+    let p = Path::new(&venv).join("bin/snmpsim-command-responder");
+    assert!(
+        p.exists(),
+        "{} not found: run `sudo scripts/install-test-deps.sh` first",
+        p.display()
+    );
+    p
+}
+
+/// Directory of the snmpsim-data-lextudio recordings.
+pub fn snmpsim_data_dir() -> PathBuf {
+    let venv = std::env::var("NETGAUGE_TEST_VENV").unwrap_or_else(|_| "/opt/netgauge-test/venv".into());
+    let out = Command::new(Path::new(&venv).join("bin/python"))
+        .args([
+            "-c",
+            "import snmpsim_data, os; print(os.path.join(os.path.dirname(snmpsim_data.__file__), 'data'))",
+        ])
+        .output()
+        .expect("run the snmpsim venv's python");
+    assert!(
+        out.status.success(),
+        "snmpsim-data-lextudio is not installed: run scripts/install-test-deps.sh"
+    );
+    PathBuf::from(String::from_utf8_lossy(&out.stdout).trim())
+}
+
+/// A UDP port free right now on 127.0.0.1.
+pub fn free_udp_port() -> u16 {
+    UdpSocket::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+/// A child process killed (and reaped) on drop.
+pub struct Proc(pub Child);
+
+impl Drop for Proc {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+pub const V2C_COMMUNITY: &str = "ng-test-community";
+pub const V3_USER: &str = "ngpriv";
+pub const V3_AUTH_PASS: &str = "auth-pass-123";
+pub const V3_PRIV_PASS: &str = "priv-pass-456";
+pub const V3_AUTHONLY_USER: &str = "ngauth";
+
+/// A real net-snmp agent on 127.0.0.1 with a v1/v2c community and two v3 users.
+pub struct Snmpd {
+    pub port: u16,
+    _dir: tempfile::TempDir,
+    _proc: Proc,
+}
+
+impl Snmpd {
+    pub fn start() -> Snmpd {
+        let snmpd = require("snmpd");
+        let dir = tempfile::tempdir().unwrap();
+        let persist = dir.path().join("persist");
+        std::fs::create_dir(&persist).unwrap();
+        let conf = dir.path().join("snmpd.conf");
+        std::fs::write(
+            &conf,
+            format!(
+                "[snmp] persistentDir {persist}\n\
+                 rocommunity {V2C_COMMUNITY} 127.0.0.1\n\
+                 createUser {V3_USER} SHA-256 \"{V3_AUTH_PASS}\" AES \"{V3_PRIV_PASS}\"\n\
+                 createUser {V3_AUTHONLY_USER} SHA \"{V3_AUTH_PASS}\"\n\
+                 rouser {V3_USER} priv\n\
+                 rouser {V3_AUTHONLY_USER} auth\n\
+                 sysName netgauge-test-agent\n\
+                 sysLocation loopback\n",
+                persist = persist.display()
+            ),
+        )
+        .unwrap();
+        // The port can be taken between choosing and binding; try a few.
+        for _ in 0..5 {
+            let port = free_udp_port();
+            let child = Command::new(&snmpd)
+                .args(["-f", "-Lo", "-C", "-c"])
+                .arg(&conf)
+                .arg(format!("udp:127.0.0.1:{port}"))
+                .env("MIBS", "")
+                .env("MIBDIRS", "/nonexistent")
+                .stdin(Stdio::null())
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .expect("start snmpd");
+            let proc = Proc(child);
+            if wait_for_agent(port, V2C_COMMUNITY, Duration::from_secs(10)) {
+                return Snmpd {
+                    port,
+                    _dir: dir,
+                    _proc: proc,
+                };
+            }
+        }
+        panic!("snmpd did not come up");
+    }
+}
+
+/// Polls with `snmpget` until the agent answers.
+pub fn wait_for_agent(port: u16, community: &str, within: Duration) -> bool {
+    let started = Instant::now();
+    while started.elapsed() < within {
+        if snmpget(port, community, "1.3.6.1.2.1.1.3.0").is_some() {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    false
+}
+
+/// `snmpget -v2c`, value only, as the net-snmp tool prints it.
+pub fn snmpget(port: u16, community: &str, oid: &str) -> Option<String> {
+    let out = Command::new(require("snmpget"))
+        .args(["-v2c", "-c", community, "-On", "-Oqv", "-Ot", "-t", "0.5", "-r", "0"])
+        .arg(format!("127.0.0.1:{port}"))
+        .arg(oid)
+        .env("MIBS", "")
+        .env("MIBDIRS", "/nonexistent")
+        .output()
+        .ok()?;
+    let v = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+    (out.status.success() && !v.is_empty() && !v.starts_with("No Such")).then_some(v)
+}
+
+/// A UDP socket that reads and never answers: a device that is down
+/// without saying so (no ICMP port-unreachable either).
+pub struct BlackHole {
+    pub port: u16,
+    _socket: UdpSocket,
+}
+
+impl BlackHole {
+    pub fn new() -> BlackHole {
+        let socket = UdpSocket::bind("127.0.0.1:0").unwrap();
+        BlackHole {
+            port: socket.local_addr().unwrap().port(),
+            _socket: socket,
+        }
+    }
+}
+
+/// netgauge's HTTP server, in-process on a free port.
+pub struct Server {
+    pub addr: SocketAddr,
+    pub state: Arc<AppState>,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    task: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl Server {
+    pub async fn start(yaml: &str) -> Server {
+        let config =
+            Config::from_yaml(Path::new("test.yml"), yaml).unwrap_or_else(|e| panic!("test config invalid:\n{e}"));
+        let state = AppState::new(config);
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let s = state.clone();
+        let task = tokio::spawn(async move {
+            netgauge::http::serve(listener, s, async {
+                let _ = rx.await;
+            })
+            .await
+            .unwrap();
+        });
+        Server {
+            addr,
+            state,
+            stop: Some(tx),
+            task: Some(task),
+        }
+    }
+
+    /// GET `path`; returns (status, body).
+    pub async fn get(&self, path: &str, headers: &[(&str, &str)]) -> (u16, String) {
+        let addr = self.addr;
+        let path = path.to_owned();
+        let headers: Vec<(String, String)> = headers.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        tokio::task::spawn_blocking(move || http_get(addr, &path, &headers))
+            .await
+            .unwrap()
+    }
+
+    pub async fn stop(mut self) {
+        if let Some(tx) = self.stop.take() {
+            let _ = tx.send(());
+        }
+        if let Some(t) = self.task.take() {
+            tokio::time::timeout(Duration::from_secs(15), t)
+                .await
+                .expect("server stops")
+                .unwrap();
+        }
+    }
+}
+
+/// A minimal HTTP/1.1 GET, so the tests need no HTTP client crate.
+pub fn http_get(addr: SocketAddr, path: &str, headers: &[(String, String)]) -> (u16, String) {
+    let mut s = TcpStream::connect(addr).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(60))).unwrap();
+    let mut req = format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n");
+    for (k, v) in headers {
+        req.push_str(&format!("{k}: {v}\r\n"));
+    }
+    req.push_str("\r\n");
+    s.write_all(req.as_bytes()).unwrap();
+    let mut buf = Vec::new();
+    s.read_to_end(&mut buf).unwrap();
+    let text = String::from_utf8_lossy(&buf).into_owned();
+    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+    let status = head.split_whitespace().nth(1).and_then(|c| c.parse().ok()).unwrap_or(0);
+    (status, body.to_owned())
+}
+
+/// One parsed exposition line.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Series {
+    pub name: String,
+    pub labels: BTreeMap<String, String>,
+    pub value: f64,
+}
+
+/// Parses the text format (enough of it for netgauge's own output).
+pub fn parse_exposition(text: &str) -> Vec<Series> {
+    let mut out = Vec::new();
+    for line in text.lines() {
+        if line.starts_with('#') || line.trim().is_empty() {
+            continue;
+        }
+        let (name_labels, value) = line.rsplit_once(' ').expect("sample line has a value");
+        let value: f64 = match value {
+            "NaN" => f64::NAN,
+            "+Inf" => f64::INFINITY,
+            "-Inf" => f64::NEG_INFINITY,
+            v => v.parse().unwrap_or_else(|_| panic!("bad value in {line:?}")),
+        };
+        let (name, labels) = match name_labels.split_once('{') {
+            None => (name_labels.to_owned(), BTreeMap::new()),
+            Some((n, rest)) => (
+                n.to_owned(),
+                parse_labels(rest.strip_suffix('}').expect("closing brace")),
+            ),
+        };
+        out.push(Series { name, labels, value });
+    }
+    out
+}
+
+fn parse_labels(s: &str) -> BTreeMap<String, String> {
+    let mut out = BTreeMap::new();
+    let mut chars = s.chars().peekable();
+    loop {
+        let key: String = chars.by_ref().take_while(|&c| c != '=').collect();
+        if key.is_empty() {
+            break;
+        }
+        assert_eq!(chars.next(), Some('"'));
+        let mut val = String::new();
+        while let Some(c) = chars.next() {
+            match c {
+                '\\' => match chars.next() {
+                    Some('n') => val.push('\n'),
+                    Some(o) => val.push(o),
+                    None => break,
+                },
+                '"' => break,
+                c => val.push(c),
+            }
+        }
+        out.insert(key.trim_start_matches(',').to_owned(), val);
+        if chars.peek() == Some(&',') {
+            chars.next();
+        }
+    }
+    out
+}
+
+/// The value of the one series called `name` whose labels include `want`.
+pub fn value(series: &[Series], name: &str, want: &[(&str, &str)]) -> Option<f64> {
+    let found: Vec<&Series> = series
+        .iter()
+        .filter(|s| {
+            s.name == name
+                && want
+                    .iter()
+                    .all(|(k, v)| s.labels.get(*k).map(String::as_str) == Some(*v))
+        })
+        .collect();
+    assert!(found.len() <= 1, "{name} {want:?} matches {} series", found.len());
+    found.first().map(|s| s.value)
+}
+
+/// Runs `promtool check metrics` on an exposition; panics with its complaints.
+pub fn promtool_check(text: &str) {
+    let mut child = Command::new(require("promtool"))
+        .args(["check", "metrics"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(text.as_bytes()).unwrap();
+    let out = child.wait_with_output().unwrap();
+    let said = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        out.status.success() && said.trim().is_empty(),
+        "promtool check metrics:\n{said}"
+    );
+}
