@@ -66,8 +66,6 @@ pub enum Anomaly {
     EmptyIfName,
     /// Two interfaces had the same name; the ifIndex was appended.
     DuplicateInterfaceName,
-    /// A value had an unexpected type and was ignored.
-    UnexpectedType,
     /// A reply to an earlier, timed-out request arrived late and was dropped.
     LateReply,
 }
@@ -79,7 +77,6 @@ impl Anomaly {
             Anomaly::MissingIfXRow => "missing_ifx_row",
             Anomaly::EmptyIfName => "empty_ifname",
             Anomaly::DuplicateInterfaceName => "duplicate_interface_name",
-            Anomaly::UnexpectedType => "unexpected_type",
             Anomaly::LateReply => "late_reply",
         }
     }
