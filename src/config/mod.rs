@@ -10,6 +10,9 @@ mod address;
 mod raw;
 mod validate;
 
+#[cfg(test)]
+mod tests;
+
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;

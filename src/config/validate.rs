@@ -535,7 +535,12 @@ impl Validator {
                 let path = self.base_dir.join(&f.value);
                 match std::fs::read_to_string(&path) {
                     // Secret files conventionally end with a newline that is not part of the secret.
-                    Ok(s) => Some(Secret::new(s.trim_end_matches(['\n', '\r']))),
+                    Ok(s) => {
+                        let s = s
+                            .strip_suffix('\n')
+                            .map_or(s.as_str(), |t| t.strip_suffix('\r').unwrap_or(t));
+                        Some(Secret::new(s))
+                    }
                     Err(e) => {
                         self.problem(
                             f.referenced,

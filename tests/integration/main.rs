@@ -2,6 +2,8 @@
 //! recordings of real devices, promtool, and the netgauge binary itself.
 
 mod cli;
+mod fake_agent;
 mod harness;
+mod misbehaving;
 mod snmpd;
 mod snmpsim;

@@ -1,0 +1,115 @@
+//! Unit tests of config loading: inheritance, secrets, defaults.
+
+use std::path::Path;
+use std::time::Duration;
+
+use super::validate::expand_env;
+use super::*;
+
+fn load(yaml: &str) -> Config {
+    Config::from_yaml(Path::new("t.yml"), yaml).unwrap_or_else(|e| panic!("{e}"))
+}
+
+fn errors(yaml: &str) -> String {
+    Config::from_yaml(Path::new("t.yml"), yaml)
+        .map(|_| ())
+        .unwrap_err()
+        .to_string()
+}
+
+#[test]
+fn empty_file_is_an_empty_config() {
+    assert!(load("").targets.is_empty());
+    assert_eq!(load("").global, Global::default());
+}
+
+#[test]
+fn defaults_then_auth_block_then_target_keys() {
+    let c = load(
+        "auths:\n  ro: {community: from-auth}\n\
+         defaults:\n  snmp: {auth: ro, timeout: 5s, retries: 4}\n\
+         targets:\n  - {name: a, address: h1}\n  - {name: b, address: h2, snmp: {retries: 0, community: own}}\n",
+    );
+    let a = c.target("a").unwrap().snmp.as_ref().unwrap();
+    assert!(matches!(&a.credentials, SnmpCredentials::V2c { community } if community.expose() == "from-auth"));
+    assert_eq!((a.timeout, a.retries, a.port), (Duration::from_secs(5), 4, 161));
+    let b = c.target("b").unwrap().snmp.as_ref().unwrap();
+    assert!(matches!(&b.credentials, SnmpCredentials::V2c { community } if community.expose() == "own"));
+    assert_eq!((b.timeout, b.retries), (Duration::from_secs(5), 0));
+}
+
+#[test]
+fn v3_level_is_inferred_and_protocols_parsed() {
+    let c = load(
+        "targets:\n  - name: r\n    address: h\n    snmp: {username: u, password: aaaaaaaa, priv_password: bbbbbbbb, auth_protocol: sha-256, priv_protocol: AES256C}\n",
+    );
+    let SnmpCredentials::V3(v3) = &c.targets[0].snmp.as_ref().unwrap().credentials else {
+        panic!("not v3")
+    };
+    assert_eq!(v3.level, SecurityLevel::AuthPriv);
+    assert_eq!(v3.auth_protocol, AuthProtocol::Sha256);
+    assert_eq!(v3.priv_protocol, PrivProtocol::Aes256C);
+}
+
+#[test]
+fn secret_files_are_read_relative_to_the_config_and_lose_one_newline() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("community"), "s3cret\n").unwrap();
+    let cfg = dir.path().join("netgauge.yml");
+    let c = Config::from_yaml(
+        &cfg,
+        "targets:\n  - {name: a, address: h, snmp: {community_file: community}}\n",
+    )
+    .unwrap();
+    let s = c.targets[0].snmp.as_ref().unwrap();
+    assert!(matches!(&s.credentials, SnmpCredentials::V2c { community } if community.expose() == "s3cret"));
+    // And the config's Debug output never shows it.
+    assert!(!format!("{c:?}").contains("s3cret"));
+}
+
+#[test]
+fn inline_secret_overrides_a_file_from_the_auth_block() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("c"), "from-file").unwrap();
+    let yaml = "auths:\n  x: {community_file: c}\ntargets:\n  - {name: a, address: h, snmp: {auth: x, community: inline}}\n  - {name: b, address: h, snmp: {auth: x}}\n";
+    let c = Config::from_yaml(&dir.path().join("n.yml"), yaml).unwrap();
+    let community = |i: usize| match &c.targets[i].snmp.as_ref().unwrap().credentials {
+        SnmpCredentials::V2c { community } => community.expose().to_owned(),
+        _ => panic!(),
+    };
+    assert_eq!((community(0).as_str(), community(1).as_str()), ("inline", "from-file"));
+}
+
+#[test]
+fn a_broken_auth_block_is_reported_once_not_per_target() {
+    let e = errors(
+        "auths:\n  bad: {version: 7}\ntargets:\n  - {name: a, address: h1, snmp: {auth: bad}}\n  - {name: b, address: h2, snmp: {auth: bad}}\n",
+    );
+    assert_eq!(e.matches("is not an SNMP version").count(), 1, "{e}");
+    assert!(e.contains("t.yml:2:18: auths.bad.version"), "{e}");
+}
+
+#[test]
+fn transport_keys_do_not_belong_in_auth_blocks() {
+    let e = errors("auths:\n  x: {community: c, timeout: 1s}\n");
+    assert!(e.contains("auths.x.timeout: not allowed in an auth block"), "{e}");
+}
+
+#[test]
+fn env_expansion() {
+    let get = |k: &str| (k == "A").then(|| "alpha".to_owned());
+    assert_eq!(expand_env("x${A}y", get).unwrap(), "xalphay");
+    assert_eq!(expand_env("$$ and $5", get).unwrap(), "$ and $5");
+    assert!(expand_env("${B}", get).unwrap_err().contains("B is not set"));
+    assert!(expand_env("${A", get).is_err());
+    assert!(expand_env("${A-B}", get).is_err());
+}
+
+#[test]
+fn global_settings() {
+    let c = load("global: {scrape_timeout: 7s, scrape_timeout_offset: 250ms, max_concurrent_polls: 3}\n");
+    assert_eq!(c.global.scrape_timeout, Duration::from_secs(7));
+    assert_eq!(c.global.scrape_timeout_offset, Duration::from_millis(250));
+    assert_eq!(c.global.max_concurrent_polls, 3);
+    assert!(errors("global: {max_concurrent_polls: 0}\n").contains("out of range"));
+}
