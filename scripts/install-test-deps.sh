@@ -31,7 +31,7 @@ if [ ! -x "$venv/bin/snmpsim-command-responder" ]; then
   /usr/bin/python3 -m venv "$venv"
   # Pinned: snmpsim 1.2 needs pysmi but does not declare it; the data
   # package's own dependencies pull a conflicting pysnmp fork, hence --no-deps.
-  "$venv/bin/pip" install -q --disable-pip-version-check snmpsim==1.2.2 pysmi==2.0.0
+  "$venv/bin/pip" install -q --disable-pip-version-check snmpsim==1.2.2 pysmi==2.0.0 pysnmp==7.1.30 pyasn1==0.6.5
   "$venv/bin/pip" install -q --disable-pip-version-check --no-deps snmpsim-data-lextudio==1.0.0
 fi
 echo "test dependencies installed (snmpsim venv: $venv)"

@@ -12,14 +12,11 @@ use clap::{Parser, Subcommand, ValueEnum};
     about = "Prometheus exporter for network devices (SNMP v1/v2c/v3)"
 )]
 pub struct Cli {
-    /// The targets file.
-    #[arg(
-        long = "config.file",
-        value_name = "FILE",
-        default_value = "netgauge.yml",
-        global = true
-    )]
-    pub config_file: PathBuf,
+    /// Config file, or a directory of `*.yml` files. Repeat to combine
+    /// several (e.g. a generated target inventory next to the settings).
+    /// Default: netgauge.yml.
+    #[arg(long = "config.file", value_name = "FILE|DIR", global = true, action = clap::ArgAction::Append)]
+    pub config_files: Vec<PathBuf>,
 
     /// Address to listen on, e.g. `:9742` (all interfaces) or `127.0.0.1:9742`.
     #[arg(long = "web.listen-address", value_name = "ADDR", default_value = ":9742")]
@@ -35,6 +32,26 @@ pub struct Cli {
 
     #[command(subcommand)]
     pub command: Option<Command>,
+}
+
+impl Cli {
+    /// The config sources, with the default applied.
+    pub fn config_sources(&self) -> Vec<PathBuf> {
+        if self.config_files.is_empty() {
+            vec![PathBuf::from("netgauge.yml")]
+        } else {
+            self.config_files.clone()
+        }
+    }
+
+    /// The sources as one printable string, for messages.
+    pub fn config_display(&self) -> String {
+        self.config_sources()
+            .iter()
+            .map(|p| p.display().to_string())
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -97,7 +114,13 @@ mod tests {
             "--log.format=json",
         ])
         .unwrap();
-        assert_eq!(c.config_file, PathBuf::from("x.yml"));
+        assert_eq!(c.config_sources(), [PathBuf::from("x.yml")]);
+        let c = Cli::try_parse_from(["netgauge", "--config.file=a.yml", "--config.file=targets.d"]).unwrap();
+        assert_eq!(c.config_sources(), [PathBuf::from("a.yml"), PathBuf::from("targets.d")]);
+        assert_eq!(
+            Cli::try_parse_from(["netgauge"]).unwrap().config_sources(),
+            [PathBuf::from("netgauge.yml")]
+        );
         assert_eq!(c.log_format, LogFormat::Json);
         let c = Cli::try_parse_from(["netgauge", "probe", "--config.file=y.yml", "sw1"]).unwrap();
         assert!(matches!(c.command, Some(Command::Probe { ref target }) if target == "sw1"));

@@ -16,28 +16,10 @@ use hyper::{Method, Request, Response, StatusCode};
 use hyper_util::rt::{TokioIo, TokioTimer};
 use tokio::net::TcpListener;
 
-use crate::config::Config;
 use crate::exposition;
 use crate::poller::Poller;
-use crate::telemetry::{Event, Telemetry};
-
-/// Everything a request handler needs.
-pub struct AppState {
-    pub config: Arc<Config>,
-    pub poller: Poller,
-    pub telemetry: Arc<Telemetry>,
-}
-
-impl AppState {
-    pub fn new(config: Config) -> Arc<Self> {
-        let telemetry = Arc::new(Telemetry::new());
-        Arc::new(AppState {
-            poller: Poller::new(&config, telemetry.clone()),
-            config: Arc::new(config),
-            telemetry,
-        })
-    }
-}
+use crate::state::AppState;
+use crate::telemetry::Event;
 
 type Resp = Response<Full<Bytes>>;
 
@@ -99,6 +81,9 @@ async fn handle(state: &AppState, req: Request<Incoming>) -> Resp {
 
 async fn route(state: &AppState, req: &Request<Incoming>) -> (&'static str, Resp) {
     let path = req.uri().path();
+    if path == "/-/reload" {
+        return ("/-/reload", reload(state, req).await);
+    }
     if req.method() != Method::GET && req.method() != Method::HEAD {
         return (
             handler_name(path),
@@ -114,6 +99,21 @@ async fn route(state: &AppState, req: &Request<Incoming>) -> (&'static str, Resp
         _ => (
             "other",
             text(StatusCode::NOT_FOUND, "not found; see / for the endpoints\n"),
+        ),
+    }
+}
+
+/// `POST /-/reload`: 200 with the new target count, or 500 with every
+/// problem (and the old config still serving), as Prometheus does.
+async fn reload(state: &AppState, req: &Request<Incoming>) -> Resp {
+    if req.method() != Method::POST && req.method() != Method::PUT {
+        return text(StatusCode::METHOD_NOT_ALLOWED, "use POST to reload\n");
+    }
+    match state.reload().await {
+        Ok(n) => text(StatusCode::OK, &format!("config reloaded: {n} target(s)\n")),
+        Err(e) => text(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            &format!("config not reloaded; the previous one keeps running:\n{e}\n"),
         ),
     }
 }
@@ -138,8 +138,9 @@ fn prometheus_timeout(req: &Request<Incoming>) -> Option<Duration> {
 }
 
 async fn metrics(state: &AppState, req: &Request<Incoming>) -> Resp {
-    let budget = Poller::budget(&state.config, prometheus_timeout(req));
-    let mut set = state.poller.poll_all(&state.config, budget).await;
+    let live = state.live();
+    let budget = Poller::budget(&live.config, prometheus_timeout(req));
+    let mut set = live.poller.poll_all(&live.config, budget).await;
     state.telemetry.render(&mut set);
     crate::process::render(&mut set);
     exposition_response(&set)
@@ -158,14 +159,15 @@ async fn probe(state: &AppState, req: &Request<Incoming>) -> Resp {
     };
     // Only configured targets are ever polled: /probe must not be a way to
     // make netgauge send packets to arbitrary addresses.
-    let Some(target) = state.config.target(&name) else {
+    let live = state.live();
+    let Some(target) = live.config.target(&name) else {
         return text(
             StatusCode::NOT_FOUND,
             &format!("unknown target '{name}': /probe only polls targets named in the config (see /)\n"),
         );
     };
-    let budget = Poller::budget(&state.config, prometheus_timeout(req));
-    let set = state.poller.poll(target, budget).await;
+    let budget = Poller::budget(&live.config, prometheus_timeout(req));
+    let set = live.poller.poll(target, budget).await;
     exposition_response(&set)
 }
 
@@ -182,7 +184,8 @@ fn landing(state: &AppState) -> Resp {
          <h1>netgauge</h1>\n<p><a href=\"/metrics\">/metrics</a> (all targets and the exporter's own metrics)</p>\n\
          <h2>Targets</h2>\n<table>\n<tr><th>name</th><th>address</th><th>transport</th><th>probe</th></tr>\n",
     );
-    for t in &state.config.targets {
+    let live = state.live();
+    for t in &live.config.targets {
         let name = html_escape(&t.name);
         let link: String = form_urlencoded::byte_serialize(t.name.as_bytes()).collect();
         let transport = match &t.snmp {

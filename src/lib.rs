@@ -16,7 +16,8 @@
 //!   [`metrics`] samples. [`telemetry`] and [`process`] add the exporter's
 //!   own series.
 //! * [`exposition`]: encodes samples in the Prometheus text format.
-//! * [`http`]: serves `/metrics`, `/probe` and the health endpoints.
+//! * [`http`]: serves `/metrics`, `/probe` and the health endpoints, from
+//!   the [`state`] that a reload swaps whole.
 //!
 //! `main.rs` only parses flags ([`cli`]), sets up logging ([`logging`]) and
 //! calls into these.
@@ -35,4 +36,5 @@ pub mod process;
 pub mod report;
 pub mod schema;
 pub mod secret;
+pub mod state;
 pub mod telemetry;

@@ -6,7 +6,7 @@ use anyhow::{Context, Result};
 use clap::Parser;
 use netgauge::cli::{self, Cli, Command};
 use netgauge::config::Config;
-use netgauge::http::AppState;
+use netgauge::state::AppState;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -33,30 +33,31 @@ fn runtime() -> Result<tokio::runtime::Runtime> {
 }
 
 fn check(cli: &Cli) -> Result<ExitCode> {
-    match Config::load(&cli.config_file) {
+    match Config::load_all(&cli.config_sources()) {
         Ok(c) => {
-            println!("{}: OK, {} target(s)", cli.config_file.display(), c.targets.len());
+            println!("{}: OK, {} target(s)", cli.config_display(), c.targets.len());
             Ok(ExitCode::SUCCESS)
         }
         Err(e) => {
             eprintln!("{e}");
             let n = e.problems().len().max(1);
-            eprintln!("{}: {n} problem(s) found", cli.config_file.display());
+            eprintln!("{}: {n} problem(s) found", cli.config_display());
             Ok(ExitCode::FAILURE)
         }
     }
 }
 
 async fn probe(cli: &Cli, name: &str) -> Result<ExitCode> {
-    let config = Config::load(&cli.config_file)?;
+    let config = Config::load_all(&cli.config_sources())?;
     let state = AppState::new(config);
-    let target = state
+    let live = state.live();
+    let target = live
         .config
         .target(name)
-        .with_context(|| format!("no target named '{name}' in {}", cli.config_file.display()))?
+        .with_context(|| format!("no target named '{name}' in {}", cli.config_display()))?
         .clone();
-    let budget = state.config.global.scrape_timeout;
-    let set = state.poller.poll(&target, budget).await;
+    let budget = live.config.global.scrape_timeout;
+    let set = live.poller.poll(&target, budget).await;
     print!("{}", netgauge::exposition::encode(&set));
     let up = set.find("netgauge_device_up", &[]).unwrap_or(0.0);
     Ok(if up == 1.0 {
@@ -67,12 +68,13 @@ async fn probe(cli: &Cli, name: &str) -> Result<ExitCode> {
 }
 
 async fn run(cli: &Cli) -> Result<ExitCode> {
-    let config = Config::load(&cli.config_file)?;
-    tracing::info!(config = %cli.config_file.display(), targets = config.targets.len(), version = env!("CARGO_PKG_VERSION"), "starting netgauge");
+    let config = Config::load_all(&cli.config_sources())?;
+    tracing::info!(config = %cli.config_display(), targets = config.targets.len(), version = env!("CARGO_PKG_VERSION"), "starting netgauge");
     let addrs = cli::listen_addresses(&cli.listen_address).map_err(anyhow::Error::msg)?;
     let listener = bind(&addrs).await?;
     tracing::info!(address = %listener.local_addr()?, "listening");
-    let state = AppState::new(config);
+    let state = AppState::with_sources(config, cli.config_sources());
+    reload_on_sighup(state.clone());
     netgauge::http::serve(listener, state, shutdown_signal()).await?;
     tracing::info!("stopped");
     Ok(ExitCode::SUCCESS)
@@ -88,6 +90,23 @@ async fn bind(addrs: &[std::net::SocketAddr]) -> Result<tokio::net::TcpListener>
         }
     }
     Err(last.unwrap_or_else(|| anyhow::anyhow!("no listen address")))
+}
+
+/// SIGHUP re-reads the config, as it does for Prometheus and its exporters.
+fn reload_on_sighup(state: std::sync::Arc<AppState>) {
+    #[cfg(unix)]
+    tokio::spawn(async move {
+        let Ok(mut hup) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup()) else {
+            tracing::warn!("cannot listen for SIGHUP; reload with POST /-/reload");
+            return;
+        };
+        while hup.recv().await.is_some() {
+            // The outcome is logged and counted by the reload itself.
+            let _ = state.reload().await;
+        }
+    });
+    #[cfg(not(unix))]
+    let _ = state;
 }
 
 async fn shutdown_signal() {

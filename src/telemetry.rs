@@ -25,6 +25,9 @@ desc_consts! {
     SNMP_RETRIES = ("netgauge_snmp_retries_total", Counter, "SNMP requests sent again after a timeout.");
     SNMP_ANOMALIES = ("netgauge_snmp_anomalies_total", Counter, "Agent misbehaviour netgauge worked around, by kind.");
     HTTP_REQUESTS = ("netgauge_http_requests_total", Counter, "HTTP requests served, by handler and status code.");
+    RELOAD_OK = ("netgauge_config_last_reload_successful", Gauge, "1 if the last config (re)load succeeded.");
+    RELOAD_TS = ("netgauge_config_last_reload_success_timestamp_seconds", Gauge, "Unix time of the last successful config (re)load.");
+    RELOADS = ("netgauge_config_reloads_total", Counter, "Config reloads attempted, by result.");
 }
 
 /// Why a poll failed. The label value of `netgauge_poll_failures_total`.
@@ -110,6 +113,12 @@ pub enum Event<'a> {
         handler: &'static str,
         code: u16,
     },
+    /// A config reload finished; `detail` lists the problems when it failed.
+    ConfigReload {
+        ok: bool,
+        targets: usize,
+        detail: &'a str,
+    },
 }
 
 type Key = Vec<String>;
@@ -122,17 +131,40 @@ struct Counters {
     retries: BTreeMap<Key, u64>,
     anomalies: BTreeMap<Key, u64>,
     http: BTreeMap<Key, u64>,
+    reloads: BTreeMap<Key, u64>,
+    last_reload_ok: bool,
+    last_reload_success: f64,
 }
 
 /// Process-wide counters. Cheap to clone behind an `Arc`.
-#[derive(Default)]
 pub struct Telemetry {
     counters: Mutex<Counters>,
 }
 
+impl Default for Telemetry {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+fn unix_now() -> f64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs_f64())
+        .unwrap_or(0.0)
+}
+
 impl Telemetry {
+    /// Created once the initial config has loaded: that load counts as the
+    /// first successful one.
     pub fn new() -> Self {
-        Self::default()
+        Telemetry {
+            counters: Mutex::new(Counters {
+                last_reload_ok: true,
+                last_reload_success: unix_now().floor(),
+                ..Counters::default()
+            }),
+        }
     }
 
     pub fn event(&self, e: Event<'_>) {
@@ -197,6 +229,21 @@ impl Telemetry {
             Event::Http { handler, code } => {
                 *c.http.entry(vec![handler.into(), code.to_string()]).or_default() += 1;
             }
+            Event::ConfigReload { ok, targets, detail } => {
+                if ok {
+                    tracing::info!(targets, "config reloaded");
+                    c.last_reload_success = unix_now().floor();
+                } else {
+                    tracing::error!(
+                        problems = detail,
+                        "config reload failed; the previous config keeps running"
+                    );
+                }
+                c.last_reload_ok = ok;
+                *c.reloads
+                    .entry(vec![if ok { "success" } else { "failure" }.into()])
+                    .or_default() += 1;
+            }
         }
     }
 
@@ -223,6 +270,9 @@ impl Telemetry {
         emit(set, &SNMP_RETRIES, &["device"], &c.retries);
         emit(set, &SNMP_ANOMALIES, &["device", "kind"], &c.anomalies);
         emit(set, &HTTP_REQUESTS, &["handler", "code"], &c.http);
+        set.push(&RELOAD_OK, vec![], if c.last_reload_ok { 1.0 } else { 0.0 });
+        set.push(&RELOAD_TS, vec![], c.last_reload_success);
+        emit(set, &RELOADS, &["result"], &c.reloads);
     }
 
     /// Current value of a counter, for tests.

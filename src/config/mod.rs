@@ -50,17 +50,59 @@ impl Config {
     /// Parses and validates `text` as if read from `path` (used in messages
     /// and to resolve relative `*_file` paths).
     pub fn from_yaml(path: &Path, text: &str) -> Result<Config, ConfigError> {
-        validate::load(path, text)
+        validate::load(&[(path.to_path_buf(), text.to_owned())])
     }
 
     /// Reads, parses and validates a config file.
     pub fn load(path: &Path) -> Result<Config, ConfigError> {
-        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
-            path: path.to_path_buf(),
-            source,
-        })?;
-        Self::from_yaml(path, &text)
+        Self::load_all(&[path.to_path_buf()])
     }
+
+    /// Reads several files as one config. A directory stands for every
+    /// `*.yml` / `*.yaml` file in it, in name order. Targets and auth blocks
+    /// may be spread over files (e.g. a generated inventory next to a
+    /// hand-written `global`); `global` and `defaults` may appear once.
+    pub fn load_all(paths: &[PathBuf]) -> Result<Config, ConfigError> {
+        let mut sources = Vec::new();
+        for path in expand(paths)? {
+            let text = std::fs::read_to_string(&path).map_err(|source| ConfigError::Read {
+                path: path.clone(),
+                source,
+            })?;
+            sources.push((path, text));
+        }
+        validate::load(&sources)
+    }
+}
+
+/// Expands directories to the YAML files inside them.
+fn expand(paths: &[PathBuf]) -> Result<Vec<PathBuf>, ConfigError> {
+    let mut out = Vec::new();
+    for path in paths {
+        if !path.is_dir() {
+            out.push(path.clone());
+            continue;
+        }
+        let read_err = |source| ConfigError::Read {
+            path: path.clone(),
+            source,
+        };
+        let mut files: Vec<PathBuf> = std::fs::read_dir(path)
+            .map_err(read_err)?
+            .filter_map(Result::ok)
+            .map(|e| e.path())
+            .filter(|p| p.is_file() && matches!(p.extension().and_then(|e| e.to_str()), Some("yml" | "yaml")))
+            .collect();
+        if files.is_empty() {
+            return Err(read_err(std::io::Error::new(
+                std::io::ErrorKind::NotFound,
+                "directory has no *.yml or *.yaml files",
+            )));
+        }
+        files.sort();
+        out.extend(files);
+    }
+    Ok(out)
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -1,7 +1,7 @@
 //! Stage two of loading: raw config → validated [`Config`], or every
 //! problem found, each with file, line, column and field.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
@@ -12,13 +12,40 @@ use super::raw::{RawConfig, RawSnmp, RawTarget};
 use super::*;
 use crate::schema::RESERVED_LABELS;
 
-/// Parses and validates. Syntax and type errors stop at the first one (the
-/// YAML parser cannot go on); semantic errors are all collected.
-pub(super) fn load(path: &Path, text: &str) -> Result<Config, ConfigError> {
-    let raw: RawConfig = match serde_saphyr::from_str(text) {
-        Ok(Some(raw)) => raw,
-        // An empty file is an empty config, not an error.
-        Ok(None) => RawConfig::default(),
+/// Parses and validates one or more files as one config. Syntax and type
+/// errors stop at the first one in their file (the YAML parser cannot go on);
+/// every other problem, in every file, is collected.
+pub(super) fn load(sources: &[(PathBuf, String)]) -> Result<Config, ConfigError> {
+    let mut problems = Vec::new();
+    let mut raws = Vec::new();
+    for (path, text) in sources {
+        match parse(path, text) {
+            Ok(mut raw) => {
+                absolutize(&mut raw, path.parent().unwrap_or(Path::new("")));
+                raws.push((path.clone(), raw));
+            }
+            Err(p) => problems.push(p),
+        }
+    }
+    let mut v = Validator {
+        file: PathBuf::new(),
+        problems,
+        bad_auths: HashSet::new(),
+    };
+    let config = v.config(raws);
+    if v.problems.is_empty() {
+        Ok(config)
+    } else {
+        let order: Vec<&PathBuf> = sources.iter().map(|(p, _)| p).collect();
+        v.problems
+            .sort_by_key(|p| (order.iter().position(|f| **f == p.file), p.line, p.column));
+        Err(ConfigError::Invalid { problems: v.problems })
+    }
+}
+
+fn parse(path: &Path, text: &str) -> Result<RawConfig, Problem> {
+    match serde_saphyr::from_str::<Option<RawConfig>>(text) {
+        Ok(raw) => Ok(raw.unwrap_or_default()),
         Err(e) => {
             let plain = e.without_snippet();
             let (line, column) = plain.location().map(|l| (l.line(), l.column())).unwrap_or((0, 0));
@@ -27,29 +54,38 @@ pub(super) fn load(path: &Path, text: &str) -> Result<Config, ConfigError> {
                     snippets: serde_saphyr::SnippetMode::Off,
                 })
                 .to_string();
-            return Err(ConfigError::Invalid {
-                problems: vec![Problem {
-                    file: path.to_path_buf(),
-                    line,
-                    column,
-                    field: key_at(text, line, column),
-                    message: friendlier(&strip_location_suffix(&message)),
-                }],
-            });
+            Err(Problem {
+                file: path.to_path_buf(),
+                line,
+                column,
+                field: key_at(text, line, column),
+                message: friendlier(&strip_location_suffix(&message)),
+            })
+        }
+    }
+}
+
+/// Makes relative `*_file` paths relative to the file that names them, so an
+/// auth block keeps meaning the same file when a target in another file uses it.
+fn absolutize(raw: &mut RawConfig, base: &Path) {
+    let fix = |s: &mut RawSnmp| {
+        for f in [&mut s.community_file, &mut s.password_file, &mut s.priv_password_file]
+            .into_iter()
+            .flatten()
+        {
+            if Path::new(&f.value).is_relative() {
+                f.value = base.join(&f.value).to_string_lossy().into_owned();
+            }
         }
     };
-    let mut v = Validator {
-        file: path.to_path_buf(),
-        base_dir: path.parent().map(Path::to_path_buf).unwrap_or_default(),
-        problems: Vec::new(),
-        bad_auths: HashSet::new(),
-    };
-    let config = v.config(raw);
-    if v.problems.is_empty() {
-        Ok(config)
-    } else {
-        v.problems.sort_by_key(|p| (p.line, p.column));
-        Err(ConfigError::Invalid { problems: v.problems })
+    raw.auths.values_mut().for_each(|a| fix(&mut a.value));
+    if let Some(d) = raw.defaults.as_mut().and_then(|d| d.value.snmp.as_mut()) {
+        fix(&mut d.value);
+    }
+    for t in &mut raw.targets {
+        if let Some(s) = t.value.snmp.as_mut() {
+            fix(&mut s.value);
+        }
     }
 }
 
@@ -88,8 +124,8 @@ fn strip_location_suffix(message: &str) -> String {
 }
 
 struct Validator {
+    /// The file whose nodes are being checked; problems are attributed to it.
     file: PathBuf,
-    base_dir: PathBuf,
     problems: Vec<Problem>,
     /// Auth blocks with problems of their own (already reported).
     bad_auths: HashSet<String>,
@@ -106,58 +142,109 @@ impl Validator {
         });
     }
 
-    fn config(&mut self, raw: RawConfig) -> Config {
-        let global = self.global(raw.global.as_ref());
-        let mut bad_auths = HashSet::new();
-        for (name, block) in &raw.auths {
-            let field = format!("auths.{name}");
-            // An auth block is a complete credential set, checked once here
-            // rather than once per target that uses it.
-            let before = self.problems.len();
-            let _ = self.snmp_settings(&field, block.referenced, &block.value);
-            for (key, at) in transport_keys(&block.value) {
-                self.problem(
-                    at,
-                    format!("{field}.{key}"),
-                    "not allowed in an auth block (set it in defaults.snmp or the target's snmp)",
-                );
+    fn config(&mut self, raws: Vec<(PathBuf, RawConfig)>) -> Config {
+        // `global` and `defaults` may be set in one file only: two files
+        // disagreeing silently would be worse than an error.
+        let mut global = Global::default();
+        let mut global_from: Option<PathBuf> = None;
+        let mut defaults: Option<(PathBuf, Spanned<RawSnmp>)> = None;
+        let mut defaults_from: Option<PathBuf> = None;
+        for (file, raw) in &raws {
+            self.file.clone_from(file);
+            if let Some(g) = &raw.global {
+                match &global_from {
+                    Some(first) => self.problem(
+                        g.referenced,
+                        "global",
+                        format!("already set in {}; set it in one file only", first.display()),
+                    ),
+                    None => {
+                        global = self.global(Some(g));
+                        global_from = Some(file.clone());
+                    }
+                }
             }
-            if let Some(a) = &block.value.auth {
-                self.problem(
-                    a.referenced,
-                    format!("{field}.auth"),
-                    "auth blocks cannot refer to other auth blocks",
-                );
-            }
-            if self.problems.len() > before {
-                bad_auths.insert(name.clone());
+            if let Some(d) = &raw.defaults {
+                match &defaults_from {
+                    Some(first) => self.problem(
+                        d.referenced,
+                        "defaults",
+                        format!("already set in {}; set it in one file only", first.display()),
+                    ),
+                    None => {
+                        defaults_from = Some(file.clone());
+                        defaults = d.value.snmp.clone().map(|s| (file.clone(), s));
+                    }
+                }
             }
         }
-        self.bad_auths = bad_auths;
-        let defaults_snmp = raw.defaults.as_ref().and_then(|d| d.value.snmp.as_ref());
+
+        let mut auths: BTreeMap<String, Spanned<RawSnmp>> = BTreeMap::new();
+        let mut auth_files: HashMap<String, PathBuf> = HashMap::new();
+        for (file, raw) in &raws {
+            self.file.clone_from(file);
+            for (name, block) in &raw.auths {
+                let field = format!("auths.{name}");
+                if let Some(first) = auth_files.get(name) {
+                    let msg = format!("auth block '{name}' is already defined in {}", first.display());
+                    self.problem(block.referenced, field, msg);
+                    continue;
+                }
+                // An auth block is a complete credential set, checked once here
+                // rather than once per target that uses it.
+                let before = self.problems.len();
+                let _ = self.snmp_settings(&field, block.referenced, &block.value);
+                for (key, at) in transport_keys(&block.value) {
+                    self.problem(
+                        at,
+                        format!("{field}.{key}"),
+                        "not allowed in an auth block (set it in defaults.snmp or the target's snmp)",
+                    );
+                }
+                if let Some(a) = &block.value.auth {
+                    self.problem(
+                        a.referenced,
+                        format!("{field}.auth"),
+                        "auth blocks cannot refer to other auth blocks",
+                    );
+                }
+                if self.problems.len() > before {
+                    self.bad_auths.insert(name.clone());
+                }
+                auth_files.insert(name.clone(), file.clone());
+                auths.insert(name.clone(), block.clone());
+            }
+        }
+
         // Duplicate names are checked on the raw names, so they are reported
         // even when the targets carrying them have other problems too.
-        let mut seen: HashMap<&str, Location> = HashMap::new();
-        for (i, t) in raw.targets.iter().enumerate() {
-            let Some(n) = &t.value.name else { continue };
-            let name = n.value.trim();
-            match seen.get(name) {
-                Some(first) => {
-                    let msg = format!(
-                        "duplicate target name '{name}' (first defined at line {})",
-                        first.line()
-                    );
-                    self.problem(n.referenced, format!("targets[{i}].name"), msg);
-                }
-                None => {
-                    seen.insert(name, n.referenced);
+        let mut seen: HashMap<String, (PathBuf, Location)> = HashMap::new();
+        let mut targets = Vec::new();
+        for (file, raw) in &raws {
+            self.file.clone_from(file);
+            for (i, t) in raw.targets.iter().enumerate() {
+                let Some(n) = &t.value.name else { continue };
+                let name = n.value.trim();
+                match seen.get(name) {
+                    Some((first_file, first)) => {
+                        let place = if first_file == file {
+                            format!("line {}", first.line())
+                        } else {
+                            format!("{}:{}", first_file.display(), first.line())
+                        };
+                        let msg = format!("duplicate target name '{name}' (first defined at {place})");
+                        self.problem(n.referenced, format!("targets[{i}].name"), msg);
+                    }
+                    None => {
+                        seen.insert(name.to_owned(), (file.clone(), n.referenced));
+                    }
                 }
             }
-        }
-        let mut targets = Vec::with_capacity(raw.targets.len());
-        for (i, t) in raw.targets.iter().enumerate() {
-            if let Some(target) = self.target(&format!("targets[{i}]"), t, defaults_snmp, &raw.auths) {
-                targets.push(Arc::new(target));
+            let defaults_snmp = defaults.as_ref().map(|(_, d)| d);
+            for (i, t) in raw.targets.iter().enumerate() {
+                if let Some(target) = self.target(&format!("targets[{i}]"), t, defaults_snmp, &auths) {
+                    targets.push(Arc::new(target));
+                }
             }
         }
         Config { global, targets }
@@ -190,7 +277,7 @@ impl Validator {
         field: &str,
         t: &Spanned<RawTarget>,
         defaults_snmp: Option<&Spanned<RawSnmp>>,
-        auths: &std::collections::BTreeMap<String, Spanned<RawSnmp>>,
+        auths: &BTreeMap<String, Spanned<RawSnmp>>,
     ) -> Option<Target> {
         let raw = &t.value;
         let before = self.problems.len();
@@ -271,7 +358,7 @@ impl Validator {
         field: &str,
         own: Option<&Spanned<RawSnmp>>,
         defaults: Option<&Spanned<RawSnmp>>,
-        auths: &std::collections::BTreeMap<String, Spanned<RawSnmp>>,
+        auths: &BTreeMap<String, Spanned<RawSnmp>>,
     ) -> Option<SnmpSettings> {
         let anchor = own.or(defaults).map(|s| s.referenced)?;
         let auth_ref = own
@@ -532,7 +619,7 @@ impl Validator {
             }
             (Some(v), None) => self.expand(&format!("{field}.{key}"), v).map(Secret::new),
             (None, Some(f)) => {
-                let path = self.base_dir.join(&f.value);
+                let path = PathBuf::from(&f.value);
                 match std::fs::read_to_string(&path) {
                     // Secret files conventionally end with a newline that is not part of the secret.
                     Ok(s) => {

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use netgauge::config::Config;
-use netgauge::http::AppState;
+use netgauge::state::AppState;
 
 /// A program the tests need. Missing is a hard failure with the fix in the
 /// message: a suite that silently skips its real-peer tests proves nothing.
@@ -190,7 +190,16 @@ impl Server {
     pub async fn start(yaml: &str) -> Server {
         let config =
             Config::from_yaml(Path::new("test.yml"), yaml).unwrap_or_else(|e| panic!("test config invalid:\n{e}"));
-        let state = AppState::new(config);
+        Self::start_state(AppState::new(config)).await
+    }
+
+    /// From config files, so that `/-/reload` re-reads them.
+    pub async fn start_files(paths: &[PathBuf]) -> Server {
+        let config = Config::load_all(paths).unwrap_or_else(|e| panic!("test config invalid:\n{e}"));
+        Self::start_state(AppState::with_sources(config, paths.to_vec())).await
+    }
+
+    pub async fn start_state(state: Arc<AppState>) -> Server {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
@@ -212,10 +221,14 @@ impl Server {
 
     /// GET `path`; returns (status, body).
     pub async fn get(&self, path: &str, headers: &[(&str, &str)]) -> (u16, String) {
+        self.request("GET", path, headers).await
+    }
+
+    pub async fn request(&self, method: &str, path: &str, headers: &[(&str, &str)]) -> (u16, String) {
         let addr = self.addr;
-        let path = path.to_owned();
+        let (method, path) = (method.to_owned(), path.to_owned());
         let headers: Vec<(String, String)> = headers.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
-        tokio::task::spawn_blocking(move || http_get(addr, &path, &headers))
+        tokio::task::spawn_blocking(move || http_request(addr, &method, &path, &headers))
             .await
             .unwrap()
     }
@@ -233,11 +246,11 @@ impl Server {
     }
 }
 
-/// A minimal HTTP/1.1 GET, so the tests need no HTTP client crate.
-pub fn http_get(addr: SocketAddr, path: &str, headers: &[(String, String)]) -> (u16, String) {
+/// A minimal HTTP/1.1 client, so the tests need no HTTP client crate.
+pub fn http_request(addr: SocketAddr, method: &str, path: &str, headers: &[(String, String)]) -> (u16, String) {
     let mut s = TcpStream::connect(addr).unwrap();
     s.set_read_timeout(Some(Duration::from_secs(60))).unwrap();
-    let mut req = format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n");
+    let mut req = format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: 0\r\n");
     for (k, v) in headers {
         req.push_str(&format!("{k}: {v}\r\n"));
     }

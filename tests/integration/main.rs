@@ -5,5 +5,6 @@ mod cli;
 mod fake_agent;
 mod harness;
 mod misbehaving;
+mod reload;
 mod snmpd;
 mod snmpsim;
