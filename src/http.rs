@@ -92,9 +92,11 @@ async fn route(state: &AppState, req: &Request<Incoming>) -> (&'static str, Resp
     }
     match path {
         "/metrics" => ("/metrics", metrics(state, req).await),
+        "/metrics/exporter" => ("/metrics/exporter", exporter_metrics(state)),
         "/probe" => ("/probe", probe(state, req).await),
         "/-/healthy" => ("/-/healthy", text(StatusCode::OK, "Healthy\n")),
         "/-/ready" => ("/-/ready", text(StatusCode::OK, "Ready\n")),
+        "/targets" => ("/targets", service_discovery(state)),
         "/" => ("/", landing(state)),
         _ => (
             "other",
@@ -121,6 +123,8 @@ async fn reload(state: &AppState, req: &Request<Incoming>) -> Resp {
 fn handler_name(path: &str) -> &'static str {
     match path {
         "/metrics" => "/metrics",
+        "/metrics/exporter" => "/metrics/exporter",
+        "/targets" => "/targets",
         "/probe" => "/probe",
         _ => "other",
     }
@@ -141,6 +145,15 @@ async fn metrics(state: &AppState, req: &Request<Incoming>) -> Resp {
     let live = state.live();
     let budget = Poller::budget(&live.config, prometheus_timeout(req));
     let mut set = live.poller.poll_all(&live.config, budget).await;
+    state.telemetry.render(&mut set);
+    crate::process::render(&mut set);
+    exposition_response(&set)
+}
+
+/// The exporter's own series only, without polling any device: what to
+/// scrape for netgauge's health when devices are scraped through `/probe`.
+fn exporter_metrics(state: &AppState) -> Resp {
+    let mut set = crate::metrics::MetricSet::new();
     state.telemetry.render(&mut set);
     crate::process::render(&mut set);
     exposition_response(&set)
@@ -181,7 +194,9 @@ fn exposition_response(set: &crate::metrics::MetricSet) -> Resp {
 fn landing(state: &AppState) -> Resp {
     let mut html = String::from(
         "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>netgauge</title></head><body>\n\
-         <h1>netgauge</h1>\n<p><a href=\"/metrics\">/metrics</a> (all targets and the exporter's own metrics)</p>\n\
+         <h1>netgauge</h1>\n<p><a href=\"/metrics\">/metrics</a> (all targets and the exporter's own metrics) \
+         &middot; <a href=\"/metrics/exporter\">/metrics/exporter</a> (the exporter's own metrics only) \
+         &middot; <a href=\"/targets\">/targets</a> (Prometheus HTTP service discovery)</p>\n\
          <h2>Targets</h2>\n<table>\n<tr><th>name</th><th>address</th><th>transport</th><th>probe</th></tr>\n",
     );
     let live = state.live();
@@ -201,6 +216,33 @@ fn landing(state: &AppState) -> Resp {
     let mut r = Response::new(Full::new(Bytes::from(html)));
     r.headers_mut()
         .insert(CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"));
+    r
+}
+
+/// Prometheus `http_sd_configs` JSON: one group per target, the target's
+/// name as its address (for `/probe` relabelling) and everything else as
+/// `__meta_netgauge_*` labels, so Prometheus keeps only what relabelling asks for.
+fn service_discovery(state: &AppState) -> Resp {
+    let live = state.live();
+    let groups: Vec<serde_json::Value> = live
+        .config
+        .targets
+        .iter()
+        .map(|t| {
+            let mut labels = serde_json::Map::new();
+            labels.insert("__meta_netgauge_address".into(), t.address.to_string().into());
+            let transport = if t.snmp.is_some() { "snmp" } else { "" };
+            labels.insert("__meta_netgauge_transport".into(), transport.into());
+            for (k, v) in &t.labels {
+                labels.insert(format!("__meta_netgauge_label_{k}"), v.clone().into());
+            }
+            serde_json::json!({ "targets": [t.name], "labels": labels })
+        })
+        .collect();
+    let body = serde_json::Value::Array(groups).to_string();
+    let mut r = Response::new(Full::new(Bytes::from(body)));
+    r.headers_mut()
+        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
     r
 }
 
