@@ -19,7 +19,7 @@ fi
 
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends \
-  snmpd snmp bzip2 ca-certificates curl iproute2 procps \
+  snmpd snmp bzip2 ca-certificates curl openssl iproute2 procps \
   python3 python3-venv python3-gdbm \
   prometheus >/dev/null
 

@@ -22,6 +22,10 @@ pub struct Cli {
     #[arg(long = "web.listen-address", value_name = "ADDR", default_value = ":9742")]
     pub listen_address: String,
 
+    /// TLS and basic-auth settings, in the Prometheus exporter-toolkit format.
+    #[arg(long = "web.config.file", value_name = "FILE")]
+    pub web_config_file: Option<PathBuf>,
+
     /// Only log messages with this severity or above.
     #[arg(long = "log.level", value_enum, default_value_t = LogLevel::Info, global = true)]
     pub log_level: LogLevel,

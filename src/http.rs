@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use http_body_util::Full;
 use hyper::body::{Bytes, Incoming};
-use hyper::header::{HeaderValue, CONTENT_TYPE};
+use hyper::header::{HeaderValue, AUTHORIZATION, CONTENT_TYPE, WWW_AUTHENTICATE};
 use hyper::service::service_fn;
 use hyper::{Method, Request, Response, StatusCode};
 use hyper_util::rt::{TokioIo, TokioTimer};
@@ -20,17 +20,20 @@ use crate::exposition;
 use crate::poller::Poller;
 use crate::state::AppState;
 use crate::telemetry::Event;
+use crate::web::WebConfig;
 
 type Resp = Response<Full<Bytes>>;
 
-/// Serves HTTP/1 on `listener` until `shutdown` completes, then lets
-/// in-flight requests finish (at most 10 s).
+/// Serves HTTP/1 (over TLS when `web` says so) on `listener` until
+/// `shutdown` completes, then lets in-flight requests finish (at most 10 s).
 pub async fn serve(
     listener: TcpListener,
     state: Arc<AppState>,
+    web: WebConfig,
     shutdown: impl Future<Output = ()>,
 ) -> std::io::Result<()> {
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    let web = Arc::new(web);
     tokio::pin!(shutdown);
     loop {
         let (stream, peer) = tokio::select! {
@@ -45,18 +48,43 @@ pub async fn serve(
             },
             () = &mut shutdown => break,
         };
-        let state = state.clone();
-        let service = service_fn(move |req| {
-            let state = state.clone();
-            async move { Ok::<_, Infallible>(handle(&state, req).await) }
-        });
-        let conn = hyper::server::conn::http1::Builder::new()
-            .timer(TokioTimer::new())
-            .header_read_timeout(Duration::from_secs(30))
-            .serve_connection(TokioIo::new(stream), service);
-        let conn = graceful.watch(conn);
+        let (state, web, watcher) = (state.clone(), web.clone(), graceful.watcher());
         tokio::spawn(async move {
-            if let Err(e) = conn.await {
+            let service = {
+                let web = web.clone();
+                service_fn(move |req| {
+                    let (state, web) = (state.clone(), web.clone());
+                    async move { Ok::<_, Infallible>(handle(&state, &web, req).await) }
+                })
+            };
+            let builder = {
+                let mut b = hyper::server::conn::http1::Builder::new();
+                b.timer(TokioTimer::new()).header_read_timeout(Duration::from_secs(30));
+                b
+            };
+            let result = match &web.tls {
+                None => {
+                    watcher
+                        .watch(builder.serve_connection(TokioIo::new(stream), service))
+                        .await
+                }
+                Some(acceptor) => match tokio::time::timeout(Duration::from_secs(10), acceptor.accept(stream)).await {
+                    Ok(Ok(tls)) => {
+                        watcher
+                            .watch(builder.serve_connection(TokioIo::new(tls), service))
+                            .await
+                    }
+                    Ok(Err(e)) => {
+                        tracing::debug!(%peer, error = %e, "TLS handshake failed");
+                        return;
+                    }
+                    Err(_) => {
+                        tracing::debug!(%peer, "TLS handshake timed out");
+                        return;
+                    }
+                },
+            };
+            if let Err(e) = result {
                 tracing::debug!(%peer, error = %e, "connection ended with an error");
             }
         });
@@ -70,8 +98,18 @@ pub async fn serve(
     Ok(())
 }
 
-async fn handle(state: &AppState, req: Request<Incoming>) -> Resp {
-    let (handler, resp) = route(state, &req).await;
+async fn handle(state: &AppState, web: &WebConfig, req: Request<Incoming>) -> Resp {
+    let (handler, mut resp) = if web.authorized(req.headers().get(AUTHORIZATION)) {
+        route(state, &req).await
+    } else {
+        let mut r = text(StatusCode::UNAUTHORIZED, "Unauthorized\n");
+        r.headers_mut()
+            .insert(WWW_AUTHENTICATE, HeaderValue::from_static("Basic realm=\"netgauge\""));
+        ("unauthorized", r)
+    };
+    for (k, v) in &web.headers {
+        resp.headers_mut().insert(k.clone(), v.clone());
+    }
     state.telemetry.event(Event::Http {
         handler,
         code: resp.status().as_u16(),

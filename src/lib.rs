@@ -38,3 +38,4 @@ pub mod schema;
 pub mod secret;
 pub mod state;
 pub mod telemetry;
+pub mod web;

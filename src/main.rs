@@ -70,12 +70,16 @@ async fn probe(cli: &Cli, name: &str) -> Result<ExitCode> {
 async fn run(cli: &Cli) -> Result<ExitCode> {
     let config = Config::load_all(&cli.config_sources())?;
     tracing::info!(config = %cli.config_display(), targets = config.targets.len(), version = env!("CARGO_PKG_VERSION"), "starting netgauge");
+    let web = match &cli.web_config_file {
+        Some(p) => netgauge::web::WebConfig::load(p)?,
+        None => netgauge::web::WebConfig::default(),
+    };
     let addrs = cli::listen_addresses(&cli.listen_address).map_err(anyhow::Error::msg)?;
     let listener = bind(&addrs).await?;
-    tracing::info!(address = %listener.local_addr()?, "listening");
+    tracing::info!(address = %listener.local_addr()?, tls = web.tls.is_some(), basic_auth = web.requires_auth(), "listening");
     let state = AppState::with_sources(config, cli.config_sources());
     reload_on_sighup(state.clone());
-    netgauge::http::serve(listener, state, shutdown_signal()).await?;
+    netgauge::http::serve(listener, state, web, shutdown_signal()).await?;
     tracing::info!("stopped");
     Ok(ExitCode::SUCCESS)
 }

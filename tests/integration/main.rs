@@ -9,3 +9,4 @@ mod prometheus;
 mod reload;
 mod snmpd;
 mod snmpsim;
+mod web;
