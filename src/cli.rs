@@ -60,13 +60,45 @@ impl Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Validate the config file and exit: 0 if valid, 1 with every problem listed if not.
-    Check,
+    /// Validate the config and exit: 0 if valid, 1 with every problem listed if not.
+    Check {
+        /// Also try to reach every target (SNMP system group), with progress on stderr.
+        #[arg(long)]
+        connect: bool,
+    },
+    /// Convert a device list (CSV or JSON) into targets YAML on stdout.
+    Import {
+        /// `.csv` or `.json` file; columns name, address, [auth, version, port], the rest become labels.
+        file: PathBuf,
+        /// Input format, if the file name does not tell.
+        #[arg(long, value_enum)]
+        format: Option<InventoryFormat>,
+    },
+    /// Print the configured targets (never their credentials) as CSV or JSON.
+    Export {
+        #[arg(long, value_enum, default_value_t = InventoryFormat::Csv)]
+        format: InventoryFormat,
+    },
     /// Poll one target once and print its series to stdout.
     Probe {
         /// The target's `name` in the config.
         target: String,
     },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum InventoryFormat {
+    Csv,
+    Json,
+}
+
+impl From<InventoryFormat> for crate::inventory::Format {
+    fn from(f: InventoryFormat) -> Self {
+        match f {
+            InventoryFormat::Csv => crate::inventory::Format::Csv,
+            InventoryFormat::Json => crate::inventory::Format::Json,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

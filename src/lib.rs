@@ -29,6 +29,7 @@ pub mod collector;
 pub mod config;
 pub mod exposition;
 pub mod http;
+pub mod inventory;
 pub mod logging;
 pub mod metrics;
 pub mod poller;

@@ -12,7 +12,10 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     netgauge::logging::init(cli.log_level, cli.log_format);
     let result = match &cli.command {
-        Some(Command::Check) => check(&cli),
+        Some(Command::Check { connect: false }) => check(&cli),
+        Some(Command::Check { connect: true }) => runtime().and_then(|rt| rt.block_on(check_connect(&cli))),
+        Some(Command::Import { file, format }) => import(file, *format),
+        Some(Command::Export { format }) => export(&cli, *format),
         Some(Command::Probe { target }) => runtime().and_then(|rt| rt.block_on(probe(&cli, target))),
         None => runtime().and_then(|rt| rt.block_on(run(&cli))),
     };
@@ -45,6 +48,100 @@ fn check(cli: &Cli) -> Result<ExitCode> {
             Ok(ExitCode::FAILURE)
         }
     }
+}
+
+/// Validates, then polls every target's system group with a progress line.
+async fn check_connect(cli: &Cli) -> Result<ExitCode> {
+    use std::io::{IsTerminal, Write};
+    let config = match Config::load_all(&cli.config_sources()) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("{e}");
+            return Ok(ExitCode::FAILURE);
+        }
+    };
+    let total = config.targets.len();
+    let state = AppState::new(config);
+    let live = state.live();
+    let budget = live.config.global.scrape_timeout;
+    let tty = std::io::stderr().is_terminal();
+    let mut pending: futures_util::stream::FuturesUnordered<_> = live
+        .config
+        .targets
+        .iter()
+        .map(|t| {
+            let live = live.clone();
+            async move {
+                (
+                    t.name.clone(),
+                    t.address.to_string(),
+                    live.poller.identify(t, budget).await,
+                )
+            }
+        })
+        .collect();
+    let (mut done, mut failed) = (0usize, Vec::new());
+    let mut ok = Vec::new();
+    use futures_util::StreamExt;
+    while let Some((name, addr, result)) = pending.next().await {
+        done += 1;
+        match result {
+            Ok(what) => ok.push(format!("  ok    {name} ({addr}): {what}")),
+            Err(why) => failed.push(format!("  FAIL  {name} ({addr}): {why}")),
+        }
+        if tty {
+            eprint!("\r[{done}/{total}] checked, {} unreachable", failed.len());
+            let _ = std::io::stderr().flush();
+        }
+    }
+    if tty {
+        eprintln!();
+    }
+    ok.sort();
+    failed.sort();
+    for line in ok.iter().chain(&failed) {
+        println!("{line}");
+    }
+    println!("{}/{total} target(s) reachable", total - failed.len());
+    Ok(if failed.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
+}
+
+fn import(file: &std::path::Path, format: Option<cli::InventoryFormat>) -> Result<ExitCode> {
+    use netgauge::inventory;
+    let format = match format
+        .map(inventory::Format::from)
+        .or_else(|| inventory::Format::from_path(file))
+    {
+        Some(f) => f,
+        None => anyhow::bail!(
+            "{}: cannot tell the format from the name; pass --format csv|json",
+            file.display()
+        ),
+    };
+    let text = std::fs::read_to_string(file).with_context(|| format!("cannot read {}", file.display()))?;
+    let source = file.display().to_string();
+    match inventory::parse(&text, format, &source) {
+        Ok(devices) => {
+            print!("{}", inventory::to_yaml(&devices, &source));
+            eprintln!("{source}: {} device(s) imported", devices.len());
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(e) => {
+            eprintln!("{e}");
+            eprintln!("{source}: {} problem(s); nothing imported", e.0.len());
+            Ok(ExitCode::FAILURE)
+        }
+    }
+}
+
+fn export(cli: &Cli, format: cli::InventoryFormat) -> Result<ExitCode> {
+    let config = Config::load_all(&cli.config_sources())?;
+    print!("{}", netgauge::inventory::export(&config, format.into()));
+    Ok(ExitCode::SUCCESS)
 }
 
 async fn probe(cli: &Cli, name: &str) -> Result<ExitCode> {

@@ -69,6 +69,25 @@ impl Poller {
         set
     }
 
+    /// Whether `target` answers, and what it says it is; `Err` says why not.
+    pub async fn identify(&self, target: &Target, budget: Duration) -> Result<String, String> {
+        let Some(settings) = &target.snmp else {
+            return Err("no transport configured".into());
+        };
+        let _permit = self.permits.acquire().await.map_err(|e| e.to_string())?;
+        let ctx = SnmpContext {
+            telemetry: &self.telemetry,
+            pool: &self.sessions,
+        };
+        match snmp::identify(target, settings, Instant::now() + budget, &ctx).await {
+            Ok(i) => Ok(format!("{} {} {} ({})", i.vendor, i.model, i.os_version, i.hostname)
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ")),
+            Err(e) => Err(e.to_string()),
+        }
+    }
+
     async fn report(&self, target: &Target, deadline: Instant) -> DeviceReport {
         let started = Instant::now();
         let permit = tokio::time::timeout_at(tokio::time::Instant::from_std(deadline), self.permits.acquire()).await;

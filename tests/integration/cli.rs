@@ -91,3 +91,103 @@ fn version_and_help_use_prometheus_flag_names() {
         assert!(help.contains(flag), "{flag} missing from --help");
     }
 }
+
+#[test]
+fn import_then_check_then_export_round_trips_without_secrets() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(
+        d.join("devices.csv"),
+        "name,address,auth,site,role\ncore-1,192.0.2.1,lab,jkt,core\nedge-1,[2001:db8::7]:1161,lab,sby,\"edge, \"\"north\"\"\"\n",
+    )
+    .unwrap();
+    let out = netgauge().arg("import").arg(d.join("devices.csv")).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    std::fs::write(d.join("targets.yml"), &out.stdout).unwrap();
+    std::fs::write(
+        d.join("settings.yml"),
+        "auths:\n  lab: {community: very-secret-community}\n",
+    )
+    .unwrap();
+    let files = [
+        format!("--config.file={}", d.join("settings.yml").display()),
+        format!("--config.file={}", d.join("targets.yml").display()),
+    ];
+    let check = netgauge().arg("check").args(&files).output().unwrap();
+    assert!(check.status.success(), "{}", String::from_utf8_lossy(&check.stderr));
+
+    let csv = netgauge().arg("export").args(&files).output().unwrap();
+    let csv = String::from_utf8_lossy(&csv.stdout);
+    assert_eq!(
+        csv,
+        "name,address,transport,version,role,site\ncore-1,192.0.2.1,snmp,2c,core,jkt\nedge-1,[2001:db8::7]:1161,snmp,2c,\"edge, \"\"north\"\"\",sby\n"
+    );
+    let json = netgauge()
+        .args(["export", "--format", "json"])
+        .args(&files)
+        .output()
+        .unwrap();
+    let json: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(json[1]["labels"]["role"], "edge, \"north\"");
+    for text in [csv.to_string(), json.to_string()] {
+        assert!(!text.contains("very-secret-community"));
+    }
+}
+
+#[test]
+fn import_reports_every_bad_row() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("devices.json");
+    std::fs::write(
+        &f,
+        r#"[{"name":"a","address":"192.0.2.1"},{"name":"a","address":""},{"address":"h:0"}]"#,
+    )
+    .unwrap();
+    let out = netgauge().arg("import").arg(&f).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(out.stdout.is_empty(), "nothing is printed when anything is wrong");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    for want in [
+        "device 2 (index 1): duplicate name 'a'",
+        "device 2 (index 1): missing address",
+        "device 3 (index 2): missing name",
+        "device 3 (index 2): '0' is not a port number",
+        "4 problem(s)",
+    ] {
+        assert!(stderr.contains(want), "{want:?} not in:\n{stderr}");
+    }
+}
+
+#[test]
+fn check_connect_reports_reachability_of_every_target() {
+    let agent = crate::harness::Snmpd::start();
+    let hole = crate::harness::BlackHole::new();
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("n.yml");
+    std::fs::write(
+        &f,
+        format!(
+            "global: {{scrape_timeout: 2s}}\ntargets:\n  - {{name: up, address: '127.0.0.1:{}', snmp: {{community: {}}}}}\n  - {{name: silent, address: '127.0.0.1:{}', snmp: {{community: x, timeout: 300ms, retries: 1}}}}\n",
+            agent.port,
+            crate::harness::V2C_COMMUNITY,
+            hole.port
+        ),
+    )
+    .unwrap();
+    let out = netgauge()
+        .args(["check", "--connect"])
+        .arg(format!("--config.file={}", f.display()))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("ok    up (127.0.0.1:") && stdout.contains("net-snmp"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("FAIL  silent (127.0.0.1:") && stdout.contains("no reply after 2 attempt(s)"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("1/2 target(s) reachable"), "{stdout}");
+}

@@ -133,6 +133,29 @@ pub async fn collect(
     report
 }
 
+/// Reads only the system group: is the device there, and what is it?
+/// For `netgauge check --connect`.
+pub async fn identify(
+    target: &Target,
+    settings: &SnmpSettings,
+    deadline: Instant,
+    ctx: &SnmpContext<'_>,
+) -> Result<crate::report::DeviceInfo, SnmpError> {
+    let deadline = tokio::time::Instant::from_std(deadline);
+    let work = async {
+        let addr = resolve(&target.address.with_port(settings.port)).await?;
+        let client = Client {
+            device: &target.name,
+            addr,
+            settings,
+            telemetry: ctx.telemetry,
+            pool: ctx.pool,
+        };
+        system(&client).await.map(|s| s.info)
+    };
+    timeout_at(deadline, work).await.unwrap_or(Err(SnmpError::Deadline))
+}
+
 fn run(collector: &'static str, started: Instant, success: bool) -> CollectorRun {
     CollectorRun {
         collector,
