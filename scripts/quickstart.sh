@@ -9,7 +9,7 @@ export PATH="$HOME/.cargo/bin:$PATH"
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 
 if ! command -v cargo >/dev/null; then
-  echo "netgauge needs a Rust toolchain (1.85 or newer): see https://rustup.rs" >&2
+  echo "netgauge needs a Rust toolchain (1.89 or newer): see https://rustup.rs" >&2
   exit 1
 fi
 if [ ! -x /usr/sbin/snmpd ]; then

@@ -9,6 +9,14 @@ use clap::{Parser, Subcommand, ValueEnum};
 #[command(
     name = "netgauge",
     version,
+    long_version = concat!(
+        env!("CARGO_PKG_VERSION"),
+        " (revision ",
+        env!("NETGAUGE_GIT_REVISION"),
+        ", rustc ",
+        env!("NETGAUGE_RUSTC_VERSION"),
+        ")"
+    ),
     about = "Prometheus exporter for network devices (SNMP v1/v2c/v3)"
 )]
 pub struct Cli {
@@ -19,11 +27,16 @@ pub struct Cli {
     pub config_files: Vec<PathBuf>,
 
     /// Address to listen on, e.g. `:9742` (all interfaces) or `127.0.0.1:9742`.
-    #[arg(long = "web.listen-address", value_name = "ADDR", default_value = ":9742")]
+    #[arg(
+        long = "web.listen-address",
+        value_name = "ADDR",
+        default_value = ":9742",
+        global = true
+    )]
     pub listen_address: String,
 
     /// TLS and basic-auth settings, in the Prometheus exporter-toolkit format.
-    #[arg(long = "web.config.file", value_name = "FILE")]
+    #[arg(long = "web.config.file", value_name = "FILE", global = true)]
     pub web_config_file: Option<PathBuf>,
 
     /// Only log messages with this severity or above.
@@ -74,6 +87,10 @@ pub enum Command {
         #[arg(long, value_enum)]
         format: Option<InventoryFormat>,
     },
+    /// Exit 0 if the netgauge serving on --web.listen-address is healthy (for
+    /// container HEALTHCHECKs, where there is no curl). With TLS configured in
+    /// --web.config.file, a completed TCP connection counts as healthy.
+    Healthcheck,
     /// Print the configured targets (never their credentials) as CSV or JSON.
     Export {
         #[arg(long, value_enum, default_value_t = InventoryFormat::Csv)]

@@ -16,6 +16,7 @@ fn main() -> ExitCode {
         Some(Command::Check { connect: true }) => runtime().and_then(|rt| rt.block_on(check_connect(&cli))),
         Some(Command::Import { file, format }) => import(file, *format),
         Some(Command::Export { format }) => export(&cli, *format),
+        Some(Command::Healthcheck) => healthcheck(&cli),
         Some(Command::Probe { target }) => runtime().and_then(|rt| rt.block_on(probe(&cli, target))),
         None => runtime().and_then(|rt| rt.block_on(run(&cli))),
     };
@@ -135,6 +136,42 @@ fn import(file: &std::path::Path, format: Option<cli::InventoryFormat>) -> Resul
             eprintln!("{source}: {} problem(s); nothing imported", e.0.len());
             Ok(ExitCode::FAILURE)
         }
+    }
+}
+
+fn healthcheck(cli: &Cli) -> Result<ExitCode> {
+    use std::io::{Read, Write};
+    let addrs = cli::listen_addresses(&cli.listen_address).map_err(anyhow::Error::msg)?;
+    // A wildcard listen address is reached through loopback.
+    let port = addrs.first().map(|a| a.port()).unwrap_or(9742);
+    let host = match addrs.first() {
+        Some(a) if !a.ip().is_unspecified() => a.ip(),
+        _ => std::net::IpAddr::from([127, 0, 0, 1]),
+    };
+    let tls = match &cli.web_config_file {
+        Some(p) => netgauge::web::WebConfig::load(p)?.tls.is_some(),
+        None => false,
+    };
+    let addr = std::net::SocketAddr::new(host, port);
+    let timeout = std::time::Duration::from_secs(3);
+    let mut s =
+        std::net::TcpStream::connect_timeout(&addr, timeout).with_context(|| format!("cannot connect to {addr}"))?;
+    if tls {
+        println!("{addr}: accepting connections (TLS)");
+        return Ok(ExitCode::SUCCESS);
+    }
+    s.set_read_timeout(Some(timeout))?;
+    s.write_all(format!("GET /-/healthy HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n").as_bytes())?;
+    let mut head = [0u8; 12];
+    s.read_exact(&mut head)?;
+    let status = String::from_utf8_lossy(&head[9..12]).into_owned();
+    // 401: alive, with basic auth on.
+    if status == "200" || status == "401" {
+        println!("{addr}: healthy");
+        Ok(ExitCode::SUCCESS)
+    } else {
+        println!("{addr}: /-/healthy answered {status}");
+        Ok(ExitCode::FAILURE)
     }
 }
 

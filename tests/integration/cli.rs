@@ -24,6 +24,7 @@ fn every_shipped_example_config_is_valid() {
             .arg("check")
             .arg(format!("--config.file={}", path.display()))
             .env("SNMP_AUTH_PASS", "example-auth-pass")
+            .env("SNMP_COMMUNITY", "example-community")
             .output()
             .unwrap();
         assert!(

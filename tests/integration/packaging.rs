@@ -1,0 +1,162 @@
+//! The shipped packaging, checked with the tools that can run here (no
+//! Docker engine and no Kubernetes cluster on CI machines): hadolint for the
+//! Dockerfile, systemd-analyze for the unit, structure and `netgauge check`
+//! for the Kubernetes manifests, and the `healthcheck` command the image uses.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::harness::*;
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn venv_bin(name: &str) -> PathBuf {
+    let venv = std::env::var("NETGAUGE_TEST_VENV").unwrap_or_else(|_| "/opt/netgauge-test/venv".into());
+    let p = Path::new(&venv).join("bin").join(name);
+    assert!(p.exists(), "{} missing: run scripts/install-test-deps.sh", p.display());
+    p
+}
+
+#[test]
+fn dockerfile_passes_hadolint() {
+    let out = Command::new(venv_bin("hadolint"))
+        .arg("--no-color")
+        .arg(root().join("Dockerfile"))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "hadolint:\n{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+}
+
+#[test]
+fn systemd_unit_verifies_without_warnings() {
+    let dir = tempfile::tempdir().unwrap();
+    let unit = std::fs::read_to_string(root().join("examples/systemd/netgauge.service")).unwrap();
+    let unit = unit.replace("/usr/local/bin/netgauge", env!("CARGO_BIN_EXE_netgauge"));
+    let path = dir.path().join("netgauge.service");
+    std::fs::write(&path, unit).unwrap();
+    let out = Command::new(require("systemd-analyze"))
+        .arg("verify")
+        .arg(&path)
+        .output()
+        .unwrap();
+    let said = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        out.status.success() && said.trim().is_empty(),
+        "systemd-analyze verify:\n{said}"
+    );
+}
+
+fn yaml(path: &Path) -> serde_json::Value {
+    let text = std::fs::read_to_string(path).unwrap();
+    serde_saphyr::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+#[test]
+fn kubernetes_manifests_fit_together_and_carry_a_valid_config() {
+    let dir = root().join("examples/kubernetes");
+    let mut docs = std::collections::BTreeMap::new();
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        let v = yaml(&path);
+        for key in ["apiVersion", "kind"] {
+            assert!(v[key].is_string(), "{}: no {key}", path.display());
+        }
+        assert_eq!(v["metadata"]["namespace"], "monitoring", "{}", path.display());
+        assert!(v["metadata"]["name"].is_string(), "{}", path.display());
+        docs.insert(v["kind"].as_str().unwrap().to_owned(), v);
+    }
+    for kind in [
+        "ConfigMap",
+        "Secret",
+        "Deployment",
+        "Service",
+        "ServiceMonitor",
+        "ScrapeConfig",
+    ] {
+        assert!(docs.contains_key(kind), "no {kind} manifest");
+    }
+    let dep = &docs["Deployment"];
+    let pod_labels = &dep["spec"]["template"]["metadata"]["labels"];
+    assert_eq!(&dep["spec"]["selector"]["matchLabels"], pod_labels);
+    assert_eq!(&docs["Service"]["spec"]["selector"], pod_labels);
+    let container = &dep["spec"]["template"]["spec"]["containers"][0];
+    assert_eq!(container["securityContext"]["readOnlyRootFilesystem"], true);
+    assert_eq!(dep["spec"]["template"]["spec"]["securityContext"]["runAsNonRoot"], true);
+    assert_eq!(
+        container["envFrom"][0]["secretRef"]["name"],
+        docs["Secret"]["metadata"]["name"]
+    );
+    assert_eq!(
+        dep["spec"]["template"]["spec"]["volumes"][0]["configMap"]["name"],
+        docs["ConfigMap"]["metadata"]["name"]
+    );
+    let port = docs["ServiceMonitor"]["spec"]["endpoints"][0]["port"].clone();
+    assert!(docs["Service"]["spec"]["ports"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|p| p["name"] == port));
+
+    // The ConfigMap's config, with the Secret's values in the environment, is valid.
+    let tmp = tempfile::tempdir().unwrap();
+    let config = docs["ConfigMap"]["data"]["netgauge.yml"].as_str().unwrap();
+    std::fs::write(tmp.path().join("netgauge.yml"), config).unwrap();
+    let env = docs["Secret"]["stringData"].as_object().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_netgauge"))
+        .arg("check")
+        .arg(format!("--config.file={}", tmp.path().display()))
+        .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str().unwrap())))
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+}
+
+#[test]
+fn healthcheck_command_tells_a_live_server_from_a_dead_one() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("n.yml"), "targets: []\n").unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let listen = format!("--web.listen-address=127.0.0.1:{port}");
+    let health = || {
+        Command::new(env!("CARGO_BIN_EXE_netgauge"))
+            .args(["healthcheck", &listen])
+            .output()
+            .unwrap()
+    };
+    assert!(!health().status.success(), "nothing listens yet");
+    let _server = Proc(
+        Command::new(env!("CARGO_BIN_EXE_netgauge"))
+            .arg(format!("--config.file={}", dir.path().join("n.yml").display()))
+            .arg(&listen)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let started = Instant::now();
+    loop {
+        let out = health();
+        if out.status.success() {
+            assert!(String::from_utf8_lossy(&out.stdout).contains("healthy"));
+            break;
+        }
+        assert!(started.elapsed() < Duration::from_secs(10), "never healthy");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
