@@ -29,6 +29,7 @@ pub const RESERVED_LABELS: &[&str] = &[
     "reason",
     "version",
     "revision",
+    "threshold",
 ];
 
 macro_rules! desc {
@@ -72,6 +73,18 @@ desc!(
     "1 if the collector got a complete answer for this device, 0 if not."
 );
 
+desc!(
+    THRESHOLD,
+    "netgauge_threshold",
+    Gauge,
+    "Alert threshold configured for this device (see the threshold label), for the shipped alert rules."
+);
+desc!(
+    IF_THRESHOLD,
+    "netgauge_interface_threshold",
+    Gauge,
+    "Per-interface override of an interface_* alert threshold."
+);
 desc!(
     IF_INFO,
     "netgauge_interface_info",
@@ -211,6 +224,15 @@ pub fn render(target: &Target, report: &DeviceReport, set: &mut MetricSet) {
     }
     if let Some(up) = report.uptime_seconds {
         set.push(&DEVICE_UPTIME, base.clone(), up);
+    }
+    // From the config, not the device: present even while the device is down.
+    for (name, value) in &target.thresholds.0 {
+        set.push(&THRESHOLD, with(&[("threshold", name)]), *value);
+    }
+    for (ifname, t) in &target.interface_thresholds {
+        for (name, value) in &t.0 {
+            set.push(&IF_THRESHOLD, with(&[("interface", ifname), ("threshold", name)]), *value);
+        }
     }
     for run in &report.collectors {
         set.push(

@@ -131,6 +131,41 @@ pub struct Target {
     /// Copied onto every series of this device, in this order.
     pub labels: Vec<(String, String)>,
     pub snmp: Option<SnmpSettings>,
+    /// Alert thresholds of this device: built-in defaults, then
+    /// `defaults.thresholds`, then the target's own.
+    pub thresholds: Thresholds,
+    /// Per-interface overrides of the `interface_*` thresholds.
+    pub interface_thresholds: Vec<(String, Thresholds)>,
+}
+
+/// Alert thresholds by name (the `threshold` label of `netgauge_threshold`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Thresholds(pub Vec<(&'static str, f64)>);
+
+impl Thresholds {
+    /// The built-in defaults, documented in docs/metrics.md.
+    pub fn builtin() -> Thresholds {
+        Thresholds(vec![
+            ("interface_utilisation_ratio", 0.9),
+            ("interface_errors_per_second", 1.0),
+            ("interface_discards_per_second", 10.0),
+            ("cpu_usage_ratio", 0.9),
+            ("memory_usage_ratio", 0.9),
+            ("temperature_celsius", 75.0),
+            ("scrape_duration_seconds", 20.0),
+        ])
+    }
+
+    pub fn set(&mut self, key: &'static str, value: f64) {
+        match self.0.iter_mut().find(|(k, _)| *k == key) {
+            Some(slot) => slot.1 = value,
+            None => self.0.push((key, value)),
+        }
+    }
+
+    pub fn get(&self, key: &str) -> Option<f64> {
+        self.0.iter().find(|(k, _)| *k == key).map(|(_, v)| *v)
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -45,6 +45,7 @@ pub struct RawGlobal {
 #[serde(deny_unknown_fields)]
 pub struct RawDefaults {
     pub snmp: Option<Spanned<RawSnmp>>,
+    pub thresholds: Option<Spanned<RawThresholds>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -55,6 +56,39 @@ pub struct RawTarget {
     #[serde(default)]
     pub labels: Option<Spanned<BTreeMap<String, String>>>,
     pub snmp: Option<Spanned<RawSnmp>>,
+    pub thresholds: Option<Spanned<RawThresholds>>,
+    /// Interface name → overrides of the `interface_*` thresholds.
+    pub interface_thresholds: Option<BTreeMap<String, Spanned<RawThresholds>>>,
+}
+
+/// Alert thresholds, exported as series so the shipped alert rules need no
+/// editing. Every key optional; unset keys inherit.
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawThresholds {
+    pub interface_utilisation_ratio: Option<Spanned<f64>>,
+    pub interface_errors_per_second: Option<Spanned<f64>>,
+    pub interface_discards_per_second: Option<Spanned<f64>>,
+    pub cpu_usage_ratio: Option<Spanned<f64>>,
+    pub memory_usage_ratio: Option<Spanned<f64>>,
+    pub temperature_celsius: Option<Spanned<f64>>,
+    pub scrape_duration_seconds: Option<Spanned<f64>>,
+}
+
+impl RawThresholds {
+    /// (key, value) for every key that is set.
+    pub fn set(&self) -> Vec<(&'static str, &Spanned<f64>)> {
+        let all: [(&'static str, &Option<Spanned<f64>>); 7] = [
+            ("interface_utilisation_ratio", &self.interface_utilisation_ratio),
+            ("interface_errors_per_second", &self.interface_errors_per_second),
+            ("interface_discards_per_second", &self.interface_discards_per_second),
+            ("cpu_usage_ratio", &self.cpu_usage_ratio),
+            ("memory_usage_ratio", &self.memory_usage_ratio),
+            ("temperature_celsius", &self.temperature_celsius),
+            ("scrape_duration_seconds", &self.scrape_duration_seconds),
+        ];
+        all.into_iter().filter_map(|(k, v)| v.as_ref().map(|v| (k, v))).collect()
+    }
 }
 
 /// SNMP settings. The same shape serves `auths.<name>`, `defaults.snmp` and

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use serde_saphyr::{Location, Spanned};
 
-use super::raw::{RawConfig, RawSnmp, RawTarget};
+use super::raw::{RawConfig, RawSnmp, RawTarget, RawThresholds};
 use super::*;
 use crate::schema::RESERVED_LABELS;
 
@@ -148,6 +148,7 @@ impl Validator {
         let mut global = Global::default();
         let mut global_from: Option<PathBuf> = None;
         let mut defaults: Option<(PathBuf, Spanned<RawSnmp>)> = None;
+        let mut default_thresholds = Thresholds::builtin();
         let mut defaults_from: Option<PathBuf> = None;
         for (file, raw) in &raws {
             self.file.clone_from(file);
@@ -174,6 +175,9 @@ impl Validator {
                     None => {
                         defaults_from = Some(file.clone());
                         defaults = d.value.snmp.clone().map(|s| (file.clone(), s));
+                        if let Some(t) = &d.value.thresholds {
+                            self.thresholds("defaults.thresholds", &t.value, &mut default_thresholds, false);
+                        }
                     }
                 }
             }
@@ -242,7 +246,7 @@ impl Validator {
             }
             let defaults_snmp = defaults.as_ref().map(|(_, d)| d);
             for (i, t) in raw.targets.iter().enumerate() {
-                if let Some(target) = self.target(&format!("targets[{i}]"), t, defaults_snmp, &auths) {
+                if let Some(target) = self.target(&format!("targets[{i}]"), t, defaults_snmp, &auths, &default_thresholds) {
                     targets.push(Arc::new(target));
                 }
             }
@@ -278,6 +282,7 @@ impl Validator {
         t: &Spanned<RawTarget>,
         defaults_snmp: Option<&Spanned<RawSnmp>>,
         auths: &BTreeMap<String, Spanned<RawSnmp>>,
+        default_thresholds: &Thresholds,
     ) -> Option<Target> {
         let raw = &t.value;
         let before = self.problems.len();
@@ -341,6 +346,16 @@ impl Validator {
                 None
             }
         };
+        let mut thresholds = default_thresholds.clone();
+        if let Some(t) = &raw.thresholds {
+            self.thresholds(&format!("{field}.thresholds"), &t.value, &mut thresholds, false);
+        }
+        let mut interface_thresholds = Vec::new();
+        for (ifname, t) in raw.interface_thresholds.iter().flatten() {
+            let mut own = Thresholds(Vec::new());
+            self.thresholds(&format!("{field}.interface_thresholds.{ifname}"), &t.value, &mut own, true);
+            interface_thresholds.push((ifname.clone(), own));
+        }
         if self.problems.len() > before {
             return None;
         }
@@ -349,7 +364,25 @@ impl Validator {
             address: address?,
             labels,
             snmp,
+            thresholds,
+            interface_thresholds,
         })
+    }
+
+    /// Applies the thresholds set in `raw` onto `into`, checking ranges.
+    fn thresholds(&mut self, field: &str, raw: &RawThresholds, into: &mut Thresholds, interface_only: bool) {
+        for (key, v) in raw.set() {
+            let value = v.value;
+            if interface_only && !key.starts_with("interface_") {
+                self.problem(v.referenced, format!("{field}.{key}"), "only interface_* thresholds can be set per interface");
+            } else if !value.is_finite() || value < 0.0 {
+                self.problem(v.referenced, format!("{field}.{key}"), format!("{value} must be a number, 0 or more"));
+            } else if key.ends_with("_ratio") && value > 1.0 {
+                self.problem(v.referenced, format!("{field}.{key}"), format!("{value} is a ratio: 0 to 1 (0.8 means 80%)"));
+            } else {
+                into.set(key, value);
+            }
+        }
     }
 
     /// Effective SNMP settings: defaults ⊕ the named auth block ⊕ the target's own keys.
