@@ -231,7 +231,11 @@ pub fn render(target: &Target, report: &DeviceReport, set: &mut MetricSet) {
     }
     for (ifname, t) in &target.interface_thresholds {
         for (name, value) in &t.0 {
-            set.push(&IF_THRESHOLD, with(&[("interface", ifname), ("threshold", name)]), *value);
+            set.push(
+                &IF_THRESHOLD,
+                with(&[("interface", ifname), ("threshold", name)]),
+                *value,
+            );
         }
     }
     for run in &report.collectors {

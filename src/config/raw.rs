@@ -87,7 +87,9 @@ impl RawThresholds {
             ("temperature_celsius", &self.temperature_celsius),
             ("scrape_duration_seconds", &self.scrape_duration_seconds),
         ];
-        all.into_iter().filter_map(|(k, v)| v.as_ref().map(|v| (k, v))).collect()
+        all.into_iter()
+            .filter_map(|(k, v)| v.as_ref().map(|v| (k, v)))
+            .collect()
     }
 }
 

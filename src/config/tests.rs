@@ -124,10 +124,22 @@ fn thresholds_inherit_and_interfaces_override() {
     assert_eq!(t.thresholds.get("cpu_usage_ratio"), Some(0.8));
     assert_eq!(t.thresholds.get("interface_utilisation_ratio"), Some(0.5));
     assert_eq!(t.thresholds.get("temperature_celsius"), Some(75.0));
-    assert_eq!(t.interface_thresholds, vec![("Gi0/1".to_owned(), Thresholds(vec![("interface_errors_per_second", 0.1)]))]);
+    assert_eq!(
+        t.interface_thresholds,
+        vec![(
+            "Gi0/1".to_owned(),
+            Thresholds(vec![("interface_errors_per_second", 0.1)])
+        )]
+    );
     let e = errors(
         "targets:\n  - name: a\n    address: h\n    snmp: {community: c}\n    thresholds: {cpu_usage_ratio: 80}\n    interface_thresholds:\n      x: {cpu_usage_ratio: 0.1}\n",
     );
-    assert!(e.contains("targets[0].thresholds.cpu_usage_ratio: 80 is a ratio"), "{e}");
-    assert!(e.contains("targets[0].interface_thresholds.x.cpu_usage_ratio: only interface_* thresholds"), "{e}");
+    assert!(
+        e.contains("targets[0].thresholds.cpu_usage_ratio: 80 is a ratio"),
+        "{e}"
+    );
+    assert!(
+        e.contains("targets[0].interface_thresholds.x.cpu_usage_ratio: only interface_* thresholds"),
+        "{e}"
+    );
 }

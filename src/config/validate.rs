@@ -246,7 +246,9 @@ impl Validator {
             }
             let defaults_snmp = defaults.as_ref().map(|(_, d)| d);
             for (i, t) in raw.targets.iter().enumerate() {
-                if let Some(target) = self.target(&format!("targets[{i}]"), t, defaults_snmp, &auths, &default_thresholds) {
+                if let Some(target) =
+                    self.target(&format!("targets[{i}]"), t, defaults_snmp, &auths, &default_thresholds)
+                {
                     targets.push(Arc::new(target));
                 }
             }
@@ -353,7 +355,12 @@ impl Validator {
         let mut interface_thresholds = Vec::new();
         for (ifname, t) in raw.interface_thresholds.iter().flatten() {
             let mut own = Thresholds(Vec::new());
-            self.thresholds(&format!("{field}.interface_thresholds.{ifname}"), &t.value, &mut own, true);
+            self.thresholds(
+                &format!("{field}.interface_thresholds.{ifname}"),
+                &t.value,
+                &mut own,
+                true,
+            );
             interface_thresholds.push((ifname.clone(), own));
         }
         if self.problems.len() > before {
@@ -374,11 +381,23 @@ impl Validator {
         for (key, v) in raw.set() {
             let value = v.value;
             if interface_only && !key.starts_with("interface_") {
-                self.problem(v.referenced, format!("{field}.{key}"), "only interface_* thresholds can be set per interface");
+                self.problem(
+                    v.referenced,
+                    format!("{field}.{key}"),
+                    "only interface_* thresholds can be set per interface",
+                );
             } else if !value.is_finite() || value < 0.0 {
-                self.problem(v.referenced, format!("{field}.{key}"), format!("{value} must be a number, 0 or more"));
+                self.problem(
+                    v.referenced,
+                    format!("{field}.{key}"),
+                    format!("{value} must be a number, 0 or more"),
+                );
             } else if key.ends_with("_ratio") && value > 1.0 {
-                self.problem(v.referenced, format!("{field}.{key}"), format!("{value} is a ratio: 0 to 1 (0.8 means 80%)"));
+                self.problem(
+                    v.referenced,
+                    format!("{field}.{key}"),
+                    format!("{value} is a ratio: 0 to 1 (0.8 means 80%)"),
+                );
             } else {
                 into.set(key, value);
             }

@@ -5,6 +5,7 @@ mod cli;
 mod fake_agent;
 mod harness;
 mod misbehaving;
+mod monitoring;
 mod packaging;
 mod prometheus;
 mod reload;

@@ -1,0 +1,372 @@
+#!/usr/bin/env python3
+"""Generates netgauge's Grafana dashboards (Grafana 10+ JSON model).
+
+The four dashboards share variables, selectors and query shapes; writing
+them from one script keeps them consistent. Edit this file, then run
+
+    python3 dashboards/generate.py          # rewrite dashboards/*.json
+    python3 dashboards/generate.py --check  # exit 1 if a JSON file is stale
+
+The test suite runs --check, and runs every panel query against a real
+Prometheus scraping netgauge.
+"""
+
+import json
+import os
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+DS = {"type": "prometheus", "uid": "${datasource}"}
+
+# Selectors shared by every device query.
+SEL = 'job=~"$job", instance=~"$instance", device=~"$device"'
+ISEL = SEL + ', interface=~"$interface"'
+
+
+def rate_guarded(metric, sel):
+    """Bytes/s → bits/s; a rate above 110% of line rate is a counter glitch
+    (32/64-bit switch, buggy agent), not traffic: dropped, never a spike.
+    Counter resets and reboots are already handled by rate()."""
+    r = f"rate({metric}{{{sel}}}[$__rate_interval])"
+    return (f"8 * {r}\nunless on (device, interface, instance, job)\n"
+            f"({r} > 1.1 * netgauge_interface_speed_bytes{{{sel}}} > 0)")
+
+
+def both_directions(what, sel):
+    """In + out per interface. The direction label keeps `or` from dropping
+    one side, and an interface that reports only one direction still counts."""
+    rx = f'label_replace(rate(netgauge_interface_receive_{what}_total{{{sel}}}[$__rate_interval]), "direction", "in", "", "")'
+    tx = f'label_replace(rate(netgauge_interface_transmit_{what}_total{{{sel}}}[$__rate_interval]), "direction", "out", "", "")'
+    return f"sum by (device, interface) (\n  {rx}\n  or\n  {tx}\n)"
+
+
+def target(expr, legend="", instant=False, fmt="time_series", ref="A"):
+    t = {"datasource": DS, "expr": expr, "refId": ref, "legendFormat": legend or "__auto"}
+    if instant:
+        t.update({"instant": True, "range": False, "format": "table"})
+    elif fmt != "time_series":
+        t["format"] = fmt
+    return t
+
+
+class Board:
+    def __init__(self, uid, title, description, variables):
+        self.uid, self.title, self.description = uid, title, description
+        self.variables = variables
+        self.panels = []
+        self.y = 0
+        self.x = 0
+        self.row_h = 0
+        self.next_id = 1
+
+    def add(self, kind, title, targets, w=12, h=8, unit=None, description="", **extra):
+        if self.x + w > 24:
+            self.x, self.y = 0, self.y + self.row_h
+            self.row_h = 0
+        p = {
+            "id": self.next_id,
+            "type": kind,
+            "title": title,
+            "description": description,
+            "datasource": DS,
+            "gridPos": {"x": self.x, "y": self.y, "w": w, "h": h},
+            "targets": [dict(t, refId=chr(ord("A") + i)) for i, t in enumerate(targets)],
+            "fieldConfig": {"defaults": {}, "overrides": []},
+            "options": {},
+        }
+        if unit:
+            p["fieldConfig"]["defaults"]["unit"] = unit
+        if kind == "timeseries":
+            p["fieldConfig"]["defaults"]["custom"] = {"drawStyle": "line", "lineWidth": 1, "fillOpacity": 10,
+                                                      "spanNulls": False, "showPoints": "never"}
+            p["options"] = {"legend": {"displayMode": "table", "placement": "bottom", "calcs": ["mean", "max", "lastNotNull"]},
+                            "tooltip": {"mode": "multi", "sort": "desc"}}
+        elif kind == "stat":
+            p["options"] = {"reduceOptions": {"calcs": ["lastNotNull"], "fields": "", "values": False},
+                            "colorMode": "background", "graphMode": "none", "textMode": "auto"}
+        elif kind == "table":
+            p["options"] = {"showHeader": True, "cellHeight": "sm"}
+        elif kind == "state-timeline":
+            p["options"] = {"showValue": "never", "mergeValues": True, "rowHeight": 0.9}
+            p["fieldConfig"]["defaults"]["mappings"] = [
+                {"type": "value", "options": {"0": {"text": "down", "color": "red"}, "1": {"text": "up", "color": "green"}}}]
+        for k, v in extra.items():
+            if k == "thresholds":
+                p["fieldConfig"]["defaults"]["thresholds"] = {"mode": "absolute", "steps": v}
+                p["fieldConfig"]["defaults"]["color"] = {"mode": "thresholds"}
+            elif k == "transformations":
+                p["transformations"] = v
+            elif k == "overrides":
+                p["fieldConfig"]["overrides"] = v
+            elif k == "mappings":
+                p["fieldConfig"]["defaults"]["mappings"] = v
+            else:
+                p["options"][k] = v
+        self.panels.append(p)
+        self.next_id += 1
+        self.x += w
+        self.row_h = max(self.row_h, h)
+
+    def row(self, title):
+        self.x, self.y = 0, self.y + self.row_h
+        self.row_h = 0
+        self.panels.append({"id": self.next_id, "type": "row", "title": title, "collapsed": False,
+                            "gridPos": {"x": 0, "y": self.y, "w": 24, "h": 1}, "panels": []})
+        self.next_id += 1
+        self.y += 1
+
+    def json(self):
+        return {
+            "uid": self.uid,
+            "title": self.title,
+            "description": self.description,
+            "tags": ["netgauge", "network"],
+            "timezone": "browser",
+            "editable": True,
+            "graphTooltip": 1,
+            "schemaVersion": 38,
+            "version": 1,
+            "refresh": "1m",
+            "time": {"from": "now-6h", "to": "now"},
+            "templating": {"list": self.variables},
+            "annotations": {"list": []},
+            "links": [{"title": "netgauge dashboards", "type": "dashboards", "tags": ["netgauge"], "asDropdown": True}],
+            "panels": self.panels,
+        }
+
+
+def var_datasource():
+    return {"name": "datasource", "label": "Data source", "type": "datasource", "query": "prometheus",
+            "current": {}, "hide": 0, "refresh": 1, "regex": "", "options": []}
+
+
+def var_query(name, label, query, multi=True, include_all=True):
+    v = {"name": name, "label": label, "type": "query", "datasource": DS,
+         "query": {"query": query, "refId": f"{name}-var"}, "definition": query,
+         "refresh": 2, "sort": 1, "multi": multi, "includeAll": include_all, "current": {}, "hide": 0,
+         "options": [], "regex": ""}
+    if include_all:
+        v["allValue"] = ".*"
+    return v
+
+
+def variables(device_multi=True, interface=False, interface_multi=True):
+    v = [
+        var_datasource(),
+        var_query("job", "Job", "label_values(netgauge_device_up, job)"),
+        var_query("instance", "Instance", 'label_values(netgauge_device_up{job=~"$job"}, instance)'),
+        var_query("device", "Device", 'label_values(netgauge_device_up{job=~"$job", instance=~"$instance"}, device)',
+                  multi=device_multi, include_all=device_multi),
+    ]
+    if interface:
+        v.append(var_query("interface", "Interface",
+                           'label_values(netgauge_interface_info{job=~"$job", instance=~"$instance", device=~"$device"}, interface)',
+                           multi=interface_multi, include_all=interface_multi))
+    return v
+
+
+RED_GREEN = [{"color": "red", "value": None}, {"color": "green", "value": 1}]
+GREEN_RED = [{"color": "green", "value": None}, {"color": "red", "value": 1}]
+
+
+def fleet():
+    b = Board("netgauge-fleet", "netgauge / Fleet overview",
+              "Every device netgauge polls: what is down, what is busy, what is erroring.", variables())
+    b.add("stat", "Devices up", [target(f"sum(netgauge_device_up{{{SEL}}})")], w=4, h=4,
+          thresholds=[{"color": "green", "value": None}])
+    b.add("stat", "Devices down", [target(f"count(netgauge_device_up{{{SEL}}} == 0) or vector(0)")], w=4, h=4,
+          thresholds=GREEN_RED)
+    b.add("stat", "Interfaces down (admin up)",
+          [target(f"count((netgauge_interface_admin_up{{{SEL}}} == 1) and on (device, interface, instance, job) "
+                  f"(netgauge_interface_oper_up{{{SEL}}} == 0)) or vector(0)")], w=4, h=4, thresholds=GREEN_RED)
+    b.add("stat", "Interfaces monitored", [target(f"count(netgauge_interface_info{{{SEL}}}) or vector(0)")], w=4, h=4,
+          thresholds=[{"color": "blue", "value": None}])
+    b.add("stat", "Collectors failing", [target(f"count(netgauge_scrape_success{{{SEL}}} == 0) or vector(0)")], w=4, h=4,
+          thresholds=GREEN_RED)
+    b.add("stat", "Devices rebooted (24h)", [target(f"count(netgauge_device_uptime_seconds{{{SEL}}} < 86400) or vector(0)")],
+          w=4, h=4, thresholds=[{"color": "green", "value": None}, {"color": "orange", "value": 1}])
+    b.row("Reachability")
+    b.add("table", "Devices down", [target(f"netgauge_device_up{{{SEL}}} == 0", instant=True)], w=12, h=8,
+          transformations=[{"id": "organize", "options": {"excludeByName": {"Time": True, "Value": True, "__name__": True}}}])
+    b.add("table", "Interfaces down (admin up, oper down)",
+          [target(f"(netgauge_interface_admin_up{{{SEL}}} == 1) and on (device, interface, instance, job) "
+                  f"(netgauge_interface_oper_up{{{SEL}}} == 0)", instant=True)], w=12, h=8,
+          transformations=[{"id": "organize", "options": {"excludeByName": {"Time": True, "Value": True, "__name__": True}}}])
+    b.row("Hot spots")
+    util = (f"max by (device, interface) (\n  ({rate_guarded('netgauge_interface_receive_bytes_total', SEL)})\n  or\n"
+            f"  ({rate_guarded('netgauge_interface_transmit_bytes_total', SEL)})\n)\n"
+            f"/ on (device, interface) max by (device, interface) (8 * netgauge_interface_speed_bytes{{{SEL}}} > 0)")
+    b.add("table", "Top 10 interfaces by utilisation", [target(f"topk(10, {util})", instant=True)], w=8, h=9, unit="percentunit",
+          transformations=[{"id": "organize", "options": {"excludeByName": {"Time": True}}}],
+          thresholds=[{"color": "green", "value": None}, {"color": "orange", "value": 0.7}, {"color": "red", "value": 0.9}])
+    err = f"topk(10, {both_directions('errors', SEL)})"
+    b.add("table", "Top 10 interfaces by errors/s", [target(err, instant=True)], w=8, h=9, unit="pps",
+          transformations=[{"id": "organize", "options": {"excludeByName": {"Time": True}}}])
+    disc = f"topk(10, {both_directions('discards', SEL)})"
+    b.add("table", "Top 10 interfaces by discards/s", [target(disc, instant=True)], w=8, h=9, unit="pps",
+          transformations=[{"id": "organize", "options": {"excludeByName": {"Time": True}}}])
+    b.add("timeseries", "Traffic of the 10 busiest interfaces",
+          [target(f"topk(10, {rate_guarded('netgauge_interface_receive_bytes_total', SEL)})", "{{device}} {{interface}} in"),
+           target(f"topk(10, {rate_guarded('netgauge_interface_transmit_bytes_total', SEL)})", "{{device}} {{interface}} out")],
+          w=24, h=9, unit="bps")
+    b.row("Restarts and exporter")
+    b.add("table", "Devices restarted in the last 24 h", [target(f"sort(netgauge_device_uptime_seconds{{{SEL}}} < 86400)", instant=True)],
+          w=12, h=8, unit="s", transformations=[{"id": "organize", "options": {"excludeByName": {"Time": True, "__name__": True}}}])
+    b.add("timeseries", "Poll duration per device (top 10)",
+          [target(f"topk(10, sum by (device) (netgauge_scrape_duration_seconds{{{SEL}}}))", "{{device}}")], w=12, h=8, unit="s")
+    return b
+
+
+def device():
+    b = Board("netgauge-device", "netgauge / Device",
+              "One device: identity, health, every interface's status, traffic, errors and discards.",
+              variables(device_multi=False, interface=True))
+    b.add("table", "Identity", [target(f"netgauge_device_info{{{SEL}}}", instant=True)], w=16, h=4,
+          transformations=[{"id": "organize", "options": {"excludeByName": {"Time": True, "Value": True, "__name__": True,
+                                                                            "job": True, "instance": True}}}])
+    b.add("stat", "Up", [target(f"netgauge_device_up{{{SEL}}}")], w=4, h=4, thresholds=RED_GREEN,
+          mappings=[{"type": "value", "options": {"0": {"text": "DOWN"}, "1": {"text": "UP"}}}])
+    b.add("stat", "Uptime", [target(f"netgauge_device_uptime_seconds{{{SEL}}}")], w=4, h=4, unit="s",
+          thresholds=[{"color": "orange", "value": None}, {"color": "green", "value": 86400}])
+    b.row("Health")
+    b.add("timeseries", "CPU", [target(f"netgauge_cpu_usage_ratio{{{SEL}}}", "{{cpu}}")], w=8, h=8, unit="percentunit")
+    b.add("timeseries", "Memory used",
+          [target(f"netgauge_memory_used_bytes{{{SEL}}} / (netgauge_memory_total_bytes{{{SEL}}} > 0)", "{{pool}}")],
+          w=8, h=8, unit="percentunit")
+    b.add("timeseries", "Temperature", [target(f"netgauge_temperature_celsius{{{SEL}}}", "{{sensor}}")], w=8, h=8, unit="celsius")
+    b.row("Interfaces")
+    status_q = [
+        target(f"netgauge_interface_info{{{ISEL}}}", instant=True),
+        target(f"netgauge_interface_admin_up{{{ISEL}}}", instant=True),
+        target(f"netgauge_interface_oper_up{{{ISEL}}}", instant=True),
+        target(f"netgauge_interface_speed_bytes{{{ISEL}}} * 8", instant=True),
+        target(f"time() - netgauge_interface_last_change_seconds{{{ISEL}}}", instant=True),
+    ]
+    b.add("table", "Interface status", status_q, w=24, h=10,
+          transformations=[
+              {"id": "merge", "options": {}},
+              {"id": "organize", "options": {
+                  "excludeByName": {"Time": True, "Value #A": True, "job": True, "instance": True, "device": True, "mac": True, "__name__": True},
+                  "renameByName": {"Value #B": "admin up", "Value #C": "oper up", "Value #D": "speed", "Value #E": "since last change"}}}],
+          overrides=[
+              {"matcher": {"id": "byName", "options": "speed"}, "properties": [{"id": "unit", "value": "bps"}]},
+              {"matcher": {"id": "byName", "options": "since last change"}, "properties": [{"id": "unit", "value": "s"}]},
+              {"matcher": {"id": "byRegexp", "options": "admin up|oper up"}, "properties": [
+                  {"id": "mappings", "value": [{"type": "value", "options": {"0": {"text": "down", "color": "red"},
+                                                                              "1": {"text": "up", "color": "green"}}}]},
+                  {"id": "custom.cellOptions", "value": {"type": "color-text"}}]}])
+    b.add("timeseries", "Traffic in (bits/s)", [target(rate_guarded("netgauge_interface_receive_bytes_total", ISEL), "{{interface}}")],
+          w=12, h=8, unit="bps")
+    b.add("timeseries", "Traffic out (bits/s)", [target(rate_guarded("netgauge_interface_transmit_bytes_total", ISEL), "{{interface}}")],
+          w=12, h=8, unit="bps")
+    b.add("timeseries", "Errors (packets/s)",
+          [target(f"rate(netgauge_interface_receive_errors_total{{{ISEL}}}[$__rate_interval])", "{{interface}} in"),
+           target(f"rate(netgauge_interface_transmit_errors_total{{{ISEL}}}[$__rate_interval])", "{{interface}} out")],
+          w=12, h=8, unit="pps")
+    b.add("timeseries", "Discards (packets/s)",
+          [target(f"rate(netgauge_interface_receive_discards_total{{{ISEL}}}[$__rate_interval])", "{{interface}} in"),
+           target(f"rate(netgauge_interface_transmit_discards_total{{{ISEL}}}[$__rate_interval])", "{{interface}} out")],
+          w=12, h=8, unit="pps")
+    return b
+
+
+def interface():
+    b = Board("netgauge-interface", "netgauge / Interface",
+              "One interface: traffic, utilisation, packets, errors, discards and status history.",
+              variables(device_multi=False, interface=True, interface_multi=False))
+    b.add("table", "Interface", [target(f"netgauge_interface_info{{{ISEL}}}", instant=True)], w=12, h=4,
+          transformations=[{"id": "organize", "options": {"excludeByName": {"Time": True, "Value": True, "__name__": True,
+                                                                            "job": True, "instance": True}}}])
+    b.add("stat", "Status", [target(f"netgauge_interface_oper_up{{{ISEL}}}")], w=3, h=4, thresholds=RED_GREEN,
+          mappings=[{"type": "value", "options": {"0": {"text": "DOWN"}, "1": {"text": "UP"}}}])
+    b.add("stat", "Speed", [target(f"netgauge_interface_speed_bytes{{{ISEL}}} * 8")], w=3, h=4, unit="bps",
+          thresholds=[{"color": "blue", "value": None}])
+    b.add("stat", "MTU", [target(f"netgauge_interface_mtu_bytes{{{ISEL}}}")], w=3, h=4, unit="bytes",
+          thresholds=[{"color": "blue", "value": None}])
+    b.add("stat", "Last change", [target(f"time() - netgauge_interface_last_change_seconds{{{ISEL}}}")], w=3, h=4, unit="s",
+          thresholds=[{"color": "orange", "value": None}, {"color": "green", "value": 3600}])
+    b.add("timeseries", "Traffic (bits/s)",
+          [target(rate_guarded("netgauge_interface_receive_bytes_total", ISEL), "in"),
+           target(rate_guarded("netgauge_interface_transmit_bytes_total", ISEL), "out")], w=12, h=8, unit="bps")
+    b.add("timeseries", "Utilisation",
+          [target(f"({rate_guarded('netgauge_interface_receive_bytes_total', ISEL)})\n/ on (device, interface, instance, job) "
+                  f"(8 * netgauge_interface_speed_bytes{{{ISEL}}} > 0)", "in"),
+           target(f"({rate_guarded('netgauge_interface_transmit_bytes_total', ISEL)})\n/ on (device, interface, instance, job) "
+                  f"(8 * netgauge_interface_speed_bytes{{{ISEL}}} > 0)", "out")], w=12, h=8, unit="percentunit",
+          thresholds=[{"color": "green", "value": None}, {"color": "orange", "value": 0.7}, {"color": "red", "value": 0.9}])
+    b.add("timeseries", "Packets (packets/s)",
+          [target(f"rate(netgauge_interface_receive_packets_total{{{ISEL}}}[$__rate_interval])", "in"),
+           target(f"rate(netgauge_interface_transmit_packets_total{{{ISEL}}}[$__rate_interval])", "out")], w=12, h=8, unit="pps")
+    b.add("timeseries", "Errors and discards (packets/s)",
+          [target(f"rate(netgauge_interface_receive_errors_total{{{ISEL}}}[$__rate_interval])", "errors in"),
+           target(f"rate(netgauge_interface_transmit_errors_total{{{ISEL}}}[$__rate_interval])", "errors out"),
+           target(f"rate(netgauge_interface_receive_discards_total{{{ISEL}}}[$__rate_interval])", "discards in"),
+           target(f"rate(netgauge_interface_transmit_discards_total{{{ISEL}}}[$__rate_interval])", "discards out")],
+          w=12, h=8, unit="pps")
+    b.add("state-timeline", "Status history",
+          [target(f"netgauge_interface_admin_up{{{ISEL}}}", "admin"), target(f"netgauge_interface_oper_up{{{ISEL}}}", "oper")],
+          w=24, h=5)
+    return b
+
+
+def exporter():
+    j = 'job=~"$job"'
+    b = Board("netgauge-exporter", "netgauge / Exporter health",
+              "netgauge itself: poll durations and failures per device and collector, SNMP traffic, process.",
+              [var_datasource(), var_query("job", "Job", "label_values(netgauge_build_info, job)"),
+               var_query("device", "Device", 'label_values(netgauge_polls_total{job=~"$job"}, device)')])
+    b.add("stat", "Config reload", [target(f"min(netgauge_config_last_reload_successful{{{j}}})")], w=4, h=4, thresholds=RED_GREEN,
+          mappings=[{"type": "value", "options": {"0": {"text": "FAILED"}, "1": {"text": "OK"}}}])
+    b.add("table", "Builds", [target(f"netgauge_build_info{{{j}}}", instant=True)], w=12, h=4,
+          transformations=[{"id": "organize", "options": {"excludeByName": {"Time": True, "Value": True, "__name__": True}}}])
+    b.add("stat", "Prometheus scrape time (max)", [target(f"max(scrape_duration_seconds{{{j}}})")], w=4, h=4, unit="s",
+          thresholds=[{"color": "green", "value": None}, {"color": "orange", "value": 10}])
+    b.add("stat", "Exporters up", [target(f'min(up{{{j}}})')], w=4, h=4, thresholds=RED_GREEN)
+    b.add("timeseries", "Poll duration by device and collector",
+          [target('netgauge_scrape_duration_seconds{job=~"$job", device=~"$device"}', "{{device}} {{collector}}")],
+          w=12, h=8, unit="s")
+    b.add("timeseries", "Poll failures by reason (per second)",
+          [target(f'sum by (device, collector, reason) (rate(netgauge_poll_failures_total{{{j}, device=~"$device"}}[$__rate_interval]))',
+                  "{{device}} {{collector}} {{reason}}")], w=12, h=8, unit="ops")
+    b.add("timeseries", "Timeouts (per second)",
+          [target(f'sum by (device) (rate(netgauge_poll_failures_total{{{j}, device=~"$device", reason="timeout"}}[$__rate_interval]))',
+                  "{{device}}")], w=12, h=8, unit="ops")
+    b.add("timeseries", "SNMP requests and retries (per second)",
+          [target(f'sum(rate(netgauge_snmp_requests_total{{{j}, device=~"$device"}}[$__rate_interval]))', "requests"),
+           target(f'sum(rate(netgauge_snmp_retries_total{{{j}, device=~"$device"}}[$__rate_interval]))', "retries")],
+          w=12, h=8, unit="reqps")
+    b.add("table", "Agent anomalies worked around",
+          [target(f'sum by (device, kind) (netgauge_snmp_anomalies_total{{{j}, device=~"$device"}})', instant=True)], w=12, h=8,
+          transformations=[{"id": "organize", "options": {"excludeByName": {"Time": True}}}])
+    b.add("timeseries", "Process CPU and memory",
+          [target(f"rate(process_cpu_seconds_total{{{j}}}[$__rate_interval])", "{{instance}} CPU (cores)"),
+           target(f"process_resident_memory_bytes{{{j}}} / 1024 / 1024", "{{instance}} RSS (MiB)")], w=12, h=8)
+    b.add("timeseries", "HTTP requests (per second)",
+          [target(f"sum by (handler, code) (rate(netgauge_http_requests_total{{{j}}}[$__rate_interval]))", "{{handler}} {{code}}")],
+          w=24, h=8, unit="reqps")
+    return b
+
+
+def main():
+    check = "--check" in sys.argv
+    stale = []
+    for board in (fleet(), device(), interface(), exporter()):
+        path = os.path.join(HERE, board.uid.replace("netgauge-", "") + ".json")
+        text = json.dumps(board.json(), indent=2, sort_keys=False) + "\n"
+        if check:
+            try:
+                with open(path, encoding="utf-8") as f:
+                    if f.read() != text:
+                        stale.append(path)
+            except FileNotFoundError:
+                stale.append(path)
+        else:
+            with open(path, "w", encoding="utf-8") as f:
+                f.write(text)
+    if stale:
+        print("stale, run python3 dashboards/generate.py:", *stale, sep="\n  ")
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()
