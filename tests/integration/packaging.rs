@@ -160,3 +160,50 @@ fn healthcheck_command_tells_a_live_server_from_a_dead_one() {
         std::thread::sleep(Duration::from_millis(100));
     }
 }
+
+#[test]
+fn compose_stack_is_consistent() {
+    let compose = root().join("examples/compose");
+    let out = Command::new(require("docker-compose"))
+        .arg("-f")
+        .arg(compose.join("docker-compose.yml"))
+        .arg("config")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "docker-compose config: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // Its Prometheus config, with the rules at their in-container path mapped back to the repo.
+    let tmp = tempfile::tempdir().unwrap();
+    let prom = std::fs::read_to_string(compose.join("prometheus.yml"))
+        .unwrap()
+        .replace("/etc/prometheus/alerts", &root().join("alerts").display().to_string());
+    std::fs::write(tmp.path().join("prometheus.yml"), prom).unwrap();
+    let out = Command::new(require("promtool"))
+        .args(["check", "config"])
+        .arg(tmp.path().join("prometheus.yml"))
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    // Its netgauge config, with the environment the compose file gives it.
+    let out = Command::new(env!("CARGO_BIN_EXE_netgauge"))
+        .arg("check")
+        .arg(format!("--config.file={}", compose.join("netgauge.yml").display()))
+        .env("SNMP_COMMUNITY", "public")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    // Everything the services mount exists.
+    for p in [
+        "examples/alertmanager/alertmanager.yml",
+        "examples/alertmanager/templates/netgauge.tmpl",
+        "examples/compose/grafana/provisioning/datasources/prometheus.yml",
+        "examples/compose/grafana/provisioning/dashboards/netgauge.yml",
+        "dashboards/fleet.json",
+        "alerts/netgauge.rules.yml",
+    ] {
+        assert!(root().join(p).exists(), "{p} missing");
+    }
+}
