@@ -168,13 +168,13 @@ mod tests {
         ])
         .unwrap();
         assert_eq!(c.config_sources(), [PathBuf::from("x.yml")]);
+        assert_eq!(c.log_format, LogFormat::Json);
         let c = Cli::try_parse_from(["netgauge", "--config.file=a.yml", "--config.file=targets.d"]).unwrap();
         assert_eq!(c.config_sources(), [PathBuf::from("a.yml"), PathBuf::from("targets.d")]);
         assert_eq!(
             Cli::try_parse_from(["netgauge"]).unwrap().config_sources(),
             [PathBuf::from("netgauge.yml")]
         );
-        assert_eq!(c.log_format, LogFormat::Json);
         let c = Cli::try_parse_from(["netgauge", "probe", "--config.file=y.yml", "sw1"]).unwrap();
         assert!(matches!(c.command, Some(Command::Probe { ref target }) if target == "sw1"));
     }
