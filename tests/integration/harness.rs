@@ -379,3 +379,42 @@ pub fn promtool_check(text: &str) {
         "promtool check metrics:\n{said}"
     );
 }
+
+/// The netgauge binary serving on a free loopback port, stopped on drop.
+pub struct Netgauge {
+    pub port: u16,
+    pub pid: u32,
+    _proc: Proc,
+}
+
+impl Netgauge {
+    /// Starts `netgauge ARGS --web.listen-address=127.0.0.1:PORT` and waits
+    /// (at most 10 s) until it accepts connections.
+    pub fn spawn(args: &[String]) -> Netgauge {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let child = Command::new(env!("CARGO_BIN_EXE_netgauge"))
+            .args(args)
+            .arg(format!("--web.listen-address=127.0.0.1:{port}"))
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let pid = child.id();
+        let proc = Proc(child);
+        let started = Instant::now();
+        while TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(started.elapsed() < Duration::from_secs(10), "netgauge did not start");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Netgauge { port, pid, _proc: proc }
+    }
+
+    pub fn addr(&self) -> SocketAddr {
+        SocketAddr::from(([127, 0, 0, 1], self.port))
+    }
+}

@@ -4,8 +4,7 @@
 //! for the Kubernetes manifests, and the `healthcheck` command the image uses.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Command;
 
 use crate::harness::*;
 
@@ -124,41 +123,23 @@ fn kubernetes_manifests_fit_together_and_carry_a_valid_config() {
 
 #[test]
 fn healthcheck_command_tells_a_live_server_from_a_dead_one() {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("n.yml"), "targets: []\n").unwrap();
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
+    let health = |port: u16| {
+        Command::new(env!("CARGO_BIN_EXE_netgauge"))
+            .args(["healthcheck", &format!("--web.listen-address=127.0.0.1:{port}")])
+            .output()
+            .unwrap()
+    };
+    let free = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
         .unwrap()
         .port();
-    let listen = format!("--web.listen-address=127.0.0.1:{port}");
-    let health = || {
-        Command::new(env!("CARGO_BIN_EXE_netgauge"))
-            .args(["healthcheck", &listen])
-            .output()
-            .unwrap()
-    };
-    assert!(!health().status.success(), "nothing listens yet");
-    let _server = Proc(
-        Command::new(env!("CARGO_BIN_EXE_netgauge"))
-            .arg(format!("--config.file={}", dir.path().join("n.yml").display()))
-            .arg(&listen)
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap(),
-    );
-    let started = Instant::now();
-    loop {
-        let out = health();
-        if out.status.success() {
-            assert!(String::from_utf8_lossy(&out.stdout).contains("healthy"));
-            break;
-        }
-        assert!(started.elapsed() < Duration::from_secs(10), "never healthy");
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    assert!(!health(free).status.success(), "nothing listens there");
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("n.yml"), "targets: []\n").unwrap();
+    let server = Netgauge::spawn(&[format!("--config.file={}", dir.path().join("n.yml").display())]);
+    let out = health(server.port);
+    assert!(out.status.success() && String::from_utf8_lossy(&out.stdout).contains("healthy"));
 }
 
 #[test]

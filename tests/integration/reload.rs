@@ -1,6 +1,6 @@
 //! Reloading the config (POST /-/reload and SIGHUP) and split config files.
 
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use crate::harness::*;
@@ -103,30 +103,13 @@ fn sighup_reloads_the_running_binary() {
         "targets:\n  - {name: a, address: 192.0.2.1, snmp: {community: x}}\n",
     )
     .unwrap();
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let child = Command::new(env!("CARGO_BIN_EXE_netgauge"))
-        .arg(format!("--config.file={}", file.display()))
-        .arg(format!("--web.listen-address=127.0.0.1:{port}"))
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let pid = child.id();
-    let _guard = Proc(child);
-    let addr = format!("127.0.0.1:{port}").parse().unwrap();
+    let netgauge = Netgauge::spawn(&[format!("--config.file={}", file.display())]);
+    let (pid, addr) = (netgauge.pid, netgauge.addr());
     let landing = |want: &str| {
         let started = Instant::now();
         while started.elapsed() < Duration::from_secs(10) {
-            if let Ok(s) = std::net::TcpStream::connect(addr) {
-                drop(s);
-                if http_request(addr, "GET", "/", &[]).1.contains(want) {
-                    return true;
-                }
+            if http_request(addr, "GET", "/", &[]).1.contains(want) {
+                return true;
             }
             std::thread::sleep(Duration::from_millis(50));
         }

@@ -2,8 +2,7 @@
 //! binary, with a test CA made by openssl and curl as the client.
 
 use std::path::Path;
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Command;
 
 use crate::harness::*;
 
@@ -86,41 +85,17 @@ fn make_pki(dir: &Path) {
     }
 }
 
-struct Running {
-    port: u16,
-    _proc: Proc,
-}
-
-fn start(dir: &Path, web_yaml: &str) -> Running {
+fn start(dir: &Path, web_yaml: &str) -> Netgauge {
     std::fs::write(dir.join("web.yml"), web_yaml).unwrap();
     std::fs::write(
         dir.join("netgauge.yml"),
         "targets:\n  - {name: a, address: 192.0.2.1, snmp: {community: x}}\n",
     )
     .unwrap();
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let child = Command::new(env!("CARGO_BIN_EXE_netgauge"))
-        .arg(format!("--config.file={}", dir.join("netgauge.yml").display()))
-        .arg(format!("--web.config.file={}", dir.join("web.yml").display()))
-        .arg(format!("--web.listen-address=127.0.0.1:{port}"))
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let started = Instant::now();
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(started.elapsed() < Duration::from_secs(10), "netgauge did not start");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    Running {
-        port,
-        _proc: Proc(child),
-    }
+    Netgauge::spawn(&[
+        format!("--config.file={}", dir.join("netgauge.yml").display()),
+        format!("--web.config.file={}", dir.join("web.yml").display()),
+    ])
 }
 
 /// curl's HTTP status (0 when the connection or handshake failed).

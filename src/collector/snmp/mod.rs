@@ -52,44 +52,11 @@ pub async fn collect(
         });
     };
 
-    let addr = match timeout_at(deadline, resolve(&target.address.with_port(settings.port))).await {
-        Ok(Ok(a)) => a,
-        Ok(Err(e)) => {
-            fail(SYSTEM, &e);
-            report.collectors.push(run(SYSTEM, started, false));
-            return report;
-        }
-        Err(_) => {
-            fail(SYSTEM, &SnmpError::Deadline);
-            report.collectors.push(run(SYSTEM, started, false));
-            return report;
-        }
-    };
-    let client = Client {
-        device: &target.name,
-        addr,
-        settings,
-        telemetry: ctx.telemetry,
-        pool: ctx.pool,
-    };
-
-    let sys = match timeout_at(deadline, system(&client)).await {
-        Ok(r) => r,
-        Err(_) => Err(SnmpError::Deadline),
-    };
-    let sys_uptime_ticks = match sys {
-        Ok(s) => {
-            report.up = true;
-            report.info = Some(s.info);
-            report.uptime_seconds = Some(s.uptime_seconds);
-            report.collectors.push(run(SYSTEM, started, true));
-            ctx.telemetry.event(Event::PollFinished {
-                device: &target.name,
-                collector: SYSTEM,
-                ok: true,
-            });
-            s.sys_uptime_ticks
-        }
+    let opened = timeout_at(deadline, open(target, settings, ctx))
+        .await
+        .unwrap_or(Err(SnmpError::Deadline));
+    let (client, sys) = match opened {
+        Ok(opened) => opened,
         Err(e) => {
             // Unreachable or refusing us: walking tables would only burn the deadline.
             fail(SYSTEM, &e);
@@ -97,6 +64,16 @@ pub async fn collect(
             return report;
         }
     };
+    report.up = true;
+    report.info = Some(sys.info);
+    report.uptime_seconds = Some(sys.uptime_seconds);
+    report.collectors.push(run(SYSTEM, started, true));
+    ctx.telemetry.event(Event::PollFinished {
+        device: &target.name,
+        collector: SYSTEM,
+        ok: true,
+    });
+    let sys_uptime_ticks = sys.sys_uptime_ticks;
 
     let if_started = Instant::now();
     match timeout_at(deadline, walk_columns(&client))
@@ -142,18 +119,28 @@ pub async fn identify(
     ctx: &SnmpContext<'_>,
 ) -> Result<crate::report::DeviceInfo, SnmpError> {
     let deadline = tokio::time::Instant::from_std(deadline);
-    let work = async {
-        let addr = resolve(&target.address.with_port(settings.port)).await?;
-        let client = Client {
-            device: &target.name,
-            addr,
-            settings,
-            telemetry: ctx.telemetry,
-            pool: ctx.pool,
-        };
-        system(&client).await.map(|s| s.info)
+    let opened = timeout_at(deadline, open(target, settings, ctx))
+        .await
+        .unwrap_or(Err(SnmpError::Deadline));
+    opened.map(|(_, sys)| sys.info)
+}
+
+/// Resolves the device and reads its system group: the first contact of every poll.
+async fn open<'a>(
+    target: &'a Target,
+    settings: &'a SnmpSettings,
+    ctx: &SnmpContext<'a>,
+) -> Result<(Client<'a>, System), SnmpError> {
+    let addr = resolve(&target.address.with_port(settings.port)).await?;
+    let client = Client {
+        device: &target.name,
+        addr,
+        settings,
+        telemetry: ctx.telemetry,
+        pool: ctx.pool,
     };
-    timeout_at(deadline, work).await.unwrap_or(Err(SnmpError::Deadline))
+    let sys = system(&client).await?;
+    Ok((client, sys))
 }
 
 fn run(collector: &'static str, started: Instant, success: bool) -> CollectorRun {
@@ -217,7 +204,7 @@ async fn system(client: &Client<'_>) -> Result<System, SnmpError> {
 /// Walks every IF-MIB column, `walk_concurrency` at a time.
 async fn walk_columns(client: &Client<'_>) -> Result<Tables, SnmpError> {
     let v1 = client.settings.version() == SnmpVersion::V1;
-    let columns: Vec<Column> = Column::ALL.into_iter().filter(|c| !(v1 && c.is_64bit())).collect();
+    let columns: Vec<Column> = Column::ALL.iter().copied().filter(|c| !(v1 && c.is_64bit())).collect();
     let mut results = stream::iter(columns)
         .map(|col| async move {
             let root = col.oid();

@@ -13,124 +13,66 @@ pub const IF_ENTRY: &[u32] = &[1, 3, 6, 1, 2, 1, 2, 2, 1];
 /// IF-MIB ifXEntry.
 pub const IFX_ENTRY: &[u32] = &[1, 3, 6, 1, 2, 1, 31, 1, 1, 1];
 
-/// A table column netgauge walks.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Column {
-    IfDescr,
-    IfType,
-    IfMtu,
-    IfSpeed,
-    IfPhysAddress,
-    IfAdminStatus,
-    IfOperStatus,
-    IfLastChange,
-    IfInOctets,
-    IfInUcastPkts,
-    IfInNUcastPkts,
-    IfInDiscards,
-    IfInErrors,
-    IfOutOctets,
-    IfOutUcastPkts,
-    IfOutNUcastPkts,
-    IfOutDiscards,
-    IfOutErrors,
-    IfName,
-    IfInMulticastPkts,
-    IfInBroadcastPkts,
-    IfOutMulticastPkts,
-    IfOutBroadcastPkts,
-    IfHCInOctets,
-    IfHCInUcastPkts,
-    IfHCInMulticastPkts,
-    IfHCInBroadcastPkts,
-    IfHCOutOctets,
-    IfHCOutUcastPkts,
-    IfHCOutMulticastPkts,
-    IfHCOutBroadcastPkts,
-    IfHighSpeed,
-    IfAlias,
+/// Declares the walked columns once: the enum, the list of all of them,
+/// and where each lives.
+macro_rules! columns {
+    ($($name:ident = ($entry:ident, $col:literal)),* $(,)?) => {
+        /// A table column netgauge walks.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum Column {
+            $($name),*
+        }
+
+        impl Column {
+            pub const ALL: &'static [Column] = &[$(Column::$name),*];
+
+            /// (table entry, column number)
+            pub fn location(self) -> (&'static [u32], u32) {
+                match self {
+                    $(Column::$name => ($entry, $col)),*
+                }
+            }
+        }
+    };
+}
+
+columns! {
+    IfDescr = (IF_ENTRY, 2),
+    IfType = (IF_ENTRY, 3),
+    IfMtu = (IF_ENTRY, 4),
+    IfSpeed = (IF_ENTRY, 5),
+    IfPhysAddress = (IF_ENTRY, 6),
+    IfAdminStatus = (IF_ENTRY, 7),
+    IfOperStatus = (IF_ENTRY, 8),
+    IfLastChange = (IF_ENTRY, 9),
+    IfInOctets = (IF_ENTRY, 10),
+    IfInUcastPkts = (IF_ENTRY, 11),
+    IfInNUcastPkts = (IF_ENTRY, 12),
+    IfInDiscards = (IF_ENTRY, 13),
+    IfInErrors = (IF_ENTRY, 14),
+    IfOutOctets = (IF_ENTRY, 16),
+    IfOutUcastPkts = (IF_ENTRY, 17),
+    IfOutNUcastPkts = (IF_ENTRY, 18),
+    IfOutDiscards = (IF_ENTRY, 19),
+    IfOutErrors = (IF_ENTRY, 20),
+    IfName = (IFX_ENTRY, 1),
+    IfInMulticastPkts = (IFX_ENTRY, 2),
+    IfInBroadcastPkts = (IFX_ENTRY, 3),
+    IfOutMulticastPkts = (IFX_ENTRY, 4),
+    IfOutBroadcastPkts = (IFX_ENTRY, 5),
+    IfHCInOctets = (IFX_ENTRY, 6),
+    IfHCInUcastPkts = (IFX_ENTRY, 7),
+    IfHCInMulticastPkts = (IFX_ENTRY, 8),
+    IfHCInBroadcastPkts = (IFX_ENTRY, 9),
+    IfHCOutOctets = (IFX_ENTRY, 10),
+    IfHCOutUcastPkts = (IFX_ENTRY, 11),
+    IfHCOutMulticastPkts = (IFX_ENTRY, 12),
+    IfHCOutBroadcastPkts = (IFX_ENTRY, 13),
+    IfHighSpeed = (IFX_ENTRY, 15),
+    IfAlias = (IFX_ENTRY, 18),
 }
 
 impl Column {
-    pub const ALL: [Column; 33] = {
-        use Column::*;
-        [
-            IfDescr,
-            IfType,
-            IfMtu,
-            IfSpeed,
-            IfPhysAddress,
-            IfAdminStatus,
-            IfOperStatus,
-            IfLastChange,
-            IfInOctets,
-            IfInUcastPkts,
-            IfInNUcastPkts,
-            IfInDiscards,
-            IfInErrors,
-            IfOutOctets,
-            IfOutUcastPkts,
-            IfOutNUcastPkts,
-            IfOutDiscards,
-            IfOutErrors,
-            IfName,
-            IfInMulticastPkts,
-            IfInBroadcastPkts,
-            IfOutMulticastPkts,
-            IfOutBroadcastPkts,
-            IfHCInOctets,
-            IfHCInUcastPkts,
-            IfHCInMulticastPkts,
-            IfHCInBroadcastPkts,
-            IfHCOutOctets,
-            IfHCOutUcastPkts,
-            IfHCOutMulticastPkts,
-            IfHCOutBroadcastPkts,
-            IfHighSpeed,
-            IfAlias,
-        ]
-    };
-
-    /// (table entry, column number)
-    pub fn location(self) -> (&'static [u32], u32) {
-        use Column::*;
-        match self {
-            IfDescr => (IF_ENTRY, 2),
-            IfType => (IF_ENTRY, 3),
-            IfMtu => (IF_ENTRY, 4),
-            IfSpeed => (IF_ENTRY, 5),
-            IfPhysAddress => (IF_ENTRY, 6),
-            IfAdminStatus => (IF_ENTRY, 7),
-            IfOperStatus => (IF_ENTRY, 8),
-            IfLastChange => (IF_ENTRY, 9),
-            IfInOctets => (IF_ENTRY, 10),
-            IfInUcastPkts => (IF_ENTRY, 11),
-            IfInNUcastPkts => (IF_ENTRY, 12),
-            IfInDiscards => (IF_ENTRY, 13),
-            IfInErrors => (IF_ENTRY, 14),
-            IfOutOctets => (IF_ENTRY, 16),
-            IfOutUcastPkts => (IF_ENTRY, 17),
-            IfOutNUcastPkts => (IF_ENTRY, 18),
-            IfOutDiscards => (IF_ENTRY, 19),
-            IfOutErrors => (IF_ENTRY, 20),
-            IfName => (IFX_ENTRY, 1),
-            IfInMulticastPkts => (IFX_ENTRY, 2),
-            IfInBroadcastPkts => (IFX_ENTRY, 3),
-            IfOutMulticastPkts => (IFX_ENTRY, 4),
-            IfOutBroadcastPkts => (IFX_ENTRY, 5),
-            IfHCInOctets => (IFX_ENTRY, 6),
-            IfHCInUcastPkts => (IFX_ENTRY, 7),
-            IfHCInMulticastPkts => (IFX_ENTRY, 8),
-            IfHCInBroadcastPkts => (IFX_ENTRY, 9),
-            IfHCOutOctets => (IFX_ENTRY, 10),
-            IfHCOutUcastPkts => (IFX_ENTRY, 11),
-            IfHCOutMulticastPkts => (IFX_ENTRY, 12),
-            IfHCOutBroadcastPkts => (IFX_ENTRY, 13),
-            IfHighSpeed => (IFX_ENTRY, 15),
-            IfAlias => (IFX_ENTRY, 18),
-        }
-    }
-
     pub fn oid(self) -> Vec<u32> {
         let (entry, col) = self.location();
         let mut o = entry.to_vec();
