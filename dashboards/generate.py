@@ -89,7 +89,7 @@ class Board:
         elif kind == "state-timeline":
             p["options"] = {"showValue": "never", "mergeValues": True, "rowHeight": 0.9}
             p["fieldConfig"]["defaults"]["mappings"] = [
-                {"type": "value", "options": {"0": {"text": "down", "color": "red"}, "1": {"text": "up", "color": "green"}}}]
+                {"type": "value", "options": {"0": {"text": "down / failed", "color": "red"}, "1": {"text": "up / ok", "color": "green"}}}]
         for k, v in extra.items():
             if k == "thresholds":
                 p["fieldConfig"]["defaults"]["thresholds"] = {"mode": "absolute", "steps": v}
@@ -183,6 +183,9 @@ def fleet():
           thresholds=[{"color": "blue", "value": None}])
     b.add("stat", "Collectors failing", [target(f"count(netgauge_scrape_success{{{SEL}}} == 0) or vector(0)")], w=4, h=4,
           thresholds=GREEN_RED)
+    b.add("stat", "Failed fans and power supplies",
+          [target(f"count(netgauge_fan_up{{{SEL}}} == 0 or netgauge_power_supply_up{{{SEL}}} == 0) or vector(0)")],
+          w=4, h=4, thresholds=GREEN_RED)
     b.add("stat", "Devices rebooted (24h)", [target(f"count(netgauge_device_uptime_seconds{{{SEL}}} < 86400) or vector(0)")],
           w=4, h=4, thresholds=[{"color": "green", "value": None}, {"color": "orange", "value": 1}])
     b.row("Reachability")
@@ -234,6 +237,9 @@ def device():
           [target(f"netgauge_memory_used_bytes{{{SEL}}} / (netgauge_memory_total_bytes{{{SEL}}} > 0)", "{{pool}}")],
           w=8, h=8, unit="percentunit")
     b.add("timeseries", "Temperature", [target(f"netgauge_temperature_celsius{{{SEL}}}", "{{sensor}}")], w=8, h=8, unit="celsius")
+    b.add("state-timeline", "Fans and power supplies",
+          [target(f"netgauge_fan_up{{{SEL}}}", "{{fan}}"), target(f"netgauge_power_supply_up{{{SEL}}}", "{{power_supply}}")],
+          w=24, h=5)
     b.row("Interfaces")
     status_q = [
         target(f"netgauge_interface_info{{{ISEL}}}", instant=True),

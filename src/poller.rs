@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use futures_util::stream::{self, StreamExt};
 use tokio::sync::Semaphore;
 
-use crate::collector::snmp::{self, client::SessionPool, SnmpContext};
+use crate::collector::snmp::{self, client::SessionPool, health::Modules, EntityCache, SnmpContext};
 use crate::config::{Config, Target};
 use crate::metrics::MetricSet;
 use crate::report::{CollectorRun, DeviceReport};
@@ -20,6 +20,8 @@ use crate::telemetry::{Event, FailureReason, Telemetry};
 pub struct Poller {
     telemetry: Arc<Telemetry>,
     sessions: SessionPool,
+    entities: EntityCache,
+    health: Arc<Modules>,
     permits: Semaphore,
 }
 
@@ -28,6 +30,8 @@ impl Poller {
         Poller {
             telemetry,
             sessions: SessionPool::default(),
+            entities: EntityCache::default(),
+            health: config.health.clone(),
             permits: Semaphore::new(config.global.max_concurrent_polls),
         }
     }
@@ -75,16 +79,22 @@ impl Poller {
             return Err("no transport configured".into());
         };
         let _permit = self.permits.acquire().await.map_err(|e| e.to_string())?;
-        let ctx = SnmpContext {
-            telemetry: &self.telemetry,
-            pool: &self.sessions,
-        };
+        let ctx = self.context();
         match snmp::identify(target, settings, Instant::now() + budget, &ctx).await {
             Ok(i) => Ok(format!("{} {} {} ({})", i.vendor, i.model, i.os_version, i.hostname)
                 .split_whitespace()
                 .collect::<Vec<_>>()
                 .join(" ")),
             Err(e) => Err(e.to_string()),
+        }
+    }
+
+    fn context(&self) -> SnmpContext<'_> {
+        SnmpContext {
+            telemetry: &self.telemetry,
+            pool: &self.sessions,
+            health: &self.health,
+            entities: &self.entities,
         }
     }
 
@@ -112,10 +122,7 @@ impl Poller {
         };
         match &target.snmp {
             Some(settings) => {
-                let ctx = SnmpContext {
-                    telemetry: &self.telemetry,
-                    pool: &self.sessions,
-                };
+                let ctx = self.context();
                 snmp::collect(target, settings, deadline, &ctx).await
             }
             None => DeviceReport::default(),

@@ -14,6 +14,8 @@ pub struct DeviceReport {
     pub info: Option<DeviceInfo>,
     pub uptime_seconds: Option<f64>,
     pub interfaces: Vec<Interface>,
+    /// CPU, memory, temperature, fan and power-supply readings.
+    pub health: Vec<HealthReading>,
     /// One entry per collector that ran, successful or not.
     pub collectors: Vec<CollectorRun>,
 }
@@ -71,4 +73,29 @@ pub struct Counters {
     pub discards: Option<u64>,
     pub broadcast_packets: Option<u64>,
     pub multicast_packets: Option<u64>,
+}
+
+/// What a health reading measures.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum HealthKind {
+    /// Load as a ratio (0.42 = 42%).
+    Cpu,
+    MemoryUsed,
+    MemoryTotal,
+    Temperature,
+    /// 1 working, 0 failed.
+    Fan,
+    /// 1 working, 0 failed.
+    PowerSupply,
+}
+
+/// One reading: a CPU's load, a memory pool's use, a sensor's temperature...
+#[derive(Debug, Clone, PartialEq)]
+pub struct HealthReading {
+    pub kind: HealthKind,
+    /// The CPU, pool, sensor, fan or supply, by name where the device gives one.
+    pub label: String,
+    /// In base units: ratio, bytes, degrees Celsius, or 1/0.
+    pub value: f64,
 }

@@ -8,7 +8,7 @@ use std::borrow::Cow;
 
 use crate::config::Target;
 use crate::metrics::{Desc, Kind, MetricSet};
-use crate::report::{Counters, DeviceReport};
+use crate::report::{Counters, DeviceReport, HealthKind};
 
 /// Label names netgauge sets itself; a target's own labels may not use them.
 pub const RESERVED_LABELS: &[&str] = &[
@@ -30,6 +30,11 @@ pub const RESERVED_LABELS: &[&str] = &[
     "version",
     "revision",
     "threshold",
+    "cpu",
+    "pool",
+    "sensor",
+    "fan",
+    "power_supply",
 ];
 
 macro_rules! desc {
@@ -73,6 +78,42 @@ desc!(
     "1 if the collector got a complete answer for this device, 0 if not."
 );
 
+desc!(
+    CPU,
+    "netgauge_cpu_usage_ratio",
+    Gauge,
+    "CPU load, 0 to 1 (the device's one-minute average where it has one)."
+);
+desc!(
+    MEM_USED,
+    "netgauge_memory_used_bytes",
+    Gauge,
+    "Memory in use in a memory pool."
+);
+desc!(
+    MEM_TOTAL,
+    "netgauge_memory_total_bytes",
+    Gauge,
+    "Size of a memory pool."
+);
+desc!(
+    TEMPERATURE,
+    "netgauge_temperature_celsius",
+    Gauge,
+    "Temperature reported by a sensor."
+);
+desc!(
+    FAN_UP,
+    "netgauge_fan_up",
+    Gauge,
+    "1 if the fan works, 0 if it has failed. Absent fans have no series."
+);
+desc!(
+    PSU_UP,
+    "netgauge_power_supply_up",
+    Gauge,
+    "1 if the power supply works, 0 if it has failed. Absent supplies have no series."
+);
 desc!(
     THRESHOLD,
     "netgauge_threshold",
@@ -237,6 +278,17 @@ pub fn render(target: &Target, report: &DeviceReport, set: &mut MetricSet) {
                 *value,
             );
         }
+    }
+    for r in &report.health {
+        let (desc, label) = match r.kind {
+            HealthKind::Cpu => (&CPU, "cpu"),
+            HealthKind::MemoryUsed => (&MEM_USED, "pool"),
+            HealthKind::MemoryTotal => (&MEM_TOTAL, "pool"),
+            HealthKind::Temperature => (&TEMPERATURE, "sensor"),
+            HealthKind::Fan => (&FAN_UP, "fan"),
+            HealthKind::PowerSupply => (&PSU_UP, "power_supply"),
+        };
+        set.push(desc, with(&[(label, &r.label)]), r.value);
     }
     for run in &report.collectors {
         set.push(

@@ -40,6 +40,8 @@ pub mod defaults {
 pub struct Config {
     pub global: Global,
     pub targets: Vec<Arc<Target>>,
+    /// Health modules: the built-in ones, with `global.health_modules` over them.
+    pub health: Arc<crate::collector::snmp::health::Modules>,
 }
 
 impl Config {
@@ -130,6 +132,8 @@ pub struct Target {
     pub address: Address,
     /// Copied onto every series of this device, in this order.
     pub labels: Vec<(String, String)>,
+    /// Set in the config: overrides the vendor detected from sysObjectID.
+    pub vendor: Option<String>,
     pub snmp: Option<SnmpSettings>,
     /// Alert thresholds of this device: built-in defaults, then
     /// `defaults.thresholds`, then the target's own.

@@ -39,6 +39,8 @@ pub struct RawGlobal {
     pub scrape_timeout_offset: Option<Spanned<String>>,
     /// Devices polled at once, across all concurrent scrapes.
     pub max_concurrent_polls: Option<Spanned<u64>>,
+    /// A health-modules file layered over the built-in modules.
+    pub health_modules: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -55,6 +57,8 @@ pub struct RawTarget {
     pub address: Option<Spanned<String>>,
     #[serde(default)]
     pub labels: Option<Spanned<BTreeMap<String, String>>>,
+    /// Overrides the vendor detected from sysObjectID (picks health modules).
+    pub vendor: Option<Spanned<String>>,
     pub snmp: Option<Spanned<RawSnmp>>,
     pub thresholds: Option<Spanned<RawThresholds>>,
     /// Interface name → overrides of the `interface_*` thresholds.

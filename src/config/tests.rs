@@ -143,3 +143,25 @@ fn thresholds_inherit_and_interfaces_override() {
         "{e}"
     );
 }
+
+#[test]
+fn vendor_override_and_health_modules_file() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("mods.yml"),
+        "modules:\n  - name: cisco\n    vendors: [cisco]\n    metrics:\n      - {kind: temperature, oid: 1.3.6.1.4.1.9.9.1.0, value: {}, label: {text: chassis}}\n  - name: acme\n    vendors: [acme]\n    metrics: []\n",
+    )
+    .unwrap();
+    let c = Config::from_yaml(
+        &dir.path().join("n.yml"),
+        "global: {health_modules: mods.yml}\ntargets:\n  - {name: a, address: h, vendor: Cisco, snmp: {community: c}}\n",
+    )
+    .unwrap();
+    assert_eq!(c.targets[0].vendor.as_deref(), Some("cisco"));
+    // The user's cisco module replaced the built-in one; acme was added; the rest stay.
+    let names: Vec<&str> = c.health.modules.iter().map(|m| m.name.as_str()).collect();
+    assert_eq!(names, ["cisco", "huawei", "juniper", "mikrotik", "host-resources", "entity-sensor", "acme"]);
+    assert_eq!(c.health.for_vendor("cisco").len(), 1 + 3 + 1);
+    let e = Config::from_yaml(&dir.path().join("n.yml"), "global: {health_modules: nope.yml}\n").unwrap_err().to_string();
+    assert!(e.contains("global.health_modules: cannot read"), "{e}");
+}

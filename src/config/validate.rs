@@ -10,6 +10,7 @@ use serde_saphyr::{Location, Spanned};
 
 use super::raw::{RawConfig, RawSnmp, RawTarget, RawThresholds};
 use super::*;
+use crate::collector::snmp::health::Modules as HealthModules;
 use crate::schema::RESERVED_LABELS;
 
 /// Parses and validates one or more files as one config. Syntax and type
@@ -147,6 +148,7 @@ impl Validator {
         // disagreeing silently would be worse than an error.
         let mut global = Global::default();
         let mut global_from: Option<PathBuf> = None;
+        let mut health = None;
         let mut defaults: Option<(PathBuf, Spanned<RawSnmp>)> = None;
         let mut default_thresholds = Thresholds::builtin();
         let mut defaults_from: Option<PathBuf> = None;
@@ -162,6 +164,13 @@ impl Validator {
                     None => {
                         global = self.global(Some(g));
                         global_from = Some(file.clone());
+                        if let Some(h) = &g.value.health_modules {
+                            let path = file.parent().unwrap_or(Path::new("")).join(&h.value);
+                            match HealthModules::load_over_builtin(&path) {
+                                Ok(m) => health = Some(m),
+                                Err(e) => self.problem(h.referenced, "global.health_modules", e),
+                            }
+                        }
                     }
                 }
             }
@@ -253,7 +262,11 @@ impl Validator {
                 }
             }
         }
-        Config { global, targets }
+        Config {
+            global,
+            targets,
+            health: Arc::new(health.unwrap_or_else(HealthModules::builtin)),
+        }
     }
 
     fn global(&mut self, raw: Option<&Spanned<super::raw::RawGlobal>>) -> Global {
@@ -366,10 +379,16 @@ impl Validator {
         if self.problems.len() > before {
             return None;
         }
+        let vendor = raw
+            .vendor
+            .as_ref()
+            .map(|v| v.value.trim().to_ascii_lowercase())
+            .filter(|v| !v.is_empty());
         Some(Target {
             name,
             address: address?,
             labels,
+            vendor,
             snmp,
             thresholds,
             interface_thresholds,

@@ -102,6 +102,23 @@ async fn v2c_interfaces_match_what_snmpget_reads() {
         value(&s, "netgauge_scrape_success", &[("collector", "snmp_interfaces")]),
         Some(1.0)
     );
+    // HOST-RESOURCES-MIB memory, as snmpget reads it (hrStorage row 1 is physical memory in net-snmp).
+    let units: f64 = snmpget(agent.port, V2C_COMMUNITY, "1.3.6.1.2.1.25.2.3.1.4.1")
+        .unwrap()
+        .parse()
+        .unwrap();
+    let size: f64 = snmpget(agent.port, V2C_COMMUNITY, "1.3.6.1.2.1.25.2.3.1.5.1")
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert_eq!(
+        value(&s, "netgauge_memory_total_bytes", &[("pool", "Physical memory")]),
+        Some(size * units)
+    );
+    assert_eq!(
+        value(&s, "netgauge_scrape_success", &[("collector", "snmp_health")]),
+        Some(1.0)
+    );
     server.stop().await;
 }
 

@@ -26,8 +26,77 @@ const RECORDINGS: &[(&str, &str, &str, &str)] = &[
     ("network/switch/h3c-comware-lsq1wcmd0-2509p61", "h3c", "", ""),
 ];
 
+type Recording = BTreeMap<String, (String, String)>;
+
+/// snmpsim serving recordings, each under its file name as the community.
+struct Sim {
+    port: u16,
+    recordings: Vec<(String, Recording)>,
+    _dir: tempfile::TempDir,
+    _proc: Proc,
+}
+
+impl Sim {
+    /// `paths`: recordings under snmpsim-data-lextudio's data dir (without
+    /// `.snmprec.bz2`), or `fixtures/NAME` for this repository's own.
+    fn start(paths: &[&str]) -> Sim {
+        let data = snmpsim_data_dir();
+        let dir = tempfile::tempdir().unwrap();
+        let mut recordings = Vec::new();
+        for path in paths {
+            let community = path.rsplit('/').next().unwrap();
+            let dst = dir.path().join(format!("{community}.snmprec"));
+            if let Some(name) = path.strip_prefix("fixtures/") {
+                let src = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("tests/fixtures/snmprec/{name}.snmprec"));
+                std::fs::copy(&src, &dst).unwrap();
+            } else {
+                let src = data.join(format!("{path}.snmprec.bz2"));
+                let out = Command::new(require("bzip2")).arg("-dc").arg(&src).output().unwrap();
+                assert!(out.status.success(), "decompress {}", src.display());
+                std::fs::write(&dst, &out.stdout).unwrap();
+            }
+            recordings.push((community.to_owned(), read_snmprec(&dst)));
+        }
+        let port = free_udp_port();
+        let proc = Proc(
+            Command::new(snmpsim_responder())
+                .arg(format!("--data-dir={}", dir.path().display()))
+                .arg(format!("--agent-udpv4-endpoint=127.0.0.1:{port}"))
+                .args(["--process-user=root", "--process-group=root"])
+                .arg(format!("--cache-dir={}", dir.path().join("cache").display()))
+                .stdin(Stdio::null())
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .expect("start snmpsim"),
+        );
+        assert!(
+            wait_for_agent(port, &recordings[0].0, Duration::from_secs(60)),
+            "snmpsim did not come up"
+        );
+        Sim {
+            port,
+            recordings,
+            _dir: dir,
+            _proc: proc,
+        }
+    }
+
+    fn yaml(&self) -> String {
+        let mut yaml = String::from("targets:\n");
+        for (community, _) in &self.recordings {
+            // snmpsim answers at most 64 varbinds per response; its CPU cost per value makes a long timeout wise.
+            yaml.push_str(&format!(
+                "  - name: {community}\n    address: 127.0.0.1:{}\n    snmp: {{community: {community}, timeout: 10s, retries: 1, max_repetitions: 50, walk_concurrency: 4}}\n",
+                self.port
+            ));
+        }
+        yaml
+    }
+}
+
 /// `oid|type|value` lines of a .snmprec file.
-fn read_snmprec(path: &Path) -> BTreeMap<String, (String, String)> {
+fn read_snmprec(path: &Path) -> Recording {
     let text = std::fs::read_to_string(path).unwrap();
     let mut out = BTreeMap::new();
     for line in text.lines() {
@@ -39,11 +108,11 @@ fn read_snmprec(path: &Path) -> BTreeMap<String, (String, String)> {
     out
 }
 
-fn rec_num(rec: &BTreeMap<String, (String, String)>, oid: &str) -> Option<f64> {
+fn rec_num(rec: &Recording, oid: &str) -> Option<f64> {
     rec.get(oid).and_then(|(_, v)| v.parse().ok())
 }
 
-fn rec_text(rec: &BTreeMap<String, (String, String)>, oid: &str) -> Option<String> {
+fn rec_text(rec: &Recording, oid: &str) -> Option<String> {
     let (tag, v) = rec.get(oid)?;
     let bytes = if tag.ends_with('x') {
         (0..v.len() / 2)
@@ -57,45 +126,10 @@ fn rec_text(rec: &BTreeMap<String, (String, String)>, oid: &str) -> Option<Strin
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn recordings_of_real_devices_map_onto_the_schema() {
-    let data = snmpsim_data_dir();
-    let dir = tempfile::tempdir().unwrap();
-    // Each recording becomes <community>.snmprec; snmpsim serves it under that community.
-    let mut recs = Vec::new();
-    for (path, ..) in RECORDINGS {
-        let community = path.rsplit('/').next().unwrap();
-        let src = data.join(format!("{path}.snmprec.bz2"));
-        let dst = dir.path().join(format!("{community}.snmprec"));
-        let out = Command::new(require("bzip2")).arg("-dc").arg(&src).output().unwrap();
-        assert!(out.status.success(), "decompress {}", src.display());
-        std::fs::write(&dst, &out.stdout).unwrap();
-        recs.push((community.to_owned(), read_snmprec(&dst)));
-    }
-    let port = free_udp_port();
-    let _sim = Proc(
-        Command::new(snmpsim_responder())
-            .arg(format!("--data-dir={}", dir.path().display()))
-            .arg(format!("--agent-udpv4-endpoint=127.0.0.1:{port}"))
-            .args(["--process-user=root", "--process-group=root"])
-            .arg(format!("--cache-dir={}", dir.path().join("cache").display()))
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start snmpsim"),
-    );
-    assert!(
-        wait_for_agent(port, &recs[0].0, Duration::from_secs(60)),
-        "snmpsim did not come up"
-    );
-
-    let mut yaml = String::from("targets:\n");
-    for (community, _) in &recs {
-        // snmpsim answers at most 64 varbinds per response; its CPU cost per value makes a long timeout wise.
-        yaml.push_str(&format!(
-            "  - name: {community}\n    address: 127.0.0.1:{port}\n    snmp: {{community: {community}, timeout: 10s, retries: 1, max_repetitions: 50, walk_concurrency: 4}}\n"
-        ));
-    }
-    let server = Server::start(&yaml).await;
+    let paths: Vec<&str> = RECORDINGS.iter().map(|r| r.0).collect();
+    let sim = Sim::start(&paths);
+    let recs = &sim.recordings;
+    let server = Server::start(&sim.yaml()).await;
 
     for ((community, rec), (_, vendor, model, os)) in recs.iter().zip(RECORDINGS) {
         let (status, body) = server.get(&format!("/probe?target={community}"), &[]).await;
@@ -198,5 +232,190 @@ async fn recordings_of_real_devices_map_onto_the_schema() {
             indexes.len()
         );
     }
+    server.stop().await;
+}
+
+fn rec_entity(rec: &Recording, index: &str) -> Option<String> {
+    rec_text(rec, &format!("1.3.6.1.2.1.47.1.1.1.1.7.{index}")).filter(|n| !n.is_empty())
+}
+
+/// Rows of a table column: index → value, straight from the recording.
+fn rec_column(rec: &Recording, column: &str) -> Vec<(String, String)> {
+    let prefix = format!("{column}.");
+    rec.iter()
+        .filter_map(|(o, (_, v))| o.strip_prefix(&prefix).map(|i| (i.to_owned(), v.clone())))
+        .collect()
+}
+
+/// Vendor health from recordings: every reading netgauge reports is checked
+/// against the values in the recording, by the MIB's own definition.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn health_from_recordings_of_real_devices() {
+    let sim = Sim::start(&[
+        "network/switch/cisco-c3560",
+        "network/router/juniper-mx960-13-3r9-13",
+        "network/router/huawei-s5720",
+        "os/linux/unknown-002",
+        // Hand-built from MIKROTIK-MIB's documented OIDs: no MikroTik recording exists (see its README).
+        "fixtures/mikrotik-ccr",
+    ]);
+    let server = Server::start(&sim.yaml()).await;
+    let rec = |name: &str| &sim.recordings.iter().find(|(c, _)| c == name).unwrap().1;
+    let probe = |name: &'static str| {
+        let server = &server;
+        async move {
+            let (status, body) = server.get(&format!("/probe?target={name}"), &[]).await;
+            assert_eq!(status, 200);
+            promtool_check(&body);
+            let s = parse_exposition(&body);
+            assert_eq!(
+                value(&s, "netgauge_scrape_success", &[("collector", "snmp_health")]),
+                Some(1.0),
+                "{name}"
+            );
+            s
+        }
+    };
+
+    // Cisco: CISCO-PROCESS-MIB, CISCO-MEMORY-POOL-MIB, CISCO-ENVMON-MIB.
+    let c = rec("cisco-c3560");
+    let s = probe("cisco-c3560").await;
+    for (idx, load) in rec_column(c, "1.3.6.1.4.1.9.9.109.1.1.1.1.7") {
+        let entity = rec_num(c, &format!("1.3.6.1.4.1.9.9.109.1.1.1.1.2.{idx}")).unwrap_or(0.0);
+        let label = rec_entity(c, &(entity as u64).to_string()).unwrap_or(idx);
+        let want: f64 = load.parse::<f64>().unwrap() / 100.0;
+        assert_eq!(
+            value(&s, "netgauge_cpu_usage_ratio", &[("cpu", &label)]),
+            Some(want),
+            "cisco cpu {label}"
+        );
+    }
+    for (idx, used) in rec_column(c, "1.3.6.1.4.1.9.9.48.1.1.1.5") {
+        let pool = rec_text(c, &format!("1.3.6.1.4.1.9.9.48.1.1.1.2.{idx}")).unwrap();
+        let free = rec_num(c, &format!("1.3.6.1.4.1.9.9.48.1.1.1.6.{idx}")).unwrap();
+        let used: f64 = used.parse().unwrap();
+        assert_eq!(
+            value(&s, "netgauge_memory_used_bytes", &[("pool", &pool)]),
+            Some(used),
+            "cisco pool {pool}"
+        );
+        assert_eq!(
+            value(&s, "netgauge_memory_total_bytes", &[("pool", &pool)]),
+            Some(used + free)
+        );
+    }
+    for (idx, t) in rec_column(c, "1.3.6.1.4.1.9.9.13.1.3.1.3") {
+        let sensor = rec_text(c, &format!("1.3.6.1.4.1.9.9.13.1.3.1.2.{idx}")).unwrap();
+        assert_eq!(
+            value(&s, "netgauge_temperature_celsius", &[("sensor", &sensor)]),
+            Some(t.parse().unwrap())
+        );
+    }
+    let fans = s.iter().filter(|x| x.name == "netgauge_fan_up").count();
+    assert_eq!(
+        fans,
+        rec_column(c, "1.3.6.1.4.1.9.9.13.1.4.1.3")
+            .iter()
+            .filter(|(_, v)| v != "5")
+            .count()
+    );
+    assert!(s.iter().any(|x| x.name == "netgauge_power_supply_up" && x.value == 1.0));
+
+    // Juniper: jnxOperatingTable temperatures, labelled by jnxOperatingDescr where that is unique.
+    let j = rec("juniper-mx960-13-3r9-13");
+    let s = probe("juniper-mx960-13-3r9-13").await;
+    let temps = rec_column(j, "1.3.6.1.4.1.2636.3.1.13.1.7");
+    let descr = |idx: &str| rec_text(j, &format!("1.3.6.1.4.1.2636.3.1.13.1.5.{idx}")).unwrap();
+    let mut checked = 0;
+    for (idx, t) in temps.iter().filter(|(_, t)| t != "0") {
+        let name = descr(idx);
+        if temps.iter().filter(|(i, t)| t != "0" && descr(i) == name).count() == 1 {
+            assert_eq!(
+                value(&s, "netgauge_temperature_celsius", &[("sensor", &name)]),
+                Some(t.parse().unwrap()),
+                "{name}"
+            );
+            checked += 1;
+        }
+    }
+    assert!(checked > 3, "juniper: {checked} temperatures checked");
+
+    // Huawei: hwEntityStateTable rows with memory, labelled by entPhysicalName.
+    let h = rec("huawei-s5720");
+    let s = probe("huawei-s5720").await;
+    let mut boards = 0;
+    for (idx, size) in rec_column(h, "1.3.6.1.4.1.2011.5.25.31.1.1.1.1.9")
+        .into_iter()
+        .filter(|(_, v)| v != "0")
+    {
+        let name = rec_entity(h, &idx).unwrap_or(idx.clone());
+        let cpu = rec_num(h, &format!("1.3.6.1.4.1.2011.5.25.31.1.1.1.1.5.{idx}")).unwrap();
+        let mem = rec_num(h, &format!("1.3.6.1.4.1.2011.5.25.31.1.1.1.1.7.{idx}")).unwrap();
+        let size: f64 = size.parse().unwrap();
+        assert_eq!(
+            value(&s, "netgauge_cpu_usage_ratio", &[("cpu", &name)]),
+            Some(cpu / 100.0),
+            "huawei {name}"
+        );
+        assert_eq!(value(&s, "netgauge_memory_total_bytes", &[("pool", &name)]), Some(size));
+        assert_eq!(
+            value(&s, "netgauge_memory_used_bytes", &[("pool", &name)]),
+            Some((mem * size / 100.0).round())
+        );
+        boards += 1;
+    }
+    assert!(boards >= 1);
+
+    // A Linux host (HOST-RESOURCES-MIB): every hrProcessorLoad row and the RAM pool.
+    let l = rec("unknown-002");
+    let s = probe("unknown-002").await;
+    for (idx, load) in rec_column(l, "1.3.6.1.2.1.25.3.3.1.2") {
+        assert_eq!(
+            value(&s, "netgauge_cpu_usage_ratio", &[("cpu", &idx)]),
+            Some(load.parse::<f64>().unwrap() / 100.0)
+        );
+    }
+    let units = rec_num(l, "1.3.6.1.2.1.25.2.3.1.4.1").unwrap();
+    let used = rec_num(l, "1.3.6.1.2.1.25.2.3.1.6.1").unwrap();
+    assert_eq!(
+        value(&s, "netgauge_memory_used_bytes", &[("pool", "Physical memory")]),
+        Some(used * units)
+    );
+    assert_eq!(
+        value(&s, "netgauge_memory_used_bytes", &[("pool", "Virtual memory")]),
+        None,
+        "only hrStorageRam rows"
+    );
+
+    // MikroTik (hand-built fixture): MIKROTIK-MIB temperatures and supplies, HOST-RESOURCES CPU and memory.
+    let s = probe("mikrotik-ccr").await;
+    let d = [("device", "mikrotik-ccr")];
+    let info = s.iter().find(|x| x.name == "netgauge_device_info").unwrap();
+    assert_eq!(info.labels["vendor"], "mikrotik");
+    assert_eq!(
+        value(&s, "netgauge_temperature_celsius", &[d[0], ("sensor", "board")]),
+        Some(41.5)
+    );
+    assert_eq!(
+        value(&s, "netgauge_temperature_celsius", &[d[0], ("sensor", "cpu")]),
+        Some(52.0)
+    );
+    assert_eq!(
+        value(&s, "netgauge_power_supply_up", &[d[0], ("power_supply", "psu1")]),
+        Some(1.0)
+    );
+    assert_eq!(
+        value(&s, "netgauge_power_supply_up", &[d[0], ("power_supply", "psu2")]),
+        Some(0.0)
+    );
+    assert_eq!(value(&s, "netgauge_cpu_usage_ratio", &[d[0], ("cpu", "1")]), Some(0.12));
+    assert_eq!(
+        value(&s, "netgauge_memory_total_bytes", &[d[0], ("pool", "main memory")]),
+        Some(2147483648.0)
+    );
+    assert_eq!(
+        value(&s, "netgauge_memory_used_bytes", &[d[0], ("pool", "main memory")]),
+        Some(536870912.0)
+    );
     server.stop().await;
 }

@@ -5,18 +5,22 @@
 //! [`system`] and [`interfaces`] map values to report records and are pure.
 
 pub mod client;
+pub mod health;
 pub mod interfaces;
 pub mod oids;
 pub mod system;
 pub mod value;
 
+use std::collections::{BTreeMap, HashMap};
 use std::net::SocketAddr;
-use std::time::{Instant, SystemTime, UNIX_EPOCH};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use futures_util::stream::{self, StreamExt};
 use tokio::time::timeout_at;
 
 use self::client::{Client, SessionPool, SnmpError};
+use self::health::Modules;
 use self::interfaces::Tables;
 use self::oids::Column;
 use self::value::Val;
@@ -26,11 +30,38 @@ use crate::telemetry::{Event, Telemetry};
 
 pub const SYSTEM: &str = "snmp_system";
 pub const INTERFACES: &str = "snmp_interfaces";
+pub const HEALTH: &str = "snmp_health";
 
 /// Shared across polls.
 pub struct SnmpContext<'a> {
     pub telemetry: &'a Telemetry,
     pub pool: &'a SessionPool,
+    pub health: &'a Modules,
+    pub entities: &'a EntityCache,
+}
+
+/// entPhysicalName tables by device. They change only when hardware does,
+/// and on a chassis they run to thousands of rows: read once per TTL, not
+/// on every scrape.
+#[derive(Default)]
+pub struct EntityCache {
+    names: Mutex<HashMap<String, (Instant, Arc<HashMap<u32, String>>)>>,
+}
+
+impl EntityCache {
+    const TTL: Duration = Duration::from_secs(600);
+
+    fn get(&self, device: &str) -> Option<Arc<HashMap<u32, String>>> {
+        let names = self.names.lock().ok()?;
+        let (at, map) = names.get(device)?;
+        (at.elapsed() < Self::TTL).then(|| map.clone())
+    }
+
+    fn put(&self, device: &str, map: Arc<HashMap<u32, String>>) {
+        if let Ok(mut names) = self.names.lock() {
+            names.insert(device.to_owned(), (Instant::now(), map));
+        }
+    }
 }
 
 /// Polls `target` over SNMP until `deadline` at the latest.
@@ -65,7 +96,12 @@ pub async fn collect(
         }
     };
     report.up = true;
-    report.info = Some(sys.info);
+    let mut info = sys.info;
+    if let Some(v) = &target.vendor {
+        info.vendor.clone_from(v);
+    }
+    let defs = ctx.health.for_vendor(&info.vendor);
+    report.info = Some(info);
     report.uptime_seconds = Some(sys.uptime_seconds);
     report.collectors.push(run(SYSTEM, started, true));
     ctx.telemetry.event(Event::PollFinished {
@@ -76,10 +112,12 @@ pub async fn collect(
     let sys_uptime_ticks = sys.sys_uptime_ticks;
 
     let if_started = Instant::now();
-    match timeout_at(deadline, walk_columns(&client))
-        .await
-        .unwrap_or(Err(SnmpError::Deadline))
-    {
+    let health_started = Instant::now();
+    let (if_result, health_result) = tokio::join!(
+        timeout_at(deadline, walk_columns(&client)),
+        timeout_at(deadline, health_readings(&client, &defs, ctx)),
+    );
+    match if_result.unwrap_or(Err(SnmpError::Deadline)) {
         Ok(tables) => {
             let now = SystemTime::now()
                 .duration_since(UNIX_EPOCH)
@@ -107,7 +145,82 @@ pub async fn collect(
             report.collectors.push(run(INTERFACES, if_started, false));
         }
     }
+    if !defs.is_empty() {
+        match health_result.unwrap_or(Err(SnmpError::Deadline)) {
+            Ok(readings) => {
+                report.health = readings;
+                report.collectors.push(run(HEALTH, health_started, true));
+                ctx.telemetry.event(Event::PollFinished {
+                    device: &target.name,
+                    collector: HEALTH,
+                    ok: true,
+                });
+            }
+            Err(e) => {
+                fail(HEALTH, &e);
+                report.collectors.push(run(HEALTH, health_started, false));
+            }
+        }
+    }
     report
+}
+
+/// Reads what the health modules for this device ask for. A table the agent
+/// does not have is simply empty; only a failing request fails the collector.
+async fn health_readings(
+    client: &Client<'_>,
+    defs: &[&health::MetricDef],
+    ctx: &SnmpContext<'_>,
+) -> Result<Vec<health::Reading>, SnmpError> {
+    if defs.is_empty() {
+        return Ok(Vec::new());
+    }
+    let plan = health::plan(defs);
+    let mut walked = health::Walked::default();
+    let mut walks = stream::iter(plan.columns.iter().cloned())
+        .map(|col| async move {
+            let walk = client.walk(&col).await?;
+            let rows: BTreeMap<Vec<u32>, Val> = walk
+                .rows
+                .into_iter()
+                .map(|(oid, v)| (oid[col.len()..].to_vec(), v))
+                .collect();
+            Ok::<_, SnmpError>((col, rows))
+        })
+        .buffer_unordered(client.settings.walk_concurrency);
+    while let Some(r) = walks.next().await {
+        let (col, rows) = r?;
+        walked.columns.insert(col, rows);
+    }
+    drop(walks);
+    for oid in &plan.scalars {
+        // One GET each: SNMPv1 fails a whole GET over one unknown OID.
+        match client.get(&[oid]).await {
+            Ok(vbs) => walked.scalars.extend(vbs),
+            Err(SnmpError::Agent { .. }) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    if plan.entity_names {
+        walked.entity_names = match ctx.entities.get(client.device) {
+            Some(names) => (*names).clone(),
+            None => {
+                let walk = client.walk(health::ENT_PHYSICAL_NAME).await?;
+                let names: HashMap<u32, String> = walk
+                    .rows
+                    .into_iter()
+                    .filter_map(|(oid, v)| match oid[health::ENT_PHYSICAL_NAME.len()..] {
+                        [i] => Some((i, v.as_text().unwrap_or_default())),
+                        _ => None,
+                    })
+                    .collect();
+                let names = Arc::new(names);
+                ctx.entities.put(client.device, names.clone());
+                (*names).clone()
+            }
+        };
+    }
+    Ok(health::evaluate(defs, &walked))
 }
 
 /// Reads only the system group: is the device there, and what is it?
