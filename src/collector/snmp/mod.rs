@@ -45,19 +45,22 @@ pub struct SnmpContext<'a> {
 /// on every scrape.
 #[derive(Default)]
 pub struct EntityCache {
-    names: Mutex<HashMap<String, (Instant, Arc<HashMap<u32, String>>)>>,
+    names: Mutex<HashMap<String, (Instant, Arc<EntityNames>)>>,
 }
+
+/// entPhysicalIndex → entPhysicalName.
+type EntityNames = HashMap<u32, String>;
 
 impl EntityCache {
     const TTL: Duration = Duration::from_secs(600);
 
-    fn get(&self, device: &str) -> Option<Arc<HashMap<u32, String>>> {
+    fn get(&self, device: &str) -> Option<Arc<EntityNames>> {
         let names = self.names.lock().ok()?;
         let (at, map) = names.get(device)?;
         (at.elapsed() < Self::TTL).then(|| map.clone())
     }
 
-    fn put(&self, device: &str, map: Arc<HashMap<u32, String>>) {
+    fn put(&self, device: &str, map: Arc<EntityNames>) {
         if let Ok(mut names) = self.names.lock() {
             names.insert(device.to_owned(), (Instant::now(), map));
         }
