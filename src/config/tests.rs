@@ -160,8 +160,21 @@ fn vendor_override_and_health_modules_file() {
     assert_eq!(c.targets[0].vendor.as_deref(), Some("cisco"));
     // The user's cisco module replaced the built-in one; acme was added; the rest stay.
     let names: Vec<&str> = c.health.modules.iter().map(|m| m.name.as_str()).collect();
-    assert_eq!(names, ["cisco", "huawei", "juniper", "mikrotik", "host-resources", "entity-sensor", "acme"]);
+    assert_eq!(
+        names,
+        [
+            "cisco",
+            "huawei",
+            "juniper",
+            "mikrotik",
+            "host-resources",
+            "entity-sensor",
+            "acme"
+        ]
+    );
     assert_eq!(c.health.for_vendor("cisco").len(), 1 + 3 + 1);
-    let e = Config::from_yaml(&dir.path().join("n.yml"), "global: {health_modules: nope.yml}\n").unwrap_err().to_string();
+    let e = Config::from_yaml(&dir.path().join("n.yml"), "global: {health_modules: nope.yml}\n")
+        .unwrap_err()
+        .to_string();
     assert!(e.contains("global.health_modules: cannot read"), "{e}");
 }

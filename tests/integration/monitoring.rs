@@ -268,11 +268,6 @@ async fn alerts_reach_telegram_and_slack_and_every_dashboard_query_returns_data(
     );
 
     // Every dashboard query, with its variables expanded, returns data.
-    let health = [
-        "netgauge_cpu_usage_ratio",
-        "netgauge_memory_used_bytes",
-        "netgauge_temperature_celsius",
-    ];
     let mut checked = 0;
     for board in ["fleet", "device", "interface", "exporter"] {
         let dash: serde_json::Value = serde_json::from_str(
