@@ -1,4 +1,5 @@
 //! Collectors: the code that talks to devices. Each fills a
 //! [`crate::report::DeviceReport`]; none knows about metric names.
 
+pub mod cli;
 pub mod snmp;
