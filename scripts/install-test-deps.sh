@@ -22,7 +22,7 @@ apt-get update -qq
 apt-get install -y -qq --no-install-recommends \
   snmpd snmp bzip2 ca-certificates curl openssl iproute2 procps systemd docker-compose \
   python3 python3-venv python3-gdbm \
-  prometheus prometheus-alertmanager >/dev/null
+  prometheus prometheus-alertmanager openssh-server >/dev/null
 
 # snmpd's package starts a system agent where systemd runs; the tests start
 # their own on free ports and do not need it.

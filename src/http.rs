@@ -241,10 +241,14 @@ fn landing(state: &AppState) -> Resp {
     for t in &live.config.targets {
         let name = html_escape(&t.name);
         let link: String = form_urlencoded::byte_serialize(t.name.as_bytes()).collect();
-        let transport = match &t.snmp {
-            Some(s) => format!("snmp v{}", s.version()),
-            None => String::new(),
-        };
+        let transport = [
+            t.snmp.as_ref().map(|s| format!("snmp v{}", s.version())),
+            t.ssh.as_ref().map(|s| format!("ssh {}", s.platform.name())),
+        ]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join(" + ");
         html.push_str(&format!(
             "<tr><td>{name}</td><td>{}</td><td>{transport}</td><td><a href=\"/probe?target={link}\">/probe?target={name}</a></td></tr>\n",
             html_escape(&t.address.to_string())
@@ -269,7 +273,12 @@ fn service_discovery(state: &AppState) -> Resp {
         .map(|t| {
             let mut labels = serde_json::Map::new();
             labels.insert("__meta_netgauge_address".into(), t.address.to_string().into());
-            let transport = if t.snmp.is_some() { "snmp" } else { "" };
+            let transport = match (t.snmp.is_some(), t.ssh.is_some()) {
+                (true, true) => "snmp+ssh",
+                (true, false) => "snmp",
+                (false, true) => "ssh",
+                (false, false) => "",
+            };
             labels.insert("__meta_netgauge_transport".into(), transport.into());
             for (k, v) in &t.labels {
                 labels.insert(format!("__meta_netgauge_label_{k}"), v.clone().into());

@@ -11,6 +11,7 @@ use futures_util::stream::{self, StreamExt};
 use tokio::sync::Semaphore;
 
 use crate::collector::snmp::{self, client::SessionPool, health::Modules, EntityCache, SnmpContext};
+use crate::collector::ssh::{self, SshPool};
 use crate::config::{Config, Target};
 use crate::metrics::MetricSet;
 use crate::report::{CollectorRun, DeviceReport};
@@ -21,6 +22,7 @@ pub struct Poller {
     telemetry: Arc<Telemetry>,
     sessions: SessionPool,
     entities: EntityCache,
+    ssh: SshPool,
     health: Arc<Modules>,
     permits: Semaphore,
 }
@@ -31,6 +33,7 @@ impl Poller {
             telemetry,
             sessions: SessionPool::default(),
             entities: EntityCache::default(),
+            ssh: SshPool::default(),
             health: config.health.clone(),
             permits: Semaphore::new(config.global.max_concurrent_polls),
         }
@@ -120,12 +123,18 @@ impl Poller {
                 };
             }
         };
-        match &target.snmp {
-            Some(settings) => {
-                let ctx = self.context();
-                snmp::collect(target, settings, deadline, &ctx).await
+        let ctx = self.context();
+        match (&target.snmp, &target.ssh) {
+            (Some(s), None) => snmp::collect(target, s, deadline, &ctx).await,
+            (None, Some(h)) => ssh::collect(target, h, deadline, &self.ssh, &self.telemetry).await,
+            (Some(s), Some(h)) => {
+                let (a, b) = tokio::join!(
+                    snmp::collect(target, s, deadline, &ctx),
+                    ssh::collect(target, h, deadline, &self.ssh, &self.telemetry)
+                );
+                DeviceReport::merge(a, b)
             }
-            None => DeviceReport::default(),
+            (None, None) => DeviceReport::default(),
         }
     }
 }

@@ -20,6 +20,49 @@ pub struct DeviceReport {
     pub collectors: Vec<CollectorRun>,
 }
 
+impl DeviceReport {
+    /// One report from an SNMP and an SSH poll of the same device: SNMP
+    /// for interfaces, counters and health (its counters are exact and
+    /// 64-bit), the CLI for what SNMP did not give (identity fields, or
+    /// everything when SNMP failed). Both collectors' runs are kept.
+    pub fn merge(snmp: DeviceReport, ssh: DeviceReport) -> DeviceReport {
+        let info = match (snmp.info, ssh.info) {
+            (Some(mut a), Some(b)) => {
+                for (mine, theirs) in [
+                    (&mut a.vendor, b.vendor),
+                    (&mut a.model, b.model),
+                    (&mut a.os_version, b.os_version),
+                    (&mut a.hostname, b.hostname),
+                ] {
+                    if mine.is_empty() {
+                        *mine = theirs;
+                    }
+                }
+                Some(a)
+            }
+            (a, b) => a.or(b),
+        };
+        let snmp_interfaces_ok = snmp
+            .collectors
+            .iter()
+            .any(|c| c.collector == "snmp_interfaces" && c.success);
+        let mut collectors = snmp.collectors;
+        collectors.extend(ssh.collectors);
+        DeviceReport {
+            up: snmp.up || ssh.up,
+            info,
+            uptime_seconds: snmp.uptime_seconds.or(ssh.uptime_seconds),
+            interfaces: if snmp_interfaces_ok {
+                snmp.interfaces
+            } else {
+                ssh.interfaces
+            },
+            health: snmp.health,
+            collectors,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DeviceInfo {
     pub vendor: String,
@@ -98,4 +141,68 @@ pub struct HealthReading {
     pub label: String,
     /// In base units: ratio, bytes, degrees Celsius, or 1/0.
     pub value: f64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(c: &'static str, ok: bool) -> CollectorRun {
+        CollectorRun {
+            collector: c,
+            duration: std::time::Duration::ZERO,
+            success: ok,
+        }
+    }
+
+    #[test]
+    fn merge_prefers_snmp_data_and_fills_gaps_from_the_cli() {
+        let snmp = DeviceReport {
+            up: true,
+            info: Some(DeviceInfo {
+                vendor: "cisco".into(),
+                hostname: "sw1".into(),
+                ..DeviceInfo::default()
+            }),
+            interfaces: vec![Interface {
+                name: "Gi0/1".into(),
+                ..Interface::default()
+            }],
+            collectors: vec![run("snmp_system", true), run("snmp_interfaces", true)],
+            ..DeviceReport::default()
+        };
+        let ssh = DeviceReport {
+            up: true,
+            info: Some(DeviceInfo {
+                vendor: "cisco".into(),
+                model: "WS-C3750".into(),
+                os_version: "15.0(2)SE".into(),
+                ..DeviceInfo::default()
+            }),
+            uptime_seconds: Some(60.0),
+            interfaces: vec![Interface {
+                name: "GigabitEthernet0/1".into(),
+                ..Interface::default()
+            }],
+            collectors: vec![run("ssh_system", true), run("ssh_interfaces", true)],
+            ..DeviceReport::default()
+        };
+        let m = DeviceReport::merge(snmp.clone(), ssh.clone());
+        let info = m.info.unwrap();
+        assert_eq!(
+            (info.hostname.as_str(), info.model.as_str(), info.os_version.as_str()),
+            ("sw1", "WS-C3750", "15.0(2)SE")
+        );
+        assert_eq!(m.interfaces[0].name, "Gi0/1");
+        assert_eq!(m.uptime_seconds, Some(60.0));
+        assert_eq!(m.collectors.len(), 4);
+        // SNMP down: the CLI's interfaces stand in.
+        let down = DeviceReport {
+            collectors: vec![run("snmp_system", false)],
+            ..DeviceReport::default()
+        };
+        let m = DeviceReport::merge(down, ssh);
+        assert!(m.up);
+        assert_eq!(m.interfaces[0].name, "GigabitEthernet0/1");
+    }
 }

@@ -28,6 +28,7 @@ desc_consts! {
     RELOAD_OK = ("netgauge_config_last_reload_successful", Gauge, "1 if the last config (re)load succeeded.");
     RELOAD_TS = ("netgauge_config_last_reload_success_timestamp_seconds", Gauge, "Unix time of the last successful config (re)load.");
     RELOADS = ("netgauge_config_reloads_total", Counter, "Config reloads attempted, by result.");
+    SSH_LOGINS = ("netgauge_ssh_logins_total", Counter, "SSH sessions opened (handshake and login) to a device.");
 }
 
 /// Why a poll failed. The label value of `netgauge_poll_failures_total`.
@@ -71,6 +72,8 @@ pub enum Anomaly {
     DuplicateInterfaceName,
     /// A reply to an earlier, timed-out request arrived late and was dropped.
     LateReply,
+    /// CLI output lines a parser did not understand (output drift between OS versions).
+    UnparsedCliLines,
 }
 
 impl Anomaly {
@@ -81,6 +84,7 @@ impl Anomaly {
             Anomaly::EmptyIfName => "empty_ifname",
             Anomaly::DuplicateInterfaceName => "duplicate_interface_name",
             Anomaly::LateReply => "late_reply",
+            Anomaly::UnparsedCliLines => "unparsed_cli_lines",
         }
     }
 }
@@ -113,6 +117,10 @@ pub enum Event<'a> {
         handler: &'static str,
         code: u16,
     },
+    /// An SSH login (a new session) to a device.
+    SshLogin {
+        device: &'a str,
+    },
     /// A config reload finished; `detail` lists the problems when it failed.
     ConfigReload {
         ok: bool,
@@ -132,6 +140,7 @@ struct Counters {
     anomalies: BTreeMap<Key, u64>,
     http: BTreeMap<Key, u64>,
     reloads: BTreeMap<Key, u64>,
+    ssh_logins: BTreeMap<Key, u64>,
     last_reload_ok: bool,
     last_reload_success: f64,
 }
@@ -229,6 +238,10 @@ impl Telemetry {
             Event::Http { handler, code } => {
                 *c.http.entry(vec![handler.into(), code.to_string()]).or_default() += 1;
             }
+            Event::SshLogin { device } => {
+                tracing::debug!(device, "ssh login");
+                *c.ssh_logins.entry(vec![device.into()]).or_default() += 1;
+            }
             Event::ConfigReload { ok, targets, detail } => {
                 if ok {
                     tracing::info!(targets, "config reloaded");
@@ -273,6 +286,16 @@ impl Telemetry {
         set.push(&RELOAD_OK, vec![], if c.last_reload_ok { 1.0 } else { 0.0 });
         set.push(&RELOAD_TS, vec![], c.last_reload_success);
         emit(set, &RELOADS, &["result"], &c.reloads);
+        emit(set, &SSH_LOGINS, &["device"], &c.ssh_logins);
+    }
+
+    /// SSH logins to `device` so far, for tests and benchmarks.
+    pub fn ssh_logins(&self, device: &str) -> u64 {
+        let c = match self.counters.lock() {
+            Ok(c) => c,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        c.ssh_logins.get(&vec![device.to_owned()]).copied().unwrap_or(0)
     }
 
     /// Current value of a counter, for tests.

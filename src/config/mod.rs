@@ -33,6 +33,9 @@ pub mod defaults {
     pub const SNMP_RETRIES: u32 = 2;
     pub const SNMP_MAX_REPETITIONS: u32 = 25;
     pub const SNMP_WALK_CONCURRENCY: usize = 8;
+    pub const SSH_PORT: u16 = 22;
+    pub const SSH_TIMEOUT: Duration = Duration::from_secs(15);
+    pub const SSH_IDLE_TIMEOUT: Duration = Duration::from_secs(600);
 }
 
 /// A validated configuration. Cheap to share: targets sit behind `Arc`.
@@ -135,6 +138,7 @@ pub struct Target {
     /// Set in the config: overrides the vendor detected from sysObjectID.
     pub vendor: Option<String>,
     pub snmp: Option<SnmpSettings>,
+    pub ssh: Option<SshSettings>,
     /// Alert thresholds of this device: built-in defaults, then
     /// `defaults.thresholds`, then the target's own.
     pub thresholds: Thresholds,
@@ -170,6 +174,24 @@ impl Thresholds {
     pub fn get(&self, key: &str) -> Option<f64> {
         self.0.iter().find(|(k, _)| *k == key).map(|(_, v)| *v)
     }
+}
+
+/// How to reach a device's CLI over SSH.
+#[derive(Debug, Clone)]
+pub struct SshSettings {
+    pub platform: crate::collector::cli::Platform,
+    pub port: u16,
+    pub username: String,
+    pub password: Option<Secret>,
+    pub key_file: Option<PathBuf>,
+    pub passphrase: Option<Secret>,
+    /// `None`: host keys are not checked (explicit opt-out only).
+    pub known_hosts: Option<PathBuf>,
+    pub legacy_algorithms: bool,
+    /// Per command, and for connecting and logging in.
+    pub timeout: Duration,
+    /// A session unused this long is closed rather than reused.
+    pub idle_timeout: Duration,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

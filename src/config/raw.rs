@@ -60,6 +60,7 @@ pub struct RawTarget {
     /// Overrides the vendor detected from sysObjectID (picks health modules).
     pub vendor: Option<Spanned<String>>,
     pub snmp: Option<Spanned<RawSnmp>>,
+    pub ssh: Option<Spanned<RawSsh>>,
     pub thresholds: Option<Spanned<RawThresholds>>,
     /// Interface name → overrides of the `interface_*` thresholds.
     pub interface_thresholds: Option<BTreeMap<String, Spanned<RawThresholds>>>,
@@ -149,4 +150,25 @@ impl<'de> Deserialize<'de> for RawVersion {
         }
         deserializer.deserialize_any(V)
     }
+}
+
+/// `targets[].ssh`: polling over the device's CLI.
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSsh {
+    pub platform: Option<Spanned<String>>,
+    /// Name of a block in `auths` to take username and password from.
+    pub auth: Option<Spanned<String>>,
+    pub username: Option<Spanned<String>>,
+    pub password: Option<Spanned<String>>,
+    pub password_file: Option<Spanned<String>>,
+    pub key_file: Option<Spanned<String>>,
+    pub passphrase: Option<Spanned<String>>,
+    pub passphrase_file: Option<Spanned<String>>,
+    pub port: Option<Spanned<u64>>,
+    pub known_hosts: Option<Spanned<String>>,
+    pub insecure_ignore_host_key: Option<Spanned<bool>>,
+    pub legacy_algorithms: Option<Spanned<bool>>,
+    pub timeout: Option<Spanned<String>>,
+    pub idle_timeout: Option<Spanned<String>>,
 }

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use serde_saphyr::{Location, Spanned};
 
-use super::raw::{RawConfig, RawSnmp, RawTarget, RawThresholds};
+use super::raw::{RawConfig, RawSnmp, RawSsh, RawTarget, RawThresholds};
 use super::*;
 use crate::collector::snmp::health::Modules as HealthModules;
 use crate::schema::RESERVED_LABELS;
@@ -86,6 +86,22 @@ fn absolutize(raw: &mut RawConfig, base: &Path) {
     for t in &mut raw.targets {
         if let Some(s) = t.value.snmp.as_mut() {
             fix(&mut s.value);
+        }
+        if let Some(s) = t.value.ssh.as_mut() {
+            let s = &mut s.value;
+            for f in [
+                &mut s.password_file,
+                &mut s.key_file,
+                &mut s.passphrase_file,
+                &mut s.known_hosts,
+            ]
+            .into_iter()
+            .flatten()
+            {
+                if Path::new(&f.value).is_relative() {
+                    f.value = base.join(&f.value).to_string_lossy().into_owned();
+                }
+            }
         }
     }
 }
@@ -347,16 +363,21 @@ impl Validator {
                 }
             }
         }
+        let ssh = raw
+            .ssh
+            .as_ref()
+            .and_then(|own| self.ssh(&format!("{field}.ssh"), own, auths));
         // A target polls SNMP when it says `snmp:`, or when it names no
         // transport at all and there are SNMP defaults to inherit.
         let snmp = match (&raw.snmp, defaults_snmp) {
             (Some(own), d) => self.snmp(&format!("{field}.snmp"), Some(own), d, auths),
-            (None, Some(d)) => self.snmp(&format!("{field}.snmp"), None, Some(d), auths),
-            (None, None) => {
+            (None, Some(d)) if raw.ssh.is_none() => self.snmp(&format!("{field}.snmp"), None, Some(d), auths),
+            (None, _) if raw.ssh.is_some() => None,
+            (None, _) => {
                 self.problem(
                     t.referenced,
                     format!("{field}.snmp"),
-                    "target has no transport: add an `snmp:` block (or `defaults.snmp`)",
+                    "target has no transport: add an `snmp:` or `ssh:` block (or `defaults.snmp`)",
                 );
                 None
             }
@@ -390,8 +411,135 @@ impl Validator {
             labels,
             vendor,
             snmp,
+            ssh,
             thresholds,
             interface_thresholds,
+        })
+    }
+
+    fn ssh(
+        &mut self,
+        field: &str,
+        own: &Spanned<RawSsh>,
+        auths: &BTreeMap<String, Spanned<RawSnmp>>,
+    ) -> Option<SshSettings> {
+        let before = self.problems.len();
+        let s = &own.value;
+        let at = own.referenced;
+        let block = s.auth.as_ref().and_then(|a| match auths.get(&a.value) {
+            Some(b) => Some(&b.value),
+            None => {
+                self.problem(
+                    a.referenced,
+                    format!("{field}.auth"),
+                    format!("no auth block named '{}'", a.value),
+                );
+                None
+            }
+        });
+        let platform = match &s.platform {
+            None => {
+                self.problem(
+                    at,
+                    format!("{field}.platform"),
+                    "missing field (cisco_ios, cisco_nxos, huawei_vrp, juniper_junos, mikrotik_routeros)",
+                );
+                None
+            }
+            Some(p) => {
+                let found = crate::collector::cli::Platform::from_name(p.value.trim());
+                if found.is_none() {
+                    self.problem(
+                        p.referenced,
+                        format!("{field}.platform"),
+                        format!(
+                            "'{}' is not one of cisco_ios, cisco_nxos, huawei_vrp, juniper_junos, mikrotik_routeros",
+                            p.value
+                        ),
+                    );
+                }
+                found
+            }
+        };
+        let username = match s.username.as_ref().or(block.and_then(|b| b.username.as_ref())) {
+            Some(u) => self.expand(&format!("{field}.username"), u).unwrap_or_default(),
+            None => {
+                self.problem(at, format!("{field}.username"), "missing field");
+                String::new()
+            }
+        };
+        let (pw, pw_file) = if s.password.is_some() || s.password_file.is_some() {
+            (s.password.as_ref(), s.password_file.as_ref())
+        } else {
+            (
+                block.and_then(|b| b.password.as_ref()),
+                block.and_then(|b| b.password_file.as_ref()),
+            )
+        };
+        let password = self.secret(field, "password", pw, pw_file, at);
+        let passphrase = self.secret(
+            field,
+            "passphrase",
+            s.passphrase.as_ref(),
+            s.passphrase_file.as_ref(),
+            at,
+        );
+        let key_file = s.key_file.as_ref().map(|k| PathBuf::from(&k.value));
+        if let (Some(k), Some(path)) = (&s.key_file, &key_file) {
+            if !path.is_file() {
+                self.problem(
+                    k.referenced,
+                    format!("{field}.key_file"),
+                    format!("{} is not a readable file", path.display()),
+                );
+            }
+        }
+        if password.is_none() && key_file.is_none() {
+            self.problem(
+                at,
+                format!("{field}.password"),
+                "give a password (password or password_file) or a key_file",
+            );
+        }
+        let insecure = s.insecure_ignore_host_key.as_ref().is_some_and(|b| b.value);
+        let known_hosts = s.known_hosts.as_ref().map(|k| PathBuf::from(&k.value));
+        if known_hosts.is_none() && !insecure {
+            self.problem(
+                at,
+                format!("{field}.known_hosts"),
+                "host keys are verified: set known_hosts, or insecure_ignore_host_key: true to opt out",
+            );
+        }
+        let port = match &s.port {
+            Some(p) => self.range(&format!("{field}.port"), p, 1, 65535).unwrap_or(0) as u16,
+            None => defaults::SSH_PORT,
+        };
+        let timeout = match &s.timeout {
+            Some(d) => self
+                .duration(&format!("{field}.timeout"), d, Duration::from_millis(100))
+                .unwrap_or_default(),
+            None => defaults::SSH_TIMEOUT,
+        };
+        let idle_timeout = match &s.idle_timeout {
+            Some(d) => self
+                .duration(&format!("{field}.idle_timeout"), d, Duration::from_secs(1))
+                .unwrap_or_default(),
+            None => defaults::SSH_IDLE_TIMEOUT,
+        };
+        if self.problems.len() > before {
+            return None;
+        }
+        Some(SshSettings {
+            platform: platform?,
+            port,
+            username,
+            password,
+            key_file,
+            passphrase,
+            known_hosts: if insecure { None } else { known_hosts },
+            legacy_algorithms: s.legacy_algorithms.as_ref().is_some_and(|b| b.value),
+            timeout,
+            idle_timeout,
         })
     }
 

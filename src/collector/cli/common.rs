@@ -4,7 +4,9 @@
 /// `None` unless it holds exactly 12 hex digits.
 pub fn mac(text: &str) -> Option<String> {
     let hex: String = text.chars().filter(|c| c.is_ascii_hexdigit()).collect();
-    let separators_ok = text.chars().all(|c| c.is_ascii_hexdigit() || matches!(c, '.' | ':' | '-'));
+    let separators_ok = text
+        .chars()
+        .all(|c| c.is_ascii_hexdigit() || matches!(c, '.' | ':' | '-'));
     if hex.len() != 12 || !separators_ok {
         return None;
     }
@@ -14,7 +16,9 @@ pub fn mac(text: &str) -> Option<String> {
 
 /// The first whole number in `s` (`"  324 packets input"` → 324).
 pub fn first_number(s: &str) -> Option<u64> {
-    s.split(|c: char| !c.is_ascii_digit()).find(|t| !t.is_empty()).and_then(|t| t.parse().ok())
+    s.split(|c: char| !c.is_ascii_digit())
+        .find(|t| !t.is_empty())
+        .and_then(|t| t.parse().ok())
 }
 
 /// The number right before `word` (`number_before("324 packets input, 48614 bytes", "bytes")` → 48614).
@@ -26,7 +30,19 @@ pub fn number_before(s: &str, word: &str) -> Option<u64> {
 /// The number right after `word` (`number_after("MTU 1500 bytes", "MTU")` → 1500).
 pub fn number_after(s: &str, word: &str) -> Option<u64> {
     let i = s.find(word)?;
-    s[i + word.len()..].split_whitespace().next()?.trim_end_matches([',', ';']).parse().ok()
+    s[i + word.len()..]
+        .split_whitespace()
+        .next()?
+        .trim_end_matches([',', ';'])
+        .parse()
+        .ok()
+}
+
+/// The number that ends `s`, glued or not (`"Output:0 "` → 0, `"packets,12"` → 12).
+pub fn trailing_number(s: &str) -> Option<u64> {
+    let t = s.trim_end_matches(|c: char| c.is_whitespace() || c == ',');
+    let digits = t.bytes().rev().take_while(u8::is_ascii_digit).count();
+    t.get(t.len() - digits..).filter(|d| !d.is_empty())?.parse().ok()
 }
 
 /// Durations like `1 year, 2 weeks, 3 days, 4 hours, 5 minutes`,
@@ -39,7 +55,10 @@ pub fn duration_seconds(text: &str) -> Option<f64> {
     // hh:mm:ss (optionally after "N days, ")
     let mut total = 0.0;
     let mut found = false;
-    let words: Vec<&str> = t.split(|c: char| c == ',' || c.is_whitespace()).filter(|w| !w.is_empty()).collect();
+    let words: Vec<&str> = t
+        .split(|c: char| c == ',' || c.is_whitespace())
+        .filter(|w| !w.is_empty())
+        .collect();
     let mut i = 0;
     while i < words.len() {
         let w = words[i];
@@ -138,14 +157,25 @@ mod tests {
 
     #[test]
     fn numbers() {
-        assert_eq!(number_before("324 packets input, 48614 bytes, 0 no buffer", "bytes"), Some(48614));
+        assert_eq!(
+            number_before("324 packets input, 48614 bytes, 0 no buffer", "bytes"),
+            Some(48614)
+        );
         assert_eq!(number_after("MTU 1500 bytes, BW 1000000 Kbit/sec", "MTU"), Some(1500));
         assert_eq!(first_number("  0 input errors"), Some(0));
+        assert_eq!(trailing_number("Output:0 "), Some(0));
+        assert_eq!(trailing_number("input: 12 packets,34 "), Some(34));
+        assert_eq!(trailing_number("12"), Some(12));
+        assert_eq!(trailing_number("no digits "), None);
+        assert_eq!(trailing_number(""), None);
     }
 
     #[test]
     fn durations() {
-        assert_eq!(duration_seconds("1 year, 2 weeks, 3 days, 4 hours, 5 minutes"), Some(31536000.0 + 1209600.0 + 259200.0 + 14400.0 + 300.0));
+        assert_eq!(
+            duration_seconds("1 year, 2 weeks, 3 days, 4 hours, 5 minutes"),
+            Some(31536000.0 + 1209600.0 + 259200.0 + 14400.0 + 300.0)
+        );
         assert_eq!(duration_seconds("1d21h"), Some(86400.0 + 75600.0));
         assert_eq!(duration_seconds("10w2d"), Some(6048000.0 + 172800.0));
         assert_eq!(duration_seconds("2 days, 03:04:05"), Some(172800.0 + 11045.0));

@@ -25,8 +25,13 @@ pub enum Platform {
 }
 
 impl Platform {
-    pub const ALL: [Platform; 5] =
-        [Platform::CiscoIos, Platform::CiscoNxos, Platform::HuaweiVrp, Platform::JuniperJunos, Platform::MikrotikRouteros];
+    pub const ALL: [Platform; 5] = [
+        Platform::CiscoIos,
+        Platform::CiscoNxos,
+        Platform::HuaweiVrp,
+        Platform::JuniperJunos,
+        Platform::MikrotikRouteros,
+    ];
 
     /// The name used in the config (`platform: cisco_ios`).
     pub fn name(self) -> &'static str {

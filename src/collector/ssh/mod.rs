@@ -1,0 +1,181 @@
+//! The SSH collector: the same report as the SNMP collector, from the
+//! device's CLI, through one persistent session per device.
+//!
+//! Logins are what hurts at scale (TACACS servers, device CPU), so a session
+//! is opened once and reused by every later scrape; steady state is zero
+//! handshakes per scrape. A session that fails, closes or sits idle past
+//! `idle_timeout` is dropped and the next scrape logs in again.
+
+pub mod session;
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use tokio::time::timeout_at;
+
+use self::session::{Session, SshError};
+use crate::collector::cli::{Parsed, Platform};
+use crate::config::{SshSettings, Target};
+use crate::report::{CollectorRun, DeviceReport};
+use crate::telemetry::{Anomaly, Event, Telemetry};
+
+pub const SYSTEM: &str = "ssh_system";
+pub const INTERFACES: &str = "ssh_interfaces";
+
+/// The commands that feed the parsers, per platform.
+fn commands(p: Platform) -> (&'static [&'static str], &'static str) {
+    match p {
+        Platform::CiscoIos => (&["show version"], "show interfaces"),
+        Platform::CiscoNxos => (&["show version"], "show interface"),
+        Platform::HuaweiVrp => (&["display version"], "display interface"),
+        Platform::JuniperJunos => (&["show version", "show system uptime"], "show interfaces"),
+        Platform::MikrotikRouteros => (
+            &["/system resource print without-paging"],
+            "/interface print detail without-paging",
+        ),
+    }
+}
+
+type Slot = Arc<tokio::sync::Mutex<Option<Session>>>;
+
+/// One session slot per device. The slot's lock also serialises scrapes of
+/// the same device: a CLI runs one command at a time.
+#[derive(Default)]
+pub struct SshPool {
+    slots: Mutex<HashMap<String, Slot>>,
+}
+
+impl SshPool {
+    fn slot(&self, device: &str) -> Slot {
+        match self.slots.lock() {
+            Ok(mut s) => s.entry(device.to_owned()).or_default().clone(),
+            Err(poisoned) => poisoned.into_inner().entry(device.to_owned()).or_default().clone(),
+        }
+    }
+
+    /// Sessions currently held open.
+    pub fn open_sessions(&self) -> usize {
+        let slots = match self.slots.lock() {
+            Ok(s) => s.values().cloned().collect::<Vec<_>>(),
+            Err(_) => return 0,
+        };
+        slots
+            .iter()
+            .filter(|s| s.try_lock().map(|g| g.is_some()).unwrap_or(true))
+            .count()
+    }
+}
+
+/// Polls `target` over SSH until `deadline` at the latest.
+pub async fn collect(
+    target: &Target,
+    settings: &SshSettings,
+    deadline: Instant,
+    pool: &SshPool,
+    telemetry: &Telemetry,
+) -> DeviceReport {
+    let started = Instant::now();
+    let deadline = tokio::time::Instant::from_std(deadline);
+    let mut report = DeviceReport::default();
+    let slot = pool.slot(&target.name);
+    let result = timeout_at(deadline, async {
+        let mut guard = slot.lock().await;
+        let login = || async {
+            telemetry.event(Event::SshLogin { device: &target.name });
+            Session::open(&target.address.host, settings).await
+        };
+        let (mut session, reused) = match guard.take() {
+            Some(s) if !s.is_closed() && s.last_used.elapsed() < settings.idle_timeout => (s, true),
+            stale => {
+                if let Some(s) = stale {
+                    s.close().await;
+                }
+                (login().await?, false)
+            }
+        };
+        let mut outcome = run_all(&mut session, settings).await;
+        // A kept session the device dropped in the meantime: log in again once, now.
+        if reused && matches!(outcome, Err(SshError::Closed | SshError::Protocol(_))) {
+            session.close().await;
+            session = login().await?;
+            outcome = run_all(&mut session, settings).await;
+        }
+        if outcome.is_ok() {
+            *guard = Some(session);
+        }
+        outcome
+    })
+    .await
+    .unwrap_or(Err(SshError::Timeout(settings.timeout, "scrape deadline")));
+
+    match result {
+        Ok((version, interfaces)) => {
+            let mut info = version.value.info;
+            if info.vendor.is_empty() {
+                info.vendor = settings.platform.vendor().to_owned();
+            }
+            if let Some(v) = &target.vendor {
+                info.vendor.clone_from(v);
+            }
+            report.up = true;
+            report.info = Some(info);
+            report.uptime_seconds = version.value.uptime_seconds;
+            report.interfaces = interfaces.value;
+            let skipped = version.skipped + interfaces.skipped;
+            if skipped > 0 {
+                telemetry.event(Event::Anomaly {
+                    device: &target.name,
+                    kind: Anomaly::UnparsedCliLines,
+                    count: skipped as u64,
+                    detail: settings.platform.name(),
+                });
+            }
+            for c in [SYSTEM, INTERFACES] {
+                report.collectors.push(CollectorRun {
+                    collector: c,
+                    duration: started.elapsed(),
+                    success: true,
+                });
+                telemetry.event(Event::PollFinished {
+                    device: &target.name,
+                    collector: c,
+                    ok: true,
+                });
+            }
+        }
+        Err(e) => {
+            telemetry.event(Event::PollFailed {
+                device: &target.name,
+                collector: SYSTEM,
+                reason: e.reason(),
+                detail: &e.to_string(),
+            });
+            report.collectors.push(CollectorRun {
+                collector: SYSTEM,
+                duration: started.elapsed(),
+                success: false,
+            });
+        }
+    }
+    report
+}
+
+type Outputs = (
+    Parsed<crate::collector::cli::Version>,
+    Parsed<Vec<crate::report::Interface>>,
+);
+
+async fn run_all(session: &mut Session, settings: &SshSettings) -> Result<Outputs, SshError> {
+    let (version_cmds, interfaces_cmd) = commands(settings.platform);
+    let mut version_text = String::new();
+    for cmd in version_cmds {
+        version_text.push_str(&session.run(cmd, settings.timeout).await?);
+        version_text.push('\n');
+    }
+    let interfaces_text = session.run(interfaces_cmd, settings.timeout).await?;
+    Ok((
+        settings.platform.parse_version(&version_text),
+        settings.platform.parse_interfaces(&interfaces_text),
+    ))
+}
