@@ -11,4 +11,5 @@ mod prometheus;
 mod reload;
 mod snmpd;
 mod snmpsim;
+mod ssh;
 mod web;

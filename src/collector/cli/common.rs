@@ -109,6 +109,8 @@ pub fn duration_seconds(text: &str) -> Option<f64> {
 fn unit_seconds(u: &str) -> Option<f64> {
     let u = u.to_ascii_lowercase();
     let u = u.trim_end_matches([',', '.']);
+    // NX-OS prints `day(s)`, `hour(s)`...
+    let u = u.strip_suffix("(s)").unwrap_or(u);
     Some(match u {
         "y" | "year" | "years" => 365.0 * 86400.0,
         "w" | "week" | "weeks" => 7.0 * 86400.0,
@@ -118,6 +120,27 @@ fn unit_seconds(u: &str) -> Option<f64> {
         "s" | "sec" | "secs" | "second" | "seconds" => 1.0,
         _ => return None,
     })
+}
+
+/// Each number of a counters line with the words that follow it, up to the
+/// next number: `"324 packets input, 48614 bytes, 0 no buffer"` →
+/// `[(324, ["packets", "input"]), (48614, ["bytes"]), (0, ["no", "buffer"])]`.
+/// Punctuation `,;()` around tokens is dropped; words before the first number
+/// are ignored.
+pub fn numbered_phrases(s: &str) -> Vec<(u64, Vec<&str>)> {
+    let mut out: Vec<(u64, Vec<&str>)> = Vec::new();
+    for token in s.split_whitespace() {
+        let token = token.trim_matches([',', ';', '(', ')']);
+        if token.is_empty() {
+            continue;
+        }
+        if let Ok(n) = token.parse::<u64>() {
+            out.push((n, Vec::new()));
+        } else if let Some((_, words)) = out.last_mut() {
+            words.push(token);
+        }
+    }
+    out
 }
 
 /// Speeds as printed: `1000000 Kbit`, `BW 10000000 Kbit/sec`, `10 Gb/s`,
@@ -168,6 +191,15 @@ mod tests {
         assert_eq!(trailing_number("12"), Some(12));
         assert_eq!(trailing_number("no digits "), None);
         assert_eq!(trailing_number(""), None);
+        assert_eq!(
+            numbered_phrases("Received 0 broadcasts (31802 IP multicasts)"),
+            vec![(0, vec!["broadcasts"]), (31802, vec!["IP", "multicasts"])]
+        );
+        assert_eq!(
+            numbered_phrases("4 input packets  2452 bytes"),
+            vec![(4, vec!["input", "packets"]), (2452, vec!["bytes"])]
+        );
+        assert!(numbered_phrases("no numbers here").is_empty());
     }
 
     #[test]
@@ -180,6 +212,14 @@ mod tests {
         assert_eq!(duration_seconds("10w2d"), Some(6048000.0 + 172800.0));
         assert_eq!(duration_seconds("2 days, 03:04:05"), Some(172800.0 + 11045.0));
         assert_eq!(duration_seconds("never"), None);
+        assert_eq!(
+            duration_seconds("123 day(s), 5 hour(s), 15 minute(s), 19 second(s)"),
+            Some(123.0 * 86400.0 + 5.0 * 3600.0 + 15.0 * 60.0 + 19.0)
+        );
+        assert_eq!(
+            duration_seconds("1 day(s), 01 hour(s), 1 minute(s), 02 second(s)"),
+            Some(86400.0 + 3600.0 + 62.0)
+        );
     }
 
     #[test]

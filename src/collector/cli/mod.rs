@@ -81,6 +81,23 @@ impl Platform {
     }
 }
 
+/// Makes interface names unique, as series identities must be: the second
+/// and later interfaces of a name get `#2`, `#3`... (some captures, and some
+/// devices, list an interface twice). Returns how many were renamed.
+pub fn dedupe_names(interfaces: &mut [Interface]) -> u64 {
+    let mut seen: std::collections::HashMap<String, u64> = std::collections::HashMap::new();
+    let mut renamed = 0;
+    for ifc in interfaces.iter_mut() {
+        let n = seen.entry(ifc.name.clone()).or_insert(0);
+        *n += 1;
+        if *n > 1 {
+            ifc.name = format!("{}#{n}", ifc.name);
+            renamed += 1;
+        }
+    }
+    renamed
+}
+
 /// A parse result and how many non-blank lines were not understood.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Parsed<T> {

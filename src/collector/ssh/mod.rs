@@ -122,6 +122,15 @@ pub async fn collect(
             report.info = Some(info);
             report.uptime_seconds = version.value.uptime_seconds;
             report.interfaces = interfaces.value;
+            let renamed = crate::collector::cli::dedupe_names(&mut report.interfaces);
+            if renamed > 0 {
+                telemetry.event(Event::Anomaly {
+                    device: &target.name,
+                    kind: Anomaly::DuplicateInterfaceName,
+                    count: renamed,
+                    detail: settings.platform.name(),
+                });
+            }
             let skipped = version.skipped + interfaces.skipped;
             if skipped > 0 {
                 telemetry.event(Event::Anomaly {

@@ -370,18 +370,25 @@ pub fn clean(s: &str) -> String {
     out
 }
 
-/// The first line of `output` that is a CLI error message, if any.
+/// The CLI error message `output` starts with, if any. Only the first
+/// lines count: a CLI answers a bad command at once, while a good one's
+/// output may well contain "Error: 0" (VRP's error counters).
 fn error_line(output: &str) -> Option<&str> {
-    output.lines().map(str::trim).find(|l| {
-        l.starts_with("% Invalid")
-            || l.starts_with("% Unknown command")
-            || l.starts_with("% Incomplete command")
-            || l.starts_with("Error:")
-            || l.starts_with("error:")
-            || l.starts_with("syntax error")
-            || l.starts_with("bad command name")
-            || l.starts_with("expected end of command")
-    })
+    output
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('^'))
+        .take(2)
+        .find(|l| {
+            l.starts_with("% Invalid")
+                || l.starts_with("% Unknown command")
+                || l.starts_with("% Incomplete command")
+                || (l.starts_with("Error:") && !l[6..].trim_start().starts_with(|c: char| c.is_ascii_digit()))
+                || l.starts_with("error:")
+                || l.starts_with("syntax error")
+                || l.starts_with("bad command name")
+                || l.starts_with("expected end of command")
+        })
 }
 
 #[cfg(test)]
@@ -419,5 +426,15 @@ mod tests {
             Some("Error: Unrecognized command found at '^' position.")
         );
         assert_eq!(error_line("GigabitEthernet0/1 is up"), None);
+        // VRP counters, not an error.
+        assert_eq!(
+            error_line("GigabitEthernet0/0/1 current state : UP\n    Error: 0"),
+            None
+        );
+        assert_eq!(error_line("Input: 0 packets\n  Error: 0\n"), None);
+        assert_eq!(
+            error_line("      ^\nError: Unrecognized command found at '^' position."),
+            Some("Error: Unrecognized command found at '^' position.")
+        );
     }
 }

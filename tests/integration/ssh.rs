@@ -1,0 +1,283 @@
+//! The SSH collector against a real OpenSSH sshd on loopback, whose forced
+//! command (tests/fixtures/fake-cli.py) plays a device CLI replaying real
+//! captured output.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use netgauge::collector::cli::Platform;
+use netgauge::telemetry::FailureReason;
+
+use crate::harness::*;
+
+const ROOT: &str = env!("CARGO_MANIFEST_DIR");
+
+/// sshd on a free loopback port, key-only login for the current user, with
+/// the fake CLI of `platform` as its forced command.
+struct Sshd {
+    port: u16,
+    dir: tempfile::TempDir,
+    _proc: Proc,
+}
+
+fn keygen(path: &Path) {
+    let out = Command::new(require("ssh-keygen"))
+        .args(["-q", "-t", "ed25519", "-N", "", "-f"])
+        .arg(path)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+}
+
+impl Sshd {
+    fn start(platform: Platform, version: &str, interfaces: &str) -> Sshd {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        let control = d.join("control");
+        std::fs::create_dir(&control).unwrap();
+        let fixtures = Path::new(ROOT).join("tests/fixtures/cli").join(platform.name());
+        std::fs::copy(fixtures.join(version), control.join("version")).unwrap();
+        std::fs::copy(fixtures.join(interfaces), control.join("interfaces")).unwrap();
+        if platform == Platform::JuniperJunos {
+            let uptime = fixtures.join("show_system_uptime/juniper_junos_show_system_uptime.raw");
+            std::fs::copy(uptime, control.join("uptime")).unwrap();
+        }
+        keygen(&d.join("host_key"));
+        keygen(&d.join("client_key"));
+        std::fs::copy(d.join("client_key.pub"), d.join("authorized_keys")).unwrap();
+        // sshd refuses to start without its privilege-separation directory.
+        let _ = std::fs::create_dir_all("/run/sshd");
+        for _ in 0..5 {
+            let port = std::net::TcpListener::bind("127.0.0.1:0")
+                .unwrap()
+                .local_addr()
+                .unwrap()
+                .port();
+            std::fs::write(
+                d.join("sshd_config"),
+                format!(
+                    "Port {port}\nListenAddress 127.0.0.1\nHostKey {d}/host_key\nPidFile {d}/sshd.pid\n\
+                     AuthorizedKeysFile {d}/authorized_keys\nPasswordAuthentication no\n\
+                     KbdInteractiveAuthentication no\nPubkeyAuthentication yes\nPermitRootLogin prohibit-password\n\
+                     UsePAM no\nStrictModes no\nPrintMotd no\nPrintLastLog no\n\
+                     ForceCommand /usr/bin/python3 {root}/tests/fixtures/fake-cli.py {p} {c}\n",
+                    d = d.display(),
+                    root = ROOT,
+                    p = platform.name(),
+                    c = control.display()
+                ),
+            )
+            .unwrap();
+            let child = Command::new(require("sshd"))
+                .args(["-D", "-e", "-f"])
+                .arg(d.join("sshd_config"))
+                .stdin(Stdio::null())
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .unwrap();
+            let proc = Proc(child);
+            let started = Instant::now();
+            while started.elapsed() < Duration::from_secs(5) {
+                if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                    return Sshd { port, dir, _proc: proc };
+                }
+                std::thread::sleep(Duration::from_millis(50));
+            }
+        }
+        panic!("sshd did not start");
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    /// A known_hosts file holding this server's real key.
+    fn known_hosts(&self) -> PathBuf {
+        let key = std::fs::read_to_string(self.path("host_key.pub")).unwrap();
+        let path = self.path("known_hosts");
+        std::fs::write(&path, format!("[127.0.0.1]:{} {}", self.port, key)).unwrap();
+        path
+    }
+
+    fn target(&self, name: &str, platform: Platform, extra: &str) -> String {
+        let user = std::env::var("USER").unwrap_or_else(|_| "root".into());
+        format!(
+            "  - name: {name}\n    address: 127.0.0.1\n    ssh:\n      platform: {}\n      port: {}\n      username: {user}\n      \
+             key_file: {}\n      known_hosts: {}\n      timeout: 3s\n{extra}",
+            platform.name(),
+            self.port,
+            self.path("client_key").display(),
+            self.known_hosts().display()
+        )
+    }
+}
+
+async fn probe(server: &Server, name: &str) -> Vec<Series> {
+    let (status, body) = server.get(&format!("/probe?target={name}"), &[]).await;
+    assert_eq!(status, 200, "{body}");
+    promtool_check(&body);
+    parse_exposition(&body)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_platform_over_a_real_sshd_matches_its_parser() {
+    let cases = [
+        (
+            Platform::CiscoIos,
+            "show_version/cisco_ios_show_version.raw",
+            "show_interfaces/cisco_ios_show_interfaces.raw",
+        ),
+        (
+            Platform::CiscoNxos,
+            "show_version/cisco_nxos_show_version.raw",
+            "show_interface/cisco_nxos_show_interface.raw",
+        ),
+        (
+            Platform::HuaweiVrp,
+            "display_version/huawei_vrp_display_version.raw",
+            "display_interface/huawei_vrp_display_interface.raw",
+        ),
+        (
+            Platform::JuniperJunos,
+            "show_version/juniper_junos_show_version.raw",
+            "show_interfaces/juniper_junos_show_interfaces.raw",
+        ),
+        // MikroTik is not in this loop: netgauge logs in as `USER+ct` (RouterOS's
+        // no-colour, no-terminal-detection suffix), a user sshd cannot have.
+        // Its parsers are tested on the captures, its prompt in session.rs.
+    ];
+    for (platform, version, interfaces) in cases {
+        let sshd = Sshd::start(platform, version, interfaces);
+        let server = Server::start(&format!("targets:\n{}", sshd.target("dev", platform, ""))).await;
+        let s = probe(&server, "dev").await;
+        let p = platform.name();
+        assert_eq!(value(&s, "netgauge_device_up", &[("device", "dev")]), Some(1.0), "{p}");
+        // What came over SSH is exactly the capture: netgauge's series equal its parser's result on the file.
+        let raw = std::fs::read_to_string(Path::new(ROOT).join("tests/fixtures/cli").join(p).join(interfaces)).unwrap();
+        let mut expected = platform.parse_interfaces(&raw).value;
+        netgauge::collector::cli::dedupe_names(&mut expected);
+        let got = s.iter().filter(|x| x.name == "netgauge_interface_info").count();
+        assert_eq!(got, expected.len(), "{p}: interface count");
+        for ifc in &expected {
+            let l = [("device", "dev"), ("interface", ifc.name.as_str())];
+            assert_eq!(
+                value(&s, "netgauge_interface_oper_up", &l),
+                ifc.oper_up.map(|b| if b { 1.0 } else { 0.0 }),
+                "{p} {}",
+                ifc.name
+            );
+            assert_eq!(
+                value(&s, "netgauge_interface_receive_bytes_total", &l),
+                ifc.receive.bytes.map(|b| b as f64),
+                "{p} {}",
+                ifc.name
+            );
+        }
+        let info = s
+            .iter()
+            .find(|x| x.name == "netgauge_device_info")
+            .expect("device info");
+        assert_eq!(info.labels["vendor"], platform.vendor(), "{p}");
+        server.stop().await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_login_serves_many_scrapes_and_a_dropped_session_reconnects() {
+    let platform = Platform::HuaweiVrp;
+    let sshd = Sshd::start(
+        platform,
+        "display_version/huawei_vrp_display_version.raw",
+        "display_interface/huawei_vrp_display_interface.raw",
+    );
+    let server = Server::start(&format!("targets:\n{}", sshd.target("dev", platform, ""))).await;
+    for _ in 0..3 {
+        let s = probe(&server, "dev").await;
+        assert_eq!(value(&s, "netgauge_device_up", &[("device", "dev")]), Some(1.0));
+    }
+    assert_eq!(
+        server.state.telemetry.ssh_logins("dev"),
+        1,
+        "steady state: no handshake per scrape"
+    );
+
+    // The device drops the session (its CLI process ends) between scrapes.
+    let killed = Command::new("pkill")
+        .args(["-f", &sshd.path("control").display().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let s = probe(&server, "dev").await;
+    assert_eq!(
+        value(&s, "netgauge_device_up", &[("device", "dev")]),
+        Some(1.0),
+        "reconnected within the same scrape"
+    );
+    assert_eq!(server.state.telemetry.ssh_logins("dev"), 2);
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn wrong_credentials_unknown_host_key_and_a_device_that_stops_mid_output() {
+    let platform = Platform::CiscoIos;
+    let sshd = Sshd::start(
+        platform,
+        "show_version/cisco_ios_show_version.raw",
+        "show_interfaces/cisco_ios_show_interfaces.raw",
+    );
+    // Password logins are off on this sshd: a password is a wrong credential.
+    let wrong_pw = format!(
+        "  - name: badpw\n    address: 127.0.0.1\n    ssh: {{platform: cisco_ios, port: {}, username: root, password: not-the-password, known_hosts: {}, timeout: 3s}}\n",
+        sshd.port,
+        sshd.known_hosts().display()
+    );
+    // A known_hosts entry with another key for this host:port.
+    keygen(&sshd.path("other_key"));
+    let other = std::fs::read_to_string(sshd.path("other_key.pub")).unwrap();
+    std::fs::write(
+        sshd.path("wrong_known_hosts"),
+        format!("[127.0.0.1]:{} {}", sshd.port, other),
+    )
+    .unwrap();
+    let bad_host = sshd.target("badhost", platform, "").replace(
+        &sshd.known_hosts().display().to_string(),
+        &sshd.path("wrong_known_hosts").display().to_string(),
+    );
+    let server = Server::start(&format!(
+        "targets:\n{}{}{}",
+        sshd.target("dev", platform, ""),
+        wrong_pw,
+        bad_host
+    ))
+    .await;
+
+    let s = probe(&server, "badpw").await;
+    assert_eq!(value(&s, "netgauge_device_up", &[("device", "badpw")]), Some(0.0));
+    assert_eq!(server.state.telemetry.failures("badpw", FailureReason::AuthFailure), 1);
+
+    let s = probe(&server, "badhost").await;
+    assert_eq!(value(&s, "netgauge_device_up", &[("device", "badhost")]), Some(0.0));
+    assert_eq!(
+        server.state.telemetry.failures("badhost", FailureReason::AuthFailure),
+        1,
+        "a changed host key is refused"
+    );
+
+    // Stops answering half-way through `show interfaces`: the scrape ends at the command timeout.
+    std::fs::write(sshd.path("control/hang"), "").unwrap();
+    let s = probe(&server, "dev").await;
+    assert_eq!(value(&s, "netgauge_device_up", &[("device", "dev")]), Some(0.0));
+    assert_eq!(server.state.telemetry.failures("dev", FailureReason::Timeout), 1);
+    let took = value(&s, "netgauge_scrape_duration_seconds", &[("collector", "ssh_system")]).unwrap();
+    assert!(
+        took < 10.0,
+        "bounded by the 3 s command timeout, not the device: {took}"
+    );
+    // Answering again: the next scrape logs in afresh and succeeds.
+    std::fs::remove_file(sshd.path("control/hang")).unwrap();
+    let s = probe(&server, "dev").await;
+    assert_eq!(value(&s, "netgauge_device_up", &[("device", "dev")]), Some(1.0));
+    server.stop().await;
+}
