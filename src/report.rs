@@ -57,7 +57,11 @@ impl DeviceReport {
             } else {
                 ssh.interfaces
             },
-            health: snmp.health,
+            health: if snmp.health.is_empty() {
+                ssh.health
+            } else {
+                snmp.health
+            },
             collectors,
         }
     }

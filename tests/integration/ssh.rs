@@ -39,6 +39,10 @@ impl Sshd {
         let fixtures = Path::new(ROOT).join("tests/fixtures/cli").join(platform.name());
         std::fs::copy(fixtures.join(version), control.join("version")).unwrap();
         std::fs::copy(fixtures.join(interfaces), control.join("interfaces")).unwrap();
+        let cpu = fixtures.join(format!("show_processes_cpu/{}_show_processes_cpu.raw", platform.name()));
+        if cpu.exists() {
+            std::fs::copy(cpu, control.join("cpu")).unwrap();
+        }
         if platform == Platform::JuniperJunos {
             let uptime = fixtures.join("show_system_uptime/juniper_junos_show_system_uptime.raw");
             std::fs::copy(uptime, control.join("uptime")).unwrap();

@@ -479,7 +479,11 @@ pub fn version(text: &str) -> Parsed<Version> {
         _ => booted_ago.or(up_since),
     };
     Parsed {
-        value: Version { info, uptime_seconds },
+        value: Version {
+            info,
+            uptime_seconds,
+            health: Vec::new(),
+        },
         skipped,
     }
 }

@@ -12,7 +12,7 @@ pub mod nxos;
 pub mod routeros;
 pub mod vrp;
 
-use crate::report::{DeviceInfo, Interface};
+use crate::report::{DeviceInfo, HealthKind, HealthReading, Interface};
 
 /// The CLI dialects netgauge speaks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -69,6 +69,22 @@ impl Platform {
         }
     }
 
+    /// A command whose output gives health the version command does not.
+    pub fn health_command(self) -> Option<&'static str> {
+        match self {
+            Platform::CiscoIos | Platform::CiscoNxos => Some("show processes cpu | include CPU utilization"),
+            _ => None,
+        }
+    }
+
+    /// Parses the output of [`Platform::health_command`].
+    pub fn parse_health(self, text: &str) -> Parsed<Vec<HealthReading>> {
+        match self {
+            Platform::CiscoIos | Platform::CiscoNxos => cisco_cpu(text),
+            _ => Parsed::default(),
+        }
+    }
+
     /// Parses the output of this platform's version command.
     pub fn parse_version(self, text: &str) -> Parsed<Version> {
         match self {
@@ -111,4 +127,79 @@ pub struct Version {
     /// `vendor` filled from the platform; `model`, `os_version`, `hostname` as printed.
     pub info: DeviceInfo,
     pub uptime_seconds: Option<f64>,
+    /// Health the version command happens to print (RouterOS's resource list).
+    pub health: Vec<HealthReading>,
+}
+
+/// The one-minute CPU load from Cisco's `show processes cpu` (IOS and NX-OS
+/// print the same summary line): `CPU utilization for five seconds: 4%/0%;
+/// one minute: 6%; five minutes: 5%` → cpu "all" at 0.06.
+pub fn cisco_cpu(text: &str) -> Parsed<Vec<HealthReading>> {
+    let mut out = Vec::new();
+    let mut skipped = 0;
+    for line in text.lines().map(str::trim).filter(|l| !l.is_empty()) {
+        let minute = line.split(';').find_map(|part| part.trim().strip_prefix("one minute:"));
+        match minute.and_then(|m| m.trim().trim_end_matches('%').parse::<f64>().ok()) {
+            Some(pct) if line.starts_with("CPU utilization") => out.push(HealthReading {
+                kind: HealthKind::Cpu,
+                label: "all".into(),
+                value: pct / 100.0,
+            }),
+            _ => skipped += 1,
+        }
+    }
+    Parsed { value: out, skipped }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cisco_cpu_from_both_captures() {
+        for (platform, want) in [("cisco_ios", 0.06), ("cisco_nxos", 0.12)] {
+            let path = format!(
+                "{}/tests/fixtures/cli/{platform}/show_processes_cpu/{platform}_show_processes_cpu.raw",
+                env!("CARGO_MANIFEST_DIR")
+            );
+            let text = std::fs::read_to_string(path).unwrap();
+            // What `| include CPU utilization` leaves of the capture.
+            let line: String = text.lines().filter(|l| l.contains("CPU utilization")).collect();
+            let p = cisco_cpu(&line);
+            assert_eq!(
+                p.value,
+                vec![HealthReading {
+                    kind: HealthKind::Cpu,
+                    label: "all".into(),
+                    value: want
+                }],
+                "{platform}"
+            );
+            assert_eq!(p.skipped, 0);
+        }
+        assert!(cisco_cpu("% Invalid input detected at '^' marker.").value.is_empty());
+    }
+
+    #[test]
+    fn duplicate_names_get_a_suffix() {
+        let mut ifs = vec![
+            Interface {
+                name: "Gi0/1".into(),
+                ..Interface::default()
+            },
+            Interface {
+                name: "Gi0/1".into(),
+                ..Interface::default()
+            },
+            Interface {
+                name: "Gi0/2".into(),
+                ..Interface::default()
+            },
+        ];
+        assert_eq!(dedupe_names(&mut ifs), 1);
+        assert_eq!(
+            ifs.iter().map(|i| i.name.as_str()).collect::<Vec<_>>(),
+            ["Gi0/1", "Gi0/1#2", "Gi0/2"]
+        );
+    }
 }

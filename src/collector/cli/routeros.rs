@@ -9,7 +9,7 @@
 
 use super::common::{duration_seconds, mac};
 use super::{Parsed, Version};
-use crate::report::Interface;
+use crate::report::{HealthKind, HealthReading, Interface};
 
 #[derive(Default)]
 struct Record {
@@ -152,6 +152,7 @@ pub fn version(text: &str) -> Parsed<Version> {
     let mut v = Version::default();
     v.info.vendor = "mikrotik".to_owned();
     let mut skipped = 0;
+    let (mut free, mut total) = (None, None);
     for raw in text.lines() {
         let t = raw.trim();
         if t.is_empty() {
@@ -166,11 +167,53 @@ pub fn version(text: &str) -> Parsed<Version> {
             // "6.48.6 (long-term)": the number, without the release channel.
             Some(("version", ver)) => v.info.os_version = ver.split_whitespace().next().unwrap_or("").to_owned(),
             Some(("board-name", b)) => v.info.model = b.to_owned(),
+            // The same readings as HOST-RESOURCES gives over SNMP, with the same pool name.
+            Some(("cpu-load", l)) => {
+                if let Ok(pct) = l.trim_end_matches('%').parse::<f64>() {
+                    v.health.push(HealthReading {
+                        kind: HealthKind::Cpu,
+                        label: "all".into(),
+                        value: pct / 100.0,
+                    });
+                }
+            }
+            Some(("free-memory", m)) => free = size_bytes(m),
+            Some(("total-memory", m)) => total = size_bytes(m),
             Some(_) => {}
             None => skipped += 1,
         }
     }
+    if let (Some(f), Some(t)) = (free, total) {
+        let pool = "main memory".to_owned();
+        v.health.push(HealthReading {
+            kind: HealthKind::MemoryUsed,
+            label: pool.clone(),
+            value: (t - f).max(0.0),
+        });
+        v.health.push(HealthReading {
+            kind: HealthKind::MemoryTotal,
+            label: pool,
+            value: t,
+        });
+    }
     Parsed { value: v, skipped }
+}
+
+/// `40.2MiB`, `1196.0KiB`, `1.5GiB` → bytes (rounded; RouterOS prints one decimal).
+fn size_bytes(s: &str) -> Option<f64> {
+    let s = s.trim();
+    let (num, mult) = if let Some(n) = s.strip_suffix("KiB") {
+        (n, 1024.0)
+    } else if let Some(n) = s.strip_suffix("MiB") {
+        (n, 1024.0 * 1024.0)
+    } else if let Some(n) = s.strip_suffix("GiB") {
+        (n, 1024.0 * 1024.0 * 1024.0)
+    } else if let Some(n) = s.strip_suffix('B') {
+        (n, 1.0)
+    } else {
+        (s, 1.0)
+    };
+    num.trim().parse::<f64>().ok().map(|n| (n * mult).round())
 }
 
 #[cfg(test)]
@@ -340,5 +383,44 @@ mod tests {
         assert_eq!(p.value[0].mtu_bytes, Some(1492));
         assert_eq!(p.value[0].admin_up, Some(false));
         assert_eq!(p.skipped, 0);
+    }
+}
+
+#[cfg(test)]
+mod health_tests {
+    use super::*;
+
+    #[test]
+    fn resource_print_gives_cpu_and_memory_like_host_resources() {
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/fixtures/cli/mikrotik_routeros/system_resource_print/mikrotik_routeros_system_resource_print_1.raw"
+        );
+        let v = version(&std::fs::read_to_string(path).unwrap()).value;
+        // free-memory: 40.2MiB, total-memory: 64.0MiB, cpu-load: 1%
+        let total = 64.0 * 1024.0 * 1024.0;
+        let free = (40.2f64 * 1024.0 * 1024.0).round();
+        assert_eq!(
+            v.health,
+            vec![
+                HealthReading {
+                    kind: HealthKind::Cpu,
+                    label: "all".into(),
+                    value: 0.01
+                },
+                HealthReading {
+                    kind: HealthKind::MemoryUsed,
+                    label: "main memory".into(),
+                    value: total - free
+                },
+                HealthReading {
+                    kind: HealthKind::MemoryTotal,
+                    label: "main memory".into(),
+                    value: total
+                },
+            ]
+        );
+        assert_eq!(size_bytes("1196.0KiB"), Some(1224704.0));
+        assert_eq!(size_bytes("junk"), None);
     }
 }

@@ -110,7 +110,7 @@ pub async fn collect(
     .unwrap_or(Err(SshError::Timeout(settings.timeout, "scrape deadline")));
 
     match result {
-        Ok((version, interfaces)) => {
+        Ok((version, interfaces, health)) => {
             let mut info = version.value.info;
             if info.vendor.is_empty() {
                 info.vendor = settings.platform.vendor().to_owned();
@@ -121,6 +121,8 @@ pub async fn collect(
             report.up = true;
             report.info = Some(info);
             report.uptime_seconds = version.value.uptime_seconds;
+            report.health = version.value.health;
+            report.health.extend(health.value);
             report.interfaces = interfaces.value;
             let renamed = crate::collector::cli::dedupe_names(&mut report.interfaces);
             if renamed > 0 {
@@ -131,7 +133,7 @@ pub async fn collect(
                     detail: settings.platform.name(),
                 });
             }
-            let skipped = version.skipped + interfaces.skipped;
+            let skipped = version.skipped + interfaces.skipped + health.skipped;
             if skipped > 0 {
                 telemetry.event(Event::Anomaly {
                     device: &target.name,
@@ -173,6 +175,7 @@ pub async fn collect(
 type Outputs = (
     Parsed<crate::collector::cli::Version>,
     Parsed<Vec<crate::report::Interface>>,
+    Parsed<Vec<crate::report::HealthReading>>,
 );
 
 async fn run_all(session: &mut Session, settings: &SshSettings) -> Result<Outputs, SshError> {
@@ -183,8 +186,18 @@ async fn run_all(session: &mut Session, settings: &SshSettings) -> Result<Output
         version_text.push('\n');
     }
     let interfaces_text = session.run(interfaces_cmd, settings.timeout).await?;
+    let health = match settings.platform.health_command() {
+        // A device that lacks the command (or forbids it to this user) still has interfaces.
+        Some(cmd) => match session.run(cmd, settings.timeout).await {
+            Ok(text) => settings.platform.parse_health(&text),
+            Err(SshError::Command { .. }) => Parsed::default(),
+            Err(e) => return Err(e),
+        },
+        None => Parsed::default(),
+    };
     Ok((
         settings.platform.parse_version(&version_text),
         settings.platform.parse_interfaces(&interfaces_text),
+        health,
     ))
 }
