@@ -341,8 +341,8 @@ def exporter():
           [target(f'sum(rate(netgauge_snmp_requests_total{{{j}, device=~"$device"}}[$__rate_interval]))', "requests"),
            target(f'sum(rate(netgauge_snmp_retries_total{{{j}, device=~"$device"}}[$__rate_interval]))', "retries")],
           w=12, h=8, unit="reqps")
-    b.add("timeseries", "SSH logins (per second; 0 in steady state)",
-          [target(f'sum(rate(netgauge_ssh_logins_total{{{j}, device=~"$device"}}[$__rate_interval])) or vector(0)', "logins")],
+    b.add("timeseries", "CLI logins, SSH and Telnet (per second; 0 in steady state)",
+          [target(f'sum(rate(netgauge_cli_logins_total{{{j}, device=~"$device"}}[$__rate_interval])) or vector(0)', "logins")],
           w=12, h=8, unit="ops")
     b.add("table", "Agent anomalies worked around",
           [target(f'sum by (device, kind) (netgauge_snmp_anomalies_total{{{j}, device=~"$device"}})', instant=True)], w=12, h=8,

@@ -60,7 +60,7 @@ for _ in $(seq 5); do
   t0=$(ms); scrape; t1=$(ms); cold+=($(( (t1 - t0) / 1000000 )))
   for _ in $(seq $((n / 5))); do t0=$(ms); scrape; t1=$(ms); warm+=($(( (t1 - t0) / 1000000 ))); done
 done
-logins=$(curl -s http://127.0.0.1:19743/metrics/exporter | awk '/^netgauge_ssh_logins_total/ {print $2}')
+logins=$(curl -s http://127.0.0.1:19743/metrics/exporter | awk '/^netgauge_cli_logins_total/ {print $2}')
 scrapes=$(( 5 + ${#warm[@]} ))
 echo "cold scrape (handshake + login + 2 commands): median $(median "${cold[@]}") ms (runs: ${cold[*]})"
 echo "warm scrape (reused session, 2 commands):     median $(median "${warm[@]}") ms over ${#warm[@]} scrapes"

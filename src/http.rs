@@ -243,7 +243,9 @@ fn landing(state: &AppState) -> Resp {
         let link: String = form_urlencoded::byte_serialize(t.name.as_bytes()).collect();
         let transport = [
             t.snmp.as_ref().map(|s| format!("snmp v{}", s.version())),
-            t.ssh.as_ref().map(|s| format!("ssh {}", s.platform.name())),
+            t.cli
+                .as_ref()
+                .map(|s| format!("{} {}", s.transport_name(), s.platform.name())),
         ]
         .into_iter()
         .flatten()
@@ -273,7 +275,7 @@ fn service_discovery(state: &AppState) -> Resp {
         .map(|t| {
             let mut labels = serde_json::Map::new();
             labels.insert("__meta_netgauge_address".into(), t.address.to_string().into());
-            let transport = match (t.snmp.is_some(), t.ssh.is_some()) {
+            let transport = match (t.snmp.is_some(), t.cli.is_some()) {
                 (true, true) => "snmp+ssh",
                 (true, false) => "snmp",
                 (false, true) => "ssh",

@@ -124,7 +124,7 @@ impl Poller {
             }
         };
         let ctx = self.context();
-        match (&target.snmp, &target.ssh) {
+        match (&target.snmp, &target.cli) {
             (Some(s), None) => snmp::collect(target, s, deadline, &ctx).await,
             (None, Some(h)) => ssh::collect(target, h, deadline, &self.ssh, &self.telemetry).await,
             (Some(s), Some(h)) => {

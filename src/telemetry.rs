@@ -28,7 +28,7 @@ desc_consts! {
     RELOAD_OK = ("netgauge_config_last_reload_successful", Gauge, "1 if the last config (re)load succeeded.");
     RELOAD_TS = ("netgauge_config_last_reload_success_timestamp_seconds", Gauge, "Unix time of the last successful config (re)load.");
     RELOADS = ("netgauge_config_reloads_total", Counter, "Config reloads attempted, by result.");
-    SSH_LOGINS = ("netgauge_ssh_logins_total", Counter, "SSH sessions opened (handshake and login) to a device.");
+    CLI_LOGINS = ("netgauge_cli_logins_total", Counter, "CLI sessions opened (SSH handshake or Telnet connection, and login) to a device.");
 }
 
 /// Why a poll failed. The label value of `netgauge_poll_failures_total`.
@@ -117,9 +117,10 @@ pub enum Event<'a> {
         handler: &'static str,
         code: u16,
     },
-    /// An SSH login (a new session) to a device.
-    SshLogin {
+    /// A CLI login (a new SSH or Telnet session) to a device.
+    CliLogin {
         device: &'a str,
+        transport: &'static str,
     },
     /// A config reload finished; `detail` lists the problems when it failed.
     ConfigReload {
@@ -140,7 +141,7 @@ struct Counters {
     anomalies: BTreeMap<Key, u64>,
     http: BTreeMap<Key, u64>,
     reloads: BTreeMap<Key, u64>,
-    ssh_logins: BTreeMap<Key, u64>,
+    cli_logins: BTreeMap<Key, u64>,
     last_reload_ok: bool,
     last_reload_success: f64,
 }
@@ -238,9 +239,9 @@ impl Telemetry {
             Event::Http { handler, code } => {
                 *c.http.entry(vec![handler.into(), code.to_string()]).or_default() += 1;
             }
-            Event::SshLogin { device } => {
-                tracing::debug!(device, "ssh login");
-                *c.ssh_logins.entry(vec![device.into()]).or_default() += 1;
+            Event::CliLogin { device, transport } => {
+                tracing::debug!(device, transport, "cli login");
+                *c.cli_logins.entry(vec![device.into(), transport.into()]).or_default() += 1;
             }
             Event::ConfigReload { ok, targets, detail } => {
                 if ok {
@@ -286,16 +287,20 @@ impl Telemetry {
         set.push(&RELOAD_OK, vec![], if c.last_reload_ok { 1.0 } else { 0.0 });
         set.push(&RELOAD_TS, vec![], c.last_reload_success);
         emit(set, &RELOADS, &["result"], &c.reloads);
-        emit(set, &SSH_LOGINS, &["device"], &c.ssh_logins);
+        emit(set, &CLI_LOGINS, &["device", "transport"], &c.cli_logins);
     }
 
-    /// SSH logins to `device` so far, for tests and benchmarks.
-    pub fn ssh_logins(&self, device: &str) -> u64 {
+    /// CLI logins to `device` so far (any transport), for tests and benchmarks.
+    pub fn cli_logins(&self, device: &str) -> u64 {
         let c = match self.counters.lock() {
             Ok(c) => c,
             Err(poisoned) => poisoned.into_inner(),
         };
-        c.ssh_logins.get(&vec![device.to_owned()]).copied().unwrap_or(0)
+        c.cli_logins
+            .iter()
+            .filter(|(k, _)| k[0] == device)
+            .map(|(_, v)| *v)
+            .sum()
     }
 
     /// Current value of a counter, for tests.

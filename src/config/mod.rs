@@ -34,6 +34,7 @@ pub mod defaults {
     pub const SNMP_MAX_REPETITIONS: u32 = 25;
     pub const SNMP_WALK_CONCURRENCY: usize = 8;
     pub const SSH_PORT: u16 = 22;
+    pub const TELNET_PORT: u16 = 23;
     pub const SSH_TIMEOUT: Duration = Duration::from_secs(15);
     pub const SSH_IDLE_TIMEOUT: Duration = Duration::from_secs(600);
 }
@@ -138,7 +139,8 @@ pub struct Target {
     /// Set in the config: overrides the vendor detected from sysObjectID.
     pub vendor: Option<String>,
     pub snmp: Option<SnmpSettings>,
-    pub ssh: Option<SshSettings>,
+    /// CLI polling, over SSH or Telnet.
+    pub cli: Option<CliSettings>,
     /// Alert thresholds of this device: built-in defaults, then
     /// `defaults.thresholds`, then the target's own.
     pub thresholds: Thresholds,
@@ -176,9 +178,19 @@ impl Thresholds {
     }
 }
 
-/// How to reach a device's CLI over SSH.
+/// How a device's CLI is reached.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CliTransport {
+    Ssh,
+    /// Cleartext: credentials and output cross the network readable. For
+    /// legacy gear only.
+    Telnet,
+}
+
+/// How to reach a device's CLI (`ssh:` or `telnet:` in the config).
 #[derive(Debug, Clone)]
-pub struct SshSettings {
+pub struct CliSettings {
+    pub transport: CliTransport,
     pub platform: crate::collector::cli::Platform,
     pub port: u16,
     pub username: String,
@@ -192,6 +204,15 @@ pub struct SshSettings {
     pub timeout: Duration,
     /// A session unused this long is closed rather than reused.
     pub idle_timeout: Duration,
+}
+
+impl CliSettings {
+    pub fn transport_name(&self) -> &'static str {
+        match self.transport {
+            CliTransport::Ssh => "ssh",
+            CliTransport::Telnet => "telnet",
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -61,6 +61,8 @@ pub struct RawTarget {
     pub vendor: Option<Spanned<String>>,
     pub snmp: Option<Spanned<RawSnmp>>,
     pub ssh: Option<Spanned<RawSsh>>,
+    /// Like `ssh:` but over cleartext Telnet; the host-key keys do not apply.
+    pub telnet: Option<Spanned<RawSsh>>,
     pub thresholds: Option<Spanned<RawThresholds>>,
     /// Interface name → overrides of the `interface_*` thresholds.
     pub interface_thresholds: Option<BTreeMap<String, Spanned<RawThresholds>>>,

@@ -87,7 +87,7 @@ fn absolutize(raw: &mut RawConfig, base: &Path) {
         if let Some(s) = t.value.snmp.as_mut() {
             fix(&mut s.value);
         }
-        if let Some(s) = t.value.ssh.as_mut() {
+        for s in [t.value.ssh.as_mut(), t.value.telnet.as_mut()].into_iter().flatten() {
             let s = &mut s.value;
             for f in [
                 &mut s.password_file,
@@ -363,16 +363,22 @@ impl Validator {
                 }
             }
         }
-        let ssh = raw
-            .ssh
-            .as_ref()
-            .and_then(|own| self.ssh(&format!("{field}.ssh"), own, auths));
+        let cli = match (&raw.ssh, &raw.telnet) {
+            (Some(own), None) => self.cli(&format!("{field}.ssh"), own, auths, CliTransport::Ssh),
+            (None, Some(own)) => self.cli(&format!("{field}.telnet"), own, auths, CliTransport::Telnet),
+            (Some(_), Some(t)) => {
+                self.problem(t.referenced, format!("{field}.telnet"), "give ssh or telnet, not both");
+                None
+            }
+            (None, None) => None,
+        };
+        let has_cli = raw.ssh.is_some() || raw.telnet.is_some();
         // A target polls SNMP when it says `snmp:`, or when it names no
         // transport at all and there are SNMP defaults to inherit.
         let snmp = match (&raw.snmp, defaults_snmp) {
             (Some(own), d) => self.snmp(&format!("{field}.snmp"), Some(own), d, auths),
-            (None, Some(d)) if raw.ssh.is_none() => self.snmp(&format!("{field}.snmp"), None, Some(d), auths),
-            (None, _) if raw.ssh.is_some() => None,
+            (None, Some(d)) if !has_cli => self.snmp(&format!("{field}.snmp"), None, Some(d), auths),
+            (None, _) if has_cli => None,
             (None, _) => {
                 self.problem(
                     t.referenced,
@@ -411,18 +417,20 @@ impl Validator {
             labels,
             vendor,
             snmp,
-            ssh,
+            cli,
             thresholds,
             interface_thresholds,
         })
     }
 
-    fn ssh(
+    /// `ssh:` or `telnet:` (the same keys; Telnet has no keys or host keys).
+    fn cli(
         &mut self,
         field: &str,
         own: &Spanned<RawSsh>,
         auths: &BTreeMap<String, Spanned<RawSnmp>>,
-    ) -> Option<SshSettings> {
+        transport: CliTransport,
+    ) -> Option<CliSettings> {
         let before = self.problems.len();
         let s = &own.value;
         let at = own.referenced;
@@ -494,7 +502,35 @@ impl Validator {
                 );
             }
         }
-        if password.is_none() && key_file.is_none() {
+        if transport == CliTransport::Telnet {
+            let ssh_only: [(&str, Option<Location>); 6] = [
+                ("key_file", s.key_file.as_ref().map(|v| v.referenced)),
+                ("passphrase", s.passphrase.as_ref().map(|v| v.referenced)),
+                ("passphrase_file", s.passphrase_file.as_ref().map(|v| v.referenced)),
+                ("known_hosts", s.known_hosts.as_ref().map(|v| v.referenced)),
+                (
+                    "insecure_ignore_host_key",
+                    s.insecure_ignore_host_key.as_ref().map(|v| v.referenced),
+                ),
+                ("legacy_algorithms", s.legacy_algorithms.as_ref().map(|v| v.referenced)),
+            ];
+            for (key, at) in ssh_only {
+                if let Some(at) = at {
+                    self.problem(
+                        at,
+                        format!("{field}.{key}"),
+                        "an SSH setting; Telnet has no keys or host keys",
+                    );
+                }
+            }
+            if password.is_none() {
+                self.problem(
+                    at,
+                    format!("{field}.password"),
+                    "give a password (password or password_file)",
+                );
+            }
+        } else if password.is_none() && key_file.is_none() {
             self.problem(
                 at,
                 format!("{field}.password"),
@@ -503,7 +539,7 @@ impl Validator {
         }
         let insecure = s.insecure_ignore_host_key.as_ref().is_some_and(|b| b.value);
         let known_hosts = s.known_hosts.as_ref().map(|k| PathBuf::from(&k.value));
-        if known_hosts.is_none() && !insecure {
+        if transport == CliTransport::Ssh && known_hosts.is_none() && !insecure {
             self.problem(
                 at,
                 format!("{field}.known_hosts"),
@@ -512,6 +548,7 @@ impl Validator {
         }
         let port = match &s.port {
             Some(p) => self.range(&format!("{field}.port"), p, 1, 65535).unwrap_or(0) as u16,
+            None if transport == CliTransport::Telnet => defaults::TELNET_PORT,
             None => defaults::SSH_PORT,
         };
         let timeout = match &s.timeout {
@@ -529,7 +566,8 @@ impl Validator {
         if self.problems.len() > before {
             return None;
         }
-        Some(SshSettings {
+        Some(CliSettings {
+            transport,
             platform: platform?,
             port,
             username,

@@ -202,7 +202,7 @@ async fn one_login_serves_many_scrapes_and_a_dropped_session_reconnects() {
         assert_eq!(value(&s, "netgauge_device_up", &[("device", "dev")]), Some(1.0));
     }
     assert_eq!(
-        server.state.telemetry.ssh_logins("dev"),
+        server.state.telemetry.cli_logins("dev"),
         1,
         "steady state: no handshake per scrape"
     );
@@ -219,7 +219,7 @@ async fn one_login_serves_many_scrapes_and_a_dropped_session_reconnects() {
         Some(1.0),
         "reconnected within the same scrape"
     );
-    assert_eq!(server.state.telemetry.ssh_logins("dev"), 2);
+    assert_eq!(server.state.telemetry.cli_logins("dev"), 2);
     server.stop().await;
 }
 
@@ -283,5 +283,75 @@ async fn wrong_credentials_unknown_host_key_and_a_device_that_stops_mid_output()
     std::fs::remove_file(sshd.path("control/hang")).unwrap();
     let s = probe(&server, "dev").await;
     assert_eq!(value(&s, "netgauge_device_up", &[("device", "dev")]), Some(1.0));
+    server.stop().await;
+}
+
+/// Telnet (legacy gear): the same CLI and parsers behind a Telnet login.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn telnet_login_commands_and_a_refused_password() {
+    let dir = tempfile::tempdir().unwrap();
+    let control = dir.path().join("control");
+    std::fs::create_dir(&control).unwrap();
+    let fixtures = Path::new(ROOT).join("tests/fixtures/cli/cisco_ios");
+    std::fs::copy(
+        fixtures.join("show_version/cisco_ios_show_version.raw"),
+        control.join("version"),
+    )
+    .unwrap();
+    let interfaces = fixtures.join("show_interfaces/cisco_ios_show_interfaces2.raw");
+    std::fs::copy(&interfaces, control.join("interfaces")).unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let _telnetd = Proc(
+        Command::new("/usr/bin/python3")
+            .arg(Path::new(ROOT).join("tests/fixtures/fake-telnetd.py"))
+            .args([&port.to_string(), "netops", "telnet-pass", "cisco_ios"])
+            .arg(&control)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let started = Instant::now();
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "fake telnetd did not start"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let yaml = format!(
+        "targets:\n  - name: old\n    address: 127.0.0.1\n    telnet: {{platform: cisco_ios, port: {port}, username: netops, password: telnet-pass, timeout: 3s}}\n\
+         \x20 - name: badpw\n    address: 127.0.0.1\n    telnet: {{platform: cisco_ios, port: {port}, username: netops, password: wrong, timeout: 3s}}\n"
+    );
+    let server = Server::start(&yaml).await;
+    for _ in 0..2 {
+        let s = probe(&server, "old").await;
+        assert_eq!(value(&s, "netgauge_device_up", &[("device", "old")]), Some(1.0));
+        assert_eq!(
+            value(&s, "netgauge_scrape_success", &[("collector", "telnet_interfaces")]),
+            Some(1.0)
+        );
+        let mut expected = Platform::CiscoIos
+            .parse_interfaces(&std::fs::read_to_string(&interfaces).unwrap())
+            .value;
+        netgauge::collector::cli::dedupe_names(&mut expected);
+        assert_eq!(
+            s.iter().filter(|x| x.name == "netgauge_interface_info").count(),
+            expected.len()
+        );
+    }
+    assert_eq!(
+        server.state.telemetry.cli_logins("old"),
+        1,
+        "one Telnet login for both scrapes"
+    );
+    let s = probe(&server, "badpw").await;
+    assert_eq!(value(&s, "netgauge_device_up", &[("device", "badpw")]), Some(0.0));
+    assert_eq!(server.state.telemetry.failures("badpw", FailureReason::AuthFailure), 1);
     server.stop().await;
 }

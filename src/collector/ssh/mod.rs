@@ -7,6 +7,7 @@
 //! `idle_timeout` is dropped and the next scrape logs in again.
 
 pub mod session;
+pub mod telnet;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -16,12 +17,17 @@ use tokio::time::timeout_at;
 
 use self::session::{Session, SshError};
 use crate::collector::cli::{Parsed, Platform};
-use crate::config::{SshSettings, Target};
+use crate::config::{CliSettings, CliTransport, Target};
 use crate::report::{CollectorRun, DeviceReport};
 use crate::telemetry::{Anomaly, Event, Telemetry};
 
-pub const SYSTEM: &str = "ssh_system";
-pub const INTERFACES: &str = "ssh_interfaces";
+/// Collector names: (system, interfaces) per transport.
+fn collectors(t: CliTransport) -> (&'static str, &'static str) {
+    match t {
+        CliTransport::Ssh => ("ssh_system", "ssh_interfaces"),
+        CliTransport::Telnet => ("telnet_system", "telnet_interfaces"),
+    }
+}
 
 /// The commands that feed the parsers, per platform.
 fn commands(p: Platform) -> (&'static [&'static str], &'static str) {
@@ -70,7 +76,7 @@ impl SshPool {
 /// Polls `target` over SSH until `deadline` at the latest.
 pub async fn collect(
     target: &Target,
-    settings: &SshSettings,
+    settings: &CliSettings,
     deadline: Instant,
     pool: &SshPool,
     telemetry: &Telemetry,
@@ -78,11 +84,15 @@ pub async fn collect(
     let started = Instant::now();
     let deadline = tokio::time::Instant::from_std(deadline);
     let mut report = DeviceReport::default();
+    let (system, interfaces_collector) = collectors(settings.transport);
     let slot = pool.slot(&target.name);
     let result = timeout_at(deadline, async {
         let mut guard = slot.lock().await;
         let login = || async {
-            telemetry.event(Event::SshLogin { device: &target.name });
+            telemetry.event(Event::CliLogin {
+                device: &target.name,
+                transport: settings.transport_name(),
+            });
             Session::open(&target.address.host, settings).await
         };
         let (mut session, reused) = match guard.take() {
@@ -142,7 +152,7 @@ pub async fn collect(
                     detail: settings.platform.name(),
                 });
             }
-            for c in [SYSTEM, INTERFACES] {
+            for c in [system, interfaces_collector] {
                 report.collectors.push(CollectorRun {
                     collector: c,
                     duration: started.elapsed(),
@@ -158,12 +168,12 @@ pub async fn collect(
         Err(e) => {
             telemetry.event(Event::PollFailed {
                 device: &target.name,
-                collector: SYSTEM,
+                collector: system,
                 reason: e.reason(),
                 detail: &e.to_string(),
             });
             report.collectors.push(CollectorRun {
-                collector: SYSTEM,
+                collector: system,
                 duration: started.elapsed(),
                 success: false,
             });
@@ -178,7 +188,7 @@ type Outputs = (
     Parsed<Vec<crate::report::HealthReading>>,
 );
 
-async fn run_all(session: &mut Session, settings: &SshSettings) -> Result<Outputs, SshError> {
+async fn run_all(session: &mut Session, settings: &CliSettings) -> Result<Outputs, SshError> {
     let (version_cmds, interfaces_cmd) = commands(settings.platform);
     let mut version_text = String::new();
     for cmd in version_cmds {

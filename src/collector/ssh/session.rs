@@ -14,8 +14,9 @@ use russh::client::{self, Handle, KeyboardInteractiveAuthResponse};
 use russh::keys::PublicKeyBase64 as _;
 use russh::{Channel, ChannelMsg};
 
+use super::telnet::Telnet;
 use crate::collector::cli::Platform;
-use crate::config::SshSettings;
+use crate::config::{CliSettings, CliTransport};
 use crate::telemetry::FailureReason;
 
 #[derive(Debug, thiserror::Error)]
@@ -86,16 +87,24 @@ impl client::Handler for HostKeys {
     }
 }
 
+/// What carries the CLI: an SSH shell channel or a Telnet connection.
+enum Link {
+    Ssh {
+        handle: Handle<HostKeys>,
+        channel: Channel<client::Msg>,
+    },
+    Telnet(Telnet),
+}
+
 /// A logged-in CLI with paging off, ready for commands.
 pub struct Session {
-    handle: Handle<HostKeys>,
-    channel: Channel<client::Msg>,
+    link: Link,
     platform: Platform,
     prompt: String,
     pub last_used: Instant,
 }
 
-fn config(settings: &SshSettings) -> client::Config {
+fn config(settings: &CliSettings) -> client::Config {
     let mut preferred = russh::Preferred::default();
     if settings.legacy_algorithms {
         // Old IOS and VRP releases speak nothing newer; opt-in only.
@@ -121,7 +130,81 @@ fn config(settings: &SshSettings) -> client::Config {
 
 impl Session {
     /// Connects, authenticates, opens a shell and prepares it.
-    pub async fn open(host: &str, settings: &SshSettings) -> Result<Session, SshError> {
+    pub async fn open(host: &str, settings: &CliSettings) -> Result<Session, SshError> {
+        match settings.transport {
+            CliTransport::Ssh => Self::open_ssh(host, settings).await,
+            CliTransport::Telnet => Self::open_telnet(host, settings).await,
+        }
+    }
+
+    async fn open_telnet(host: &str, settings: &CliSettings) -> Result<Session, SshError> {
+        let t = settings.timeout;
+        let stream = tokio::time::timeout(t, tokio::net::TcpStream::connect((host, settings.port)))
+            .await
+            .map_err(|_| SshError::Timeout(t, "connecting"))?
+            .map_err(|e| SshError::Connect(e.to_string()))?;
+        let _ = stream.set_nodelay(true);
+        let mut s = Session {
+            link: Link::Telnet(Telnet::new(stream)),
+            platform: settings.platform,
+            prompt: String::new(),
+            last_used: Instant::now(),
+        };
+        s.telnet_login(settings, t).await?;
+        s.prompt = match s.find_prompt(t).await {
+            // Devices hang up on a wrong password, some after saying so.
+            Err(SshError::Closed) => {
+                return Err(SshError::Auth(format!("the device refused user {}", settings.username)))
+            }
+            other => other?,
+        };
+        if let Some(cmd) = paging_off(settings.platform) {
+            s.run(cmd, t).await?;
+        }
+        Ok(s)
+    }
+
+    /// Answers the username and password prompts of a Telnet login.
+    async fn telnet_login(&mut self, settings: &CliSettings, t: Duration) -> Result<(), SshError> {
+        let deadline = Instant::now() + t;
+        let password = settings
+            .password
+            .as_ref()
+            .map(|p| p.expose().to_owned())
+            .unwrap_or_default();
+        let mut text = String::new();
+        let mut sent_user = false;
+        loop {
+            text.push_str(&self.read_some(deadline, "waiting for the login prompt").await?);
+            let clean = clean(&text);
+            let last = clean.lines().last().unwrap_or("").trim_end().to_ascii_lowercase();
+            let failed = [
+                "authentication failed",
+                "login incorrect",
+                "login invalid",
+                "password error",
+            ];
+            if failed.iter().any(|f| clean.to_ascii_lowercase().contains(f)) {
+                return Err(SshError::Auth(format!("the device refused user {}", settings.username)));
+            }
+            if last.ends_with(':') && (last.contains("user") || last.contains("login")) {
+                if sent_user {
+                    return Err(SshError::Auth(format!(
+                        "the device asked for a login again after user {}",
+                        settings.username
+                    )));
+                }
+                self.send(&format!("{}\n", settings.username)).await?;
+                sent_user = true;
+                text.clear();
+            } else if last.ends_with(':') && last.contains("password") {
+                self.send(&format!("{password}\n")).await?;
+                return Ok(());
+            }
+        }
+    }
+
+    async fn open_ssh(host: &str, settings: &CliSettings) -> Result<Session, SshError> {
         let t = settings.timeout;
         let refusal = Arc::new(Mutex::new(None));
         let handler = HostKeys {
@@ -161,8 +244,7 @@ impl Session {
         .map_err(|_| SshError::Timeout(t, "opening a shell"))?
         .map_err(|e| SshError::Protocol(e.to_string()))?;
         let mut s = Session {
-            handle,
-            channel,
+            link: Link::Ssh { handle, channel },
             platform: settings.platform,
             prompt: String::new(),
             last_used: Instant::now(),
@@ -175,24 +257,39 @@ impl Session {
     }
 
     pub fn is_closed(&self) -> bool {
-        self.handle.is_closed()
+        match &self.link {
+            Link::Ssh { handle, .. } => handle.is_closed(),
+            // A closed Telnet connection shows on the next read; run() reports it.
+            Link::Telnet(_) => false,
+        }
     }
 
     /// Reads the login banner up to the first prompt, answering the
-    /// questions some platforms ask at login.
+    /// questions some platforms ask at login. A device that stays quiet
+    /// for a second gets one newline, as some print nothing until they see one.
     async fn find_prompt(&mut self, t: Duration) -> Result<String, SshError> {
         let deadline = Instant::now() + t;
         let mut text = String::new();
         let mut nudged = false;
         loop {
-            let chunk = self.read_some(deadline, "waiting for the prompt").await;
-            match chunk {
+            let quiet = (Instant::now() + Duration::from_secs(1)).min(deadline);
+            match self.read_some(quiet, "waiting for the prompt").await {
                 Ok(c) => text.push_str(&c),
-                // Some devices print nothing until they see a newline.
-                Err(SshError::Timeout(..)) if !nudged && text.trim().is_empty() => {}
+                Err(SshError::Timeout(..)) if !nudged && Instant::now() < deadline => {
+                    self.send("\n").await?;
+                    nudged = true;
+                    continue;
+                }
                 Err(e) => return Err(e),
             }
             let clean = clean(&text);
+            let lower = clean.to_ascii_lowercase();
+            if ["authentication failed", "login incorrect", "login invalid"]
+                .iter()
+                .any(|f| lower.contains(f))
+            {
+                return Err(SshError::Auth("the device refused the login".into()));
+            }
             let last = clean.lines().last().unwrap_or("").trim_end();
             if last.contains("[Y/N]") || last.contains("[y/n]") {
                 // Huawei: "The password needs to be changed. Change now? [Y/N]:"
@@ -201,27 +298,36 @@ impl Session {
                 continue;
             }
             if is_prompt(self.platform, last) {
-                return Ok(last.to_owned());
-            }
-            if !nudged {
-                self.send("\n").await?;
-                nudged = true;
+                return Ok(shortest_repeat(last).to_owned());
             }
         }
     }
 
-    async fn send(&self, s: &str) -> Result<(), SshError> {
-        self.channel
-            .data_bytes(s.as_bytes().to_vec())
-            .await
-            .map_err(|e| SshError::Protocol(e.to_string()))
+    async fn send(&mut self, s: &str) -> Result<(), SshError> {
+        match &mut self.link {
+            Link::Ssh { channel, .. } => channel
+                .data_bytes(s.as_bytes().to_vec())
+                .await
+                .map_err(|e| SshError::Protocol(e.to_string())),
+            Link::Telnet(t) => t.send(s).await.map_err(|_| SshError::Closed),
+        }
     }
 
     /// Some output, or a timeout when nothing arrives before `deadline`.
     async fn read_some(&mut self, deadline: Instant, what: &'static str) -> Result<String, SshError> {
         let left = deadline.saturating_duration_since(Instant::now());
+        let channel = match &mut self.link {
+            Link::Ssh { channel, .. } => channel,
+            Link::Telnet(t) => {
+                return match tokio::time::timeout(left, t.recv()).await {
+                    Err(_) => Err(SshError::Timeout(left, what)),
+                    Ok(Ok(Some(data))) => Ok(String::from_utf8_lossy(&data).into_owned()),
+                    Ok(Ok(None)) | Ok(Err(_)) => Err(SshError::Closed),
+                };
+            }
+        };
         loop {
-            match tokio::time::timeout(left, self.channel.wait()).await {
+            match tokio::time::timeout(left, channel.wait()).await {
                 Err(_) => return Err(SshError::Timeout(left, what)),
                 Ok(None) | Ok(Some(ChannelMsg::Close)) | Ok(Some(ChannelMsg::Eof)) => return Err(SshError::Closed),
                 Ok(Some(ChannelMsg::Data { data })) | Ok(Some(ChannelMsg::ExtendedData { data, .. })) => {
@@ -260,11 +366,16 @@ impl Session {
     }
 
     pub async fn close(self) {
-        let _ = self.handle.disconnect(russh::Disconnect::ByApplication, "", "en").await;
+        match self.link {
+            Link::Ssh { handle, .. } => {
+                let _ = handle.disconnect(russh::Disconnect::ByApplication, "", "en").await;
+            }
+            Link::Telnet(t) => t.close().await,
+        }
     }
 }
 
-async fn authenticate(handle: &mut Handle<HostKeys>, user: &str, s: &SshSettings) -> Result<(), SshError> {
+async fn authenticate(handle: &mut Handle<HostKeys>, user: &str, s: &CliSettings) -> Result<(), SshError> {
     let proto = |e: russh::Error| SshError::Protocol(e.to_string());
     if let Some(key_file) = &s.key_file {
         let key = russh::keys::load_secret_key(key_file, s.passphrase.as_ref().map(|p| p.expose()))
@@ -330,6 +441,16 @@ fn is_prompt(p: Platform, line: &str) -> bool {
         Platform::JuniperJunos => l.ends_with('>') || l.ends_with('#'),
         Platform::MikrotikRouteros => l.ends_with('>') && l.starts_with('['),
     }
+}
+
+/// `sw1#sw1#` → `sw1#`: two prompts can land on one line when a newline
+/// crosses the device's own output.
+fn shortest_repeat(line: &str) -> &str {
+    let n = line.len();
+    (1..=n / 2)
+        .filter(|k| n.is_multiple_of(*k) && line.is_char_boundary(*k))
+        .find(|k| line[..*k].repeat(n / k) == line)
+        .map_or(line, |k| &line[..k])
 }
 
 /// Removes ANSI escape sequences, carriage returns and backspaced text.
@@ -399,6 +520,13 @@ mod tests {
     fn cleans_terminal_noise() {
         assert_eq!(clean("\u{1b}[1;32mok\u{1b}[0m\r\nab\u{8}c"), "ok\nac");
         assert_eq!(clean("\u{1b}]0;title\u{7}x"), "x");
+    }
+
+    #[test]
+    fn doubled_prompts_collapse() {
+        assert_eq!(shortest_repeat("core-sw1#core-sw1#"), "core-sw1#");
+        assert_eq!(shortest_repeat("<HUAWEI>"), "<HUAWEI>");
+        assert_eq!(shortest_repeat("aa#"), "aa#");
     }
 
     #[test]
