@@ -514,27 +514,7 @@ mod tests {
 
     /// (raw text, parsed yml records) of every fixture of one command, by file stem.
     fn fixtures(command: &str) -> Vec<(String, String, Vec<Value>)> {
-        let dir = format!("{FIXTURES}/{command}");
-        let mut out = Vec::new();
-        for entry in std::fs::read_dir(&dir).expect("fixture dir") {
-            let path = entry.expect("dir entry").path();
-            if path.extension().and_then(|e| e.to_str()) != Some("raw") {
-                continue;
-            }
-            let stem = path
-                .file_stem()
-                .and_then(|s| s.to_str())
-                .unwrap_or_default()
-                .to_string();
-            let raw = std::fs::read_to_string(&path).expect("raw");
-            let yml = std::fs::read_to_string(path.with_extension("yml")).expect("yml");
-            let doc: Value = serde_saphyr::from_str(&yml).expect("yml parses");
-            let records = doc["parsed_sample"].as_array().cloned().unwrap_or_default();
-            out.push((stem, raw, records));
-        }
-        out.sort_by(|a, b| a.0.cmp(&b.0));
-        assert!(!out.is_empty(), "no fixtures in {dir}");
-        out
+        crate::collector::cli::testing::fixtures("juniper_junos", command)
     }
 
     fn field<'a>(record: &'a Value, name: &str) -> &'a str {

@@ -151,6 +151,35 @@ pub fn cisco_cpu(text: &str) -> Parsed<Vec<HealthReading>> {
     Parsed { value: out, skipped }
 }
 
+/// Shared by the parsers' tests: the captures in `tests/fixtures/cli/`.
+#[cfg(test)]
+pub(crate) mod testing {
+    use serde_json::Value;
+
+    /// `(file stem, raw text, parsed_sample records)` of every capture in
+    /// `tests/fixtures/cli/<platform>/<command>/`, in name order.
+    pub fn fixtures(platform: &str, command: &str) -> Vec<(String, String, Vec<Value>)> {
+        let dir = format!("{}/tests/fixtures/cli/{platform}/{command}", env!("CARGO_MANIFEST_DIR"));
+        let mut raws: Vec<_> = std::fs::read_dir(&dir)
+            .unwrap_or_else(|e| panic!("{dir}: {e}"))
+            .map(|e| e.expect("dir entry").path())
+            .filter(|p| p.extension().is_some_and(|e| e == "raw"))
+            .collect();
+        raws.sort();
+        assert!(!raws.is_empty(), "no captures in {dir}");
+        raws.into_iter()
+            .map(|p| {
+                let raw = std::fs::read_to_string(&p).expect("raw capture");
+                let yml = std::fs::read_to_string(p.with_extension("yml")).unwrap_or_default();
+                let doc: Value = serde_saphyr::from_str(&yml).unwrap_or(Value::Null);
+                let records = doc["parsed_sample"].as_array().cloned().unwrap_or_default();
+                let stem = p.file_stem().and_then(|s| s.to_str()).unwrap_or_default().to_owned();
+                (stem, raw, records)
+            })
+            .collect()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

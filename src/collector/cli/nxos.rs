@@ -438,27 +438,7 @@ mod tests {
 
     /// `(file stem, raw text, parsed_sample records)` of every fixture in `sub`.
     fn fixtures(sub: &str) -> Vec<(String, String, Vec<Value>)> {
-        let mut out = Vec::new();
-        let entries = std::fs::read_dir(format!("{DIR}{sub}")).expect("fixture dir");
-        for entry in entries {
-            let path = entry.expect("dir entry").path();
-            if path.extension().and_then(|e| e.to_str()) != Some("raw") {
-                continue;
-            }
-            let raw = std::fs::read_to_string(&path).expect("raw fixture");
-            let yml = std::fs::read_to_string(path.with_extension("yml")).expect("yml fixture");
-            let doc: Value = serde_saphyr::from_str(&yml).expect("yml parses");
-            let records = doc["parsed_sample"].as_array().cloned().unwrap_or_default();
-            let stem = path
-                .file_stem()
-                .and_then(|s| s.to_str())
-                .unwrap_or_default()
-                .to_string();
-            out.push((stem, raw, records));
-        }
-        out.sort_by(|a, b| a.0.cmp(&b.0));
-        assert!(!out.is_empty(), "no fixtures in {sub}");
-        out
+        crate::collector::cli::testing::fixtures("cisco_nxos", sub)
     }
 
     fn field<'a>(record: &'a Value, key: &str) -> &'a str {

@@ -226,22 +226,7 @@ mod tests {
 
     /// (file, raw text, parsed_sample records) of every fixture in `sub`.
     fn fixtures(sub: &str) -> Vec<(String, String, Vec<Value>)> {
-        let mut raws: Vec<_> = std::fs::read_dir(format!("{DIR}/{sub}"))
-            .expect("fixture dir")
-            .map(|e| e.expect("dir entry").path())
-            .filter(|p| p.extension().is_some_and(|e| e == "raw"))
-            .collect();
-        raws.sort();
-        assert!(!raws.is_empty(), "no fixtures in {sub}");
-        raws.into_iter()
-            .map(|p| {
-                let raw = std::fs::read_to_string(&p).expect("raw");
-                let yml = std::fs::read_to_string(p.with_extension("yml")).expect("yml");
-                let v: Value = serde_saphyr::from_str(&yml).expect("yml parses");
-                let recs = v["parsed_sample"].as_array().cloned().unwrap_or_default();
-                (p.display().to_string(), raw, recs)
-            })
-            .collect()
+        crate::collector::cli::testing::fixtures("mikrotik_routeros", sub)
     }
 
     fn s<'a>(r: &'a Value, k: &str) -> &'a str {
@@ -277,7 +262,7 @@ mod tests {
                 .map(|i| i.name.as_str())
                 .filter(|n| !recs.iter().any(|r| s(r, "name") == *n))
                 .collect();
-            let expected_missing: &[&str] = if file.ends_with("_01.raw") {
+            let expected_missing: &[&str] = if file.ends_with("_01") {
                 &["pppoe-out1"]
             } else {
                 &[]
