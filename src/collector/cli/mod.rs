@@ -6,6 +6,7 @@
 //! Every parser is tested against real captures in `tests/fixtures/cli/`.
 
 pub mod common;
+pub mod health;
 pub mod ios;
 pub mod junos;
 pub mod nxos;
@@ -69,19 +70,24 @@ impl Platform {
         }
     }
 
-    /// A command whose output gives health the version command does not.
-    pub fn health_command(self) -> Option<&'static str> {
+    /// Commands whose output gives health the version command does not;
+    /// their outputs are parsed together.
+    pub fn health_commands(self) -> &'static [&'static str] {
         match self {
-            Platform::CiscoIos | Platform::CiscoNxos => Some("show processes cpu | include CPU utilization"),
-            _ => None,
+            Platform::CiscoIos | Platform::CiscoNxos => &["show processes cpu | include CPU utilization"],
+            Platform::HuaweiVrp => &["display cpu-usage", "display memory-usage"],
+            Platform::JuniperJunos => &["show chassis routing-engine"],
+            Platform::MikrotikRouteros => &[],
         }
     }
 
-    /// Parses the output of [`Platform::health_command`].
+    /// Parses the output of [`Platform::health_commands`].
     pub fn parse_health(self, text: &str) -> Parsed<Vec<HealthReading>> {
         match self {
             Platform::CiscoIos | Platform::CiscoNxos => cisco_cpu(text),
-            _ => Parsed::default(),
+            Platform::HuaweiVrp => health::vrp(text),
+            Platform::JuniperJunos => health::junos(text),
+            Platform::MikrotikRouteros => Parsed::default(),
         }
     }
 

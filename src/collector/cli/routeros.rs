@@ -262,11 +262,7 @@ mod tests {
                 .map(|i| i.name.as_str())
                 .filter(|n| !recs.iter().any(|r| s(r, "name") == *n))
                 .collect();
-            let expected_missing: &[&str] = if file.ends_with("_01") {
-                &["pppoe-out1"]
-            } else {
-                &[]
-            };
+            let expected_missing: &[&str] = if file.ends_with("_01") { &["pppoe-out1"] } else { &[] };
             assert_eq!(missing, expected_missing, "{file}");
             assert_eq!(p.value.len(), recs.len() + missing.len(), "{file}");
             let ours = p.value.iter().filter(|i| !missing.contains(&i.name.as_str()));

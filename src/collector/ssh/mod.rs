@@ -196,15 +196,19 @@ async fn run_all(session: &mut Session, settings: &CliSettings) -> Result<Output
         version_text.push('\n');
     }
     let interfaces_text = session.run(interfaces_cmd, settings.timeout).await?;
-    let health = match settings.platform.health_command() {
-        // A device that lacks the command (or forbids it to this user) still has interfaces.
-        Some(cmd) => match session.run(cmd, settings.timeout).await {
-            Ok(text) => settings.platform.parse_health(&text),
-            Err(SshError::Command { .. }) => Parsed::default(),
+    // A device that lacks a health command (or forbids it to this user) still has interfaces.
+    let mut health_text = String::new();
+    for cmd in settings.platform.health_commands() {
+        match session.run(cmd, settings.timeout).await {
+            Ok(text) => {
+                health_text.push_str(&text);
+                health_text.push('\n');
+            }
+            Err(SshError::Command { .. }) => {}
             Err(e) => return Err(e),
-        },
-        None => Parsed::default(),
-    };
+        }
+    }
+    let health = settings.platform.parse_health(&health_text);
     Ok((
         settings.platform.parse_version(&version_text),
         settings.platform.parse_interfaces(&interfaces_text),
