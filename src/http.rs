@@ -24,16 +24,14 @@ use crate::web::WebConfig;
 
 type Resp = Response<Full<Bytes>>;
 
-/// Serves HTTP/1 (over TLS when `web` says so) on `listener` until
+/// Serves HTTP/1 (over TLS when the state's web config says so) on `listener` until
 /// `shutdown` completes, then lets in-flight requests finish (at most 10 s).
 pub async fn serve(
     listener: TcpListener,
     state: Arc<AppState>,
-    web: WebConfig,
     shutdown: impl Future<Output = ()>,
 ) -> std::io::Result<()> {
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();
-    let web = Arc::new(web);
     tokio::pin!(shutdown);
     loop {
         let (stream, peer) = tokio::select! {
@@ -48,7 +46,9 @@ pub async fn serve(
             },
             () = &mut shutdown => break,
         };
-        let (state, web, watcher) = (state.clone(), web.clone(), graceful.watcher());
+        // Per connection: a reload changes TLS and auth for the next connections.
+        let (web, watcher) = (state.web(), graceful.watcher());
+        let state = state.clone();
         tokio::spawn(async move {
             let service = {
                 let web = web.clone();

@@ -211,9 +211,9 @@ async fn run(cli: &Cli) -> Result<ExitCode> {
     let addrs = cli::listen_addresses(&cli.listen_address).map_err(anyhow::Error::msg)?;
     let listener = bind(&addrs).await?;
     tracing::info!(address = %listener.local_addr()?, tls = web.tls.is_some(), basic_auth = web.requires_auth(), "listening");
-    let state = AppState::with_sources(config, cli.config_sources());
+    let state = AppState::with_web(config, cli.config_sources(), web, cli.web_config_file.clone());
     reload_on_sighup(state.clone());
-    netgauge::http::serve(listener, state, web, shutdown_signal()).await?;
+    netgauge::http::serve(listener, state, shutdown_signal()).await?;
     tracing::info!("stopped");
     Ok(ExitCode::SUCCESS)
 }

@@ -7,6 +7,7 @@ use std::sync::{Arc, RwLock};
 use crate::config::{Config, ConfigError};
 use crate::poller::Poller;
 use crate::telemetry::{Event, Telemetry};
+use crate::web::{WebConfig, WebConfigError};
 
 /// One generation of configuration. Requests take an `Arc` of it when they
 /// start, so a reload never changes a scrape half-way.
@@ -17,6 +18,10 @@ pub struct Live {
 
 pub struct AppState {
     live: RwLock<Arc<Live>>,
+    /// TLS and basic-auth settings; reloaded with the config, so a renewed
+    /// certificate or a changed password takes effect without a restart.
+    web: RwLock<Arc<WebConfig>>,
+    web_source: Option<PathBuf>,
     pub telemetry: Arc<Telemetry>,
     /// The files (or directories) the config was read from; empty when it
     /// was built in memory, in which case there is nothing to reload.
@@ -31,6 +36,8 @@ pub enum ReloadError {
     NoSources,
     #[error("{0}")]
     Config(#[from] ConfigError),
+    #[error("{0}")]
+    Web(#[from] WebConfigError),
 }
 
 impl AppState {
@@ -39,8 +46,15 @@ impl AppState {
     }
 
     pub fn with_sources(config: Config, sources: Vec<PathBuf>) -> Arc<Self> {
+        Self::with_web(config, sources, WebConfig::default(), None)
+    }
+
+    /// With a web config, and the file it came from (re-read on reload).
+    pub fn with_web(config: Config, sources: Vec<PathBuf>, web: WebConfig, web_source: Option<PathBuf>) -> Arc<Self> {
         let telemetry = Arc::new(Telemetry::new());
         Arc::new(AppState {
+            web: RwLock::new(Arc::new(web)),
+            web_source,
             live: RwLock::new(Arc::new(Live {
                 poller: Poller::new(&config, telemetry.clone()),
                 config: Arc::new(config),
@@ -59,13 +73,36 @@ impl AppState {
         }
     }
 
-    /// Re-reads the config files. On any problem the running config stays
-    /// as it is; the outcome is logged and counted either way.
+    /// The web (TLS, auth) settings in force.
+    pub fn web(&self) -> Arc<WebConfig> {
+        match self.web.read() {
+            Ok(w) => w.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        }
+    }
+
+    /// Re-reads the config files (and the web config file). On any problem
+    /// everything running stays as it is; the outcome is logged and counted
+    /// either way.
     pub async fn reload(&self) -> Result<usize, ReloadError> {
         let _guard = self.reloading.lock().await;
         if self.sources.is_empty() {
             return Err(ReloadError::NoSources);
         }
+        let web = match &self.web_source {
+            Some(path) => match WebConfig::load(path) {
+                Ok(w) => Some(w),
+                Err(e) => {
+                    self.telemetry.event(Event::ConfigReload {
+                        ok: false,
+                        targets: 0,
+                        detail: &e.to_string(),
+                    });
+                    return Err(e.into());
+                }
+            },
+            None => None,
+        };
         let sources = self.sources.clone();
         let loaded = tokio::task::spawn_blocking(move || Config::load_all(&sources))
             .await
@@ -87,6 +124,12 @@ impl AppState {
                 match self.live.write() {
                     Ok(mut l) => *l = live,
                     Err(poisoned) => *poisoned.into_inner() = live,
+                }
+                if let Some(web) = web {
+                    match self.web.write() {
+                        Ok(mut w) => *w = Arc::new(web),
+                        Err(poisoned) => *poisoned.into_inner() = Arc::new(web),
+                    }
                 }
                 self.telemetry.event(Event::ConfigReload {
                     ok: true,

@@ -205,7 +205,7 @@ impl Server {
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let s = state.clone();
         let task = tokio::spawn(async move {
-            netgauge::http::serve(listener, s, netgauge::web::WebConfig::default(), async {
+            netgauge::http::serve(listener, s, async {
                 let _ = rx.await;
             })
             .await

@@ -194,3 +194,52 @@ fn a_broken_web_config_stops_startup_with_a_clear_error() {
         "{stderr}"
     );
 }
+
+#[test]
+fn sighup_reloads_the_web_config_too() {
+    use base64::Engine;
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let users = |name: &str| {
+        format!(
+            "basic_auth_users:\n  {name}: '{}'\n",
+            bcrypt::hash("pw-123456", 4).unwrap()
+        )
+    };
+    let n = start(d, &users("alpha"));
+    let auth = |user: &str| {
+        let token = base64::engine::general_purpose::STANDARD.encode(format!("{user}:pw-123456"));
+        http_request(
+            n.addr(),
+            "GET",
+            "/-/healthy",
+            &[("Authorization".into(), format!("Basic {token}"))],
+        )
+        .0
+    };
+    assert_eq!((auth("alpha"), auth("beta")), (200, 401));
+    std::fs::write(d.join("web.yml"), users("beta")).unwrap();
+    assert!(Command::new("kill")
+        .args(["-HUP", &n.pid.to_string()])
+        .status()
+        .unwrap()
+        .success());
+    let started = std::time::Instant::now();
+    while auth("beta") != 200 {
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(10),
+            "web config not reloaded"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    assert_eq!(auth("alpha"), 401, "the old user is gone");
+    // A broken web config is rejected and the running one stays.
+    std::fs::write(d.join("web.yml"), "basic_auth_users:\n  x: not-a-hash\n").unwrap();
+    assert!(Command::new("kill")
+        .args(["-HUP", &n.pid.to_string()])
+        .status()
+        .unwrap()
+        .success());
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    assert_eq!(auth("beta"), 200);
+}
