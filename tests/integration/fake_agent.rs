@@ -100,7 +100,8 @@ impl FakeAgent {
     }
 }
 
-fn answer(req: &[u8], mib: &[(Vec<u32>, V)], b: &Behaviour) -> Option<Vec<u8>> {
+/// The reply to one request datagram (`None`: no reply). `mib` must be sorted.
+pub fn answer(req: &[u8], mib: &[(Vec<u32>, V)], b: &Behaviour) -> Option<Vec<u8>> {
     let pdu = snmp2::Pdu::from_bytes(req).ok()?;
     let community = pdu.community.to_vec();
     let oids: Vec<Vec<u32>> = pdu
@@ -113,12 +114,12 @@ fn answer(req: &[u8], mib: &[(Vec<u32>, V)], b: &Behaviour) -> Option<Vec<u8>> {
         let vbs: Vec<(Vec<u32>, Option<V>)> = oids.iter().map(|o| (o.clone(), None)).collect();
         return Some(response(&community, pdu.req_id, 5, 1, &vbs, Tail::Null));
     }
-    let next_after = |o: &[u32]| mib.iter().find(|(k, _)| k.as_slice() > o).cloned();
+    let next_after = |o: &[u32]| mib.get(mib.partition_point(|(k, _)| k.as_slice() <= o)).cloned();
     let mut vbs: Vec<(Vec<u32>, Option<V>)> = Vec::new();
     match pdu.message_type {
         snmp2::MessageType::GetRequest => {
             for o in &oids {
-                let v = mib.iter().find(|(k, _)| k == o).map(|(_, v)| v.clone());
+                let v = mib.binary_search_by(|(k, _)| k.cmp(o)).ok().map(|i| mib[i].1.clone());
                 vbs.push((o.clone(), v));
             }
             let tail = Tail::NoSuchObject;
