@@ -17,12 +17,16 @@ use fake_agent::{answer, Behaviour, V};
 fn mib(interfaces: u32) -> Vec<(Vec<u32>, V)> {
     let mut m: Vec<(Vec<u32>, V)> = vec![
         (vec![1, 3, 6, 1, 2, 1, 1, 1, 0], V::Str("Simulated switch")),
-        (vec![1, 3, 6, 1, 2, 1, 1, 2, 0], V::Oid(vec![1, 3, 6, 1, 4, 1, 8072, 3, 2, 10])),
+        (
+            vec![1, 3, 6, 1, 2, 1, 1, 2, 0],
+            V::Oid(vec![1, 3, 6, 1, 4, 1, 8072, 3, 2, 10]),
+        ),
         (vec![1, 3, 6, 1, 2, 1, 1, 3, 0], V::Ticks(8_640_000)),
         (vec![1, 3, 6, 1, 2, 1, 1, 5, 0], V::Str("sim")),
     ];
-    let names: Vec<&'static str> =
-        (1..=interfaces).map(|i| &*Box::leak(format!("Gi1/0/{i}").into_boxed_str())).collect();
+    let names: Vec<&'static str> = (1..=interfaces)
+        .map(|i| &*Box::leak(format!("Gi1/0/{i}").into_boxed_str()))
+        .collect();
     for i in 1..=interfaces {
         let name = names[(i - 1) as usize];
         let t = |c: u32| vec![1, 3, 6, 1, 2, 1, 2, 2, 1, c, i];
@@ -80,7 +84,10 @@ async fn main() -> std::io::Result<()> {
             }
         });
     }
-    eprintln!("{agents} agents x {interfaces} interfaces on 127.0.0.1:{base}..{}", base + agents - 1);
+    eprintln!(
+        "{agents} agents x {interfaces} interfaces on 127.0.0.1:{base}..{}",
+        base + agents - 1
+    );
     std::future::pending::<()>().await;
     Ok(())
 }

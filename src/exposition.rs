@@ -6,9 +6,12 @@
 //! rather than registered once. The format is small and specified; this file
 //! is all of it that netgauge needs.
 
+use std::collections::HashMap;
 use std::fmt::Write;
 
-use crate::metrics::{Kind, MetricSet};
+use hyper::body::Bytes;
+
+use crate::metrics::{Desc, Kind, MetricSet, Sink};
 
 pub const CONTENT_TYPE: &str = "text/plain; version=0.0.4; charset=utf-8";
 
@@ -19,38 +22,78 @@ pub fn encode(set: &MetricSet) -> String {
         if fam.samples.is_empty() {
             continue;
         }
-        let d = &fam.desc;
-        out.push_str("# HELP ");
-        out.push_str(d.name);
-        out.push(' ');
-        escape_help(&mut out, d.help);
-        out.push_str("\n# TYPE ");
-        out.push_str(d.name);
-        out.push_str(match d.kind {
-            Kind::Counter => " counter\n",
-            Kind::Gauge | Kind::Info => " gauge\n",
-        });
+        header(&mut out, &fam.desc);
         for s in &fam.samples {
-            out.push_str(d.name);
-            if !s.labels.is_empty() {
-                out.push('{');
-                for (i, (k, v)) in s.labels.iter().enumerate() {
-                    if i > 0 {
-                        out.push(',');
-                    }
-                    out.push_str(k);
-                    out.push_str("=\"");
-                    escape_label_value(&mut out, v);
-                    out.push('"');
-                }
-                out.push('}');
-            }
-            out.push(' ');
-            write_value(&mut out, s.value);
-            out.push('\n');
+            let labels: Vec<(&str, &str)> = s.labels.iter().map(|(k, v)| (k.as_ref(), v.as_str())).collect();
+            line(&mut out, fam.desc.name, &labels, &[], s.value);
         }
     }
     out
+}
+
+fn header(out: &mut String, d: &Desc) {
+    out.push_str("# HELP ");
+    out.push_str(d.name);
+    out.push(' ');
+    escape_help(out, d.help);
+    out.push_str("\n# TYPE ");
+    out.push_str(d.name);
+    out.push_str(match d.kind {
+        Kind::Counter => " counter\n",
+        Kind::Gauge | Kind::Info => " gauge\n",
+    });
+}
+
+fn line(out: &mut String, name: &str, base: &[(&str, &str)], extra: &[(&str, &str)], value: f64) {
+    out.push_str(name);
+    if !base.is_empty() || !extra.is_empty() {
+        out.push('{');
+        for (i, (k, v)) in base.iter().chain(extra).enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            out.push_str(k);
+            out.push_str("=\"");
+            escape_label_value(out, v);
+            out.push('"');
+        }
+        out.push('}');
+    }
+    out.push(' ');
+    write_value(out, value);
+    out.push('\n');
+}
+
+/// Encodes samples as they arrive, one text buffer per family, so no
+/// sample is ever held as a structure: the memory of a `/metrics` scrape
+/// is its text, not ten times that in label strings.
+#[derive(Default)]
+pub struct FamilyWriter {
+    families: Vec<(Desc, String)>,
+    index: HashMap<&'static str, usize>,
+}
+
+impl Sink for FamilyWriter {
+    fn sample(&mut self, desc: &Desc, base: &[(&str, &str)], extra: &[(&str, &str)], value: f64) {
+        let i = match self.index.get(desc.name) {
+            Some(&i) => i,
+            None => {
+                let mut text = String::with_capacity(4096);
+                header(&mut text, desc);
+                self.families.push((*desc, text));
+                self.index.insert(desc.name, self.families.len() - 1);
+                self.families.len() - 1
+            }
+        };
+        line(&mut self.families[i].1, desc.name, base, extra, value);
+    }
+}
+
+impl FamilyWriter {
+    /// The encoded families, in first-seen order, as body chunks.
+    pub fn into_chunks(self) -> Vec<Bytes> {
+        self.families.into_iter().map(|(_, text)| Bytes::from(text)).collect()
+    }
 }
 
 fn escape_help(out: &mut String, s: &str) {

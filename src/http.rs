@@ -8,7 +8,9 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
-use http_body_util::Full;
+use http_body_util::combinators::BoxBody;
+use http_body_util::{BodyExt, Full, StreamBody};
+use hyper::body::Frame;
 use hyper::body::{Bytes, Incoming};
 use hyper::header::{HeaderValue, AUTHORIZATION, CONTENT_TYPE, WWW_AUTHENTICATE};
 use hyper::service::service_fn;
@@ -22,7 +24,11 @@ use crate::state::AppState;
 use crate::telemetry::Event;
 use crate::web::WebConfig;
 
-type Resp = Response<Full<Bytes>>;
+type Resp = Response<BoxBody<Bytes, Infallible>>;
+
+fn full(body: impl Into<Bytes>) -> BoxBody<Bytes, Infallible> {
+    Full::new(body.into()).boxed()
+}
 
 /// Serves HTTP/1 (over TLS when the state's web config says so) on `listener` until
 /// `shutdown` completes, then lets in-flight requests finish (at most 10 s).
@@ -182,10 +188,20 @@ fn prometheus_timeout(req: &Request<Incoming>) -> Option<Duration> {
 async fn metrics(state: &AppState, req: &Request<Incoming>) -> Resp {
     let live = state.live();
     let budget = Poller::budget(&live.config, prometheus_timeout(req));
-    let mut set = live.poller.poll_all(&live.config, budget).await;
-    state.telemetry.render(&mut set);
-    crate::process::render(&mut set);
-    exposition_response(&set)
+    // Device series are encoded as they arrive; the body is sent in chunks,
+    // one per family, never copied into one string.
+    let mut writer = crate::exposition::FamilyWriter::default();
+    live.poller.poll_all(&live.config, budget, &mut writer).await;
+    let mut own = crate::metrics::MetricSet::new();
+    state.telemetry.render(&mut own);
+    crate::process::render(&mut own);
+    let mut chunks = writer.into_chunks();
+    chunks.push(Bytes::from(exposition::encode(&own)));
+    let frames = futures_util::stream::iter(chunks.into_iter().map(|c| Ok::<_, Infallible>(Frame::data(c))));
+    let mut r = Response::new(StreamBody::new(frames).boxed());
+    r.headers_mut()
+        .insert(CONTENT_TYPE, HeaderValue::from_static(exposition::CONTENT_TYPE));
+    r
 }
 
 /// The exporter's own series only, without polling any device: what to
@@ -223,7 +239,7 @@ async fn probe(state: &AppState, req: &Request<Incoming>) -> Resp {
 }
 
 fn exposition_response(set: &crate::metrics::MetricSet) -> Resp {
-    let mut r = Response::new(Full::new(Bytes::from(exposition::encode(set))));
+    let mut r = Response::new(full(exposition::encode(set)));
     r.headers_mut()
         .insert(CONTENT_TYPE, HeaderValue::from_static(exposition::CONTENT_TYPE));
     r
@@ -257,7 +273,7 @@ fn landing(state: &AppState) -> Resp {
         ));
     }
     html.push_str("</table>\n</body></html>\n");
-    let mut r = Response::new(Full::new(Bytes::from(html)));
+    let mut r = Response::new(full(html));
     r.headers_mut()
         .insert(CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"));
     r
@@ -289,14 +305,14 @@ fn service_discovery(state: &AppState) -> Resp {
         })
         .collect();
     let body = serde_json::Value::Array(groups).to_string();
-    let mut r = Response::new(Full::new(Bytes::from(body)));
+    let mut r = Response::new(full(body));
     r.headers_mut()
         .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
     r
 }
 
 fn text(code: StatusCode, body: &str) -> Resp {
-    let mut r = Response::new(Full::new(Bytes::from(body.to_owned())));
+    let mut r = Response::new(full(body.to_owned()));
     *r.status_mut() = code;
     r.headers_mut()
         .insert(CONTENT_TYPE, HeaderValue::from_static("text/plain; charset=utf-8"));

@@ -36,6 +36,25 @@ pub struct Family {
     pub samples: Vec<Sample>,
 }
 
+/// Where the schema writes samples: a [`MetricSet`] (owned, inspectable) or
+/// an encoder that writes text as samples arrive
+/// ([`crate::exposition::FamilyWriter`]), which is how `/metrics` stays small
+/// for thousands of devices. Labels are `base` (the device's) then `extra`.
+pub trait Sink {
+    fn sample(&mut self, desc: &Desc, base: &[(&str, &str)], extra: &[(&str, &str)], value: f64);
+}
+
+impl Sink for MetricSet {
+    fn sample(&mut self, desc: &Desc, base: &[(&str, &str)], extra: &[(&str, &str)], value: f64) {
+        let labels = base
+            .iter()
+            .chain(extra)
+            .map(|(k, v)| (std::borrow::Cow::Owned((*k).to_owned()), (*v).to_owned()))
+            .collect();
+        self.push(desc, labels, value);
+    }
+}
+
 #[derive(Debug, Default)]
 pub struct MetricSet {
     families: Vec<Family>,

@@ -13,7 +13,7 @@ use tokio::sync::Semaphore;
 use crate::collector::snmp::{self, client::SessionPool, health::Modules, EntityCache, SnmpContext};
 use crate::collector::ssh::{self, SshPool};
 use crate::config::{Config, Target};
-use crate::metrics::MetricSet;
+use crate::metrics::{MetricSet, Sink};
 use crate::report::{CollectorRun, DeviceReport};
 use crate::schema;
 use crate::telemetry::{Event, FailureReason, Telemetry};
@@ -25,6 +25,7 @@ pub struct Poller {
     ssh: SshPool,
     health: Arc<Modules>,
     permits: Semaphore,
+    sockets: Semaphore,
 }
 
 impl Poller {
@@ -36,6 +37,7 @@ impl Poller {
             ssh: SshPool::default(),
             health: config.health.clone(),
             permits: Semaphore::new(config.global.max_concurrent_polls),
+            sockets: Semaphore::new(config.global.max_snmp_sockets),
         }
     }
 
@@ -58,22 +60,20 @@ impl Poller {
         set
     }
 
-    /// Polls every target concurrently; series come out in config order.
-    pub async fn poll_all(&self, config: &Config, budget: Duration) -> MetricSet {
+    /// Polls every target concurrently and writes their series into `sink`
+    /// in config order, each report as soon as it and those before it are
+    /// done, so reports do not pile up in memory.
+    pub async fn poll_all(&self, config: &Config, budget: Duration, sink: &mut impl Sink) {
         let deadline = Instant::now() + budget;
-        let reports: Vec<(Arc<Target>, DeviceReport)> = stream::iter(config.targets.iter().cloned())
+        let mut reports = stream::iter(config.targets.iter().cloned())
             .map(|t| async move {
                 let r = self.report(&t, deadline).await;
                 (t, r)
             })
-            .buffered(config.targets.len().max(1))
-            .collect()
-            .await;
-        let mut set = MetricSet::new();
-        for (t, r) in &reports {
-            schema::render(t, r, &mut set);
+            .buffered(config.targets.len().max(1));
+        while let Some((t, r)) = reports.next().await {
+            schema::render(&t, &r, sink);
         }
-        set
     }
 
     /// Whether `target` answers, and what it says it is; `Err` says why not.
@@ -96,6 +96,7 @@ impl Poller {
         SnmpContext {
             telemetry: &self.telemetry,
             pool: &self.sessions,
+            sockets: &self.sockets,
             health: &self.health,
             entities: &self.entities,
         }

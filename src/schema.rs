@@ -4,10 +4,8 @@
 //! it. Collectors never name a metric: they fill a [`DeviceReport`] and
 //! [`render`] turns it into samples, so SNMP and SSH cannot drift apart.
 
-use std::borrow::Cow;
-
 use crate::config::Target;
-use crate::metrics::{Desc, Kind, MetricSet};
+use crate::metrics::{Desc, Kind, Sink};
 use crate::report::{Counters, DeviceReport, HealthKind};
 
 /// Label names netgauge sets itself; a target's own labels may not use them.
@@ -236,45 +234,37 @@ desc!(
     "Multicast packets transmitted."
 );
 
-type Labels = Vec<(Cow<'static, str>, String)>;
-
-/// Appends `report`'s series for `target` to `set`.
-pub fn render(target: &Target, report: &DeviceReport, set: &mut MetricSet) {
-    let base: Labels = std::iter::once((Cow::Borrowed("device"), target.name.clone()))
-        .chain(target.labels.iter().map(|(k, v)| (Cow::Owned(k.clone()), v.clone())))
+/// Writes `report`'s series for `target` into `sink`.
+pub fn render(target: &Target, report: &DeviceReport, sink: &mut impl Sink) {
+    let base: Vec<(&str, &str)> = std::iter::once(("device", target.name.as_str()))
+        .chain(target.labels.iter().map(|(k, v)| (k.as_str(), v.as_str())))
         .collect();
-    let with = |extra: &[(&'static str, &str)]| -> Labels {
-        let mut l = base.clone();
-        l.extend(extra.iter().map(|(k, v)| (Cow::Borrowed(*k), (*v).to_owned())));
-        l
-    };
+    let base = base.as_slice();
 
-    set.push(&DEVICE_UP, base.clone(), bool_value(report.up));
+    sink.sample(&DEVICE_UP, base, &[], bool_value(report.up));
     if let Some(info) = &report.info {
-        set.push(
-            &DEVICE_INFO,
-            with(&[
-                ("vendor", &info.vendor),
-                ("model", &info.model),
-                ("os_version", &info.os_version),
-                ("hostname", &info.hostname),
-                ("object_id", &info.object_id),
-            ]),
-            1.0,
-        );
+        let labels = [
+            ("vendor", info.vendor.as_str()),
+            ("model", &info.model),
+            ("os_version", &info.os_version),
+            ("hostname", &info.hostname),
+            ("object_id", &info.object_id),
+        ];
+        sink.sample(&DEVICE_INFO, base, &labels, 1.0);
     }
     if let Some(up) = report.uptime_seconds {
-        set.push(&DEVICE_UPTIME, base.clone(), up);
+        sink.sample(&DEVICE_UPTIME, base, &[], up);
     }
     // From the config, not the device: present even while the device is down.
     for (name, value) in &target.thresholds.0 {
-        set.push(&THRESHOLD, with(&[("threshold", name)]), *value);
+        sink.sample(&THRESHOLD, base, &[("threshold", name)], *value);
     }
     for (ifname, t) in &target.interface_thresholds {
         for (name, value) in &t.0 {
-            set.push(
+            sink.sample(
                 &IF_THRESHOLD,
-                with(&[("interface", ifname), ("threshold", name)]),
+                base,
+                &[("interface", ifname), ("threshold", name)],
                 *value,
             );
         }
@@ -288,80 +278,66 @@ pub fn render(target: &Target, report: &DeviceReport, set: &mut MetricSet) {
             HealthKind::Fan => (&FAN_UP, "fan"),
             HealthKind::PowerSupply => (&PSU_UP, "power_supply"),
         };
-        set.push(desc, with(&[(label, &r.label)]), r.value);
+        sink.sample(desc, base, &[(label, &r.label)], r.value);
     }
     for run in &report.collectors {
-        set.push(
-            &SCRAPE_DURATION,
-            with(&[("collector", run.collector)]),
-            run.duration.as_secs_f64(),
-        );
-        set.push(
-            &SCRAPE_SUCCESS,
-            with(&[("collector", run.collector)]),
-            bool_value(run.success),
-        );
+        let l = [("collector", run.collector)];
+        sink.sample(&SCRAPE_DURATION, base, &l, run.duration.as_secs_f64());
+        sink.sample(&SCRAPE_SUCCESS, base, &l, bool_value(run.success));
     }
 
+    let mut index = String::new();
     for ifc in &report.interfaces {
-        let l = with(&[("interface", &ifc.name)]);
-        let index = ifc.index.map(|i| i.to_string()).unwrap_or_default();
-        set.push(
-            &IF_INFO,
-            with(&[
-                ("interface", &ifc.name),
-                ("description", &ifc.description),
-                ("type", &ifc.if_type),
-                ("mac", &ifc.mac),
-                ("index", &index),
-            ]),
-            1.0,
-        );
+        let l = [("interface", ifc.name.as_str())];
+        index.clear();
+        if let Some(i) = ifc.index {
+            let _ = std::fmt::Write::write_fmt(&mut index, format_args!("{i}"));
+        }
+        let info = [
+            ("interface", ifc.name.as_str()),
+            ("description", &ifc.description),
+            ("type", &ifc.if_type),
+            ("mac", &ifc.mac),
+            ("index", &index),
+        ];
+        sink.sample(&IF_INFO, base, &info, 1.0);
         if let Some(v) = ifc.admin_up {
-            set.push(&IF_ADMIN_UP, l.clone(), bool_value(v));
+            sink.sample(&IF_ADMIN_UP, base, &l, bool_value(v));
         }
         if let Some(v) = ifc.oper_up {
-            set.push(&IF_OPER_UP, l.clone(), bool_value(v));
+            sink.sample(&IF_OPER_UP, base, &l, bool_value(v));
         }
         if let Some(v) = ifc.speed_bytes {
-            set.push(&IF_SPEED, l.clone(), v);
+            sink.sample(&IF_SPEED, base, &l, v);
         }
         if let Some(v) = ifc.mtu_bytes {
-            set.push(&IF_MTU, l.clone(), v as f64);
+            sink.sample(&IF_MTU, base, &l, v as f64);
         }
         if let Some(v) = ifc.last_change_seconds {
-            set.push(&IF_LAST_CHANGE, l.clone(), v);
+            sink.sample(&IF_LAST_CHANGE, base, &l, v);
         }
-        counters(
-            set,
-            &l,
-            &ifc.receive,
-            [
-                &RX_BYTES,
-                &RX_PACKETS,
-                &RX_ERRORS,
-                &RX_DISCARDS,
-                &RX_BROADCAST,
-                &RX_MULTICAST,
-            ],
-        );
-        counters(
-            set,
-            &l,
-            &ifc.transmit,
-            [
-                &TX_BYTES,
-                &TX_PACKETS,
-                &TX_ERRORS,
-                &TX_DISCARDS,
-                &TX_BROADCAST,
-                &TX_MULTICAST,
-            ],
-        );
+        let rx = [
+            &RX_BYTES,
+            &RX_PACKETS,
+            &RX_ERRORS,
+            &RX_DISCARDS,
+            &RX_BROADCAST,
+            &RX_MULTICAST,
+        ];
+        counters(sink, base, &l, &ifc.receive, rx);
+        let tx = [
+            &TX_BYTES,
+            &TX_PACKETS,
+            &TX_ERRORS,
+            &TX_DISCARDS,
+            &TX_BROADCAST,
+            &TX_MULTICAST,
+        ];
+        counters(sink, base, &l, &ifc.transmit, tx);
     }
 }
 
-fn counters(set: &mut MetricSet, l: &Labels, c: &Counters, d: [&Desc; 6]) {
+fn counters(sink: &mut impl Sink, base: &[(&str, &str)], l: &[(&str, &str)], c: &Counters, d: [&Desc; 6]) {
     let values = [
         c.bytes,
         c.packets,
@@ -372,7 +348,7 @@ fn counters(set: &mut MetricSet, l: &Labels, c: &Counters, d: [&Desc; 6]) {
     ];
     for (desc, v) in d.into_iter().zip(values) {
         if let Some(v) = v {
-            set.push(desc, l.clone(), v as f64);
+            sink.sample(desc, base, l, v as f64);
         }
     }
 }

@@ -28,6 +28,7 @@ pub mod defaults {
     pub const SCRAPE_TIMEOUT: Duration = Duration::from_secs(20);
     pub const SCRAPE_TIMEOUT_OFFSET: Duration = Duration::from_millis(500);
     pub const MAX_CONCURRENT_POLLS: usize = 1024;
+    pub const MAX_SNMP_SOCKETS: usize = 256;
     pub const SNMP_PORT: u16 = 161;
     pub const SNMP_TIMEOUT: Duration = Duration::from_secs(2);
     pub const SNMP_RETRIES: u32 = 2;
@@ -116,6 +117,8 @@ pub struct Global {
     pub scrape_timeout: Duration,
     pub scrape_timeout_offset: Duration,
     pub max_concurrent_polls: usize,
+    /// SNMP requests in flight at once (one socket each), across all devices.
+    pub max_snmp_sockets: usize,
 }
 
 impl Default for Global {
@@ -124,6 +127,7 @@ impl Default for Global {
             scrape_timeout: defaults::SCRAPE_TIMEOUT,
             scrape_timeout_offset: defaults::SCRAPE_TIMEOUT_OFFSET,
             max_concurrent_polls: defaults::MAX_CONCURRENT_POLLS,
+            max_snmp_sockets: defaults::MAX_SNMP_SOCKETS,
         }
     }
 }

@@ -39,6 +39,8 @@ pub struct RawGlobal {
     pub scrape_timeout_offset: Option<Spanned<String>>,
     /// Devices polled at once, across all concurrent scrapes.
     pub max_concurrent_polls: Option<Spanned<u64>>,
+    /// SNMP requests in flight at once across all devices (each holds a socket and its buffers).
+    pub max_snmp_sockets: Option<Spanned<u64>>,
     /// A health-modules file layered over the built-in modules.
     pub health_modules: Option<Spanned<String>>,
 }

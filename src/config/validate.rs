@@ -299,6 +299,11 @@ impl Validator {
                 g.scrape_timeout_offset = d;
             }
         }
+        if let Some(n) = &raw.max_snmp_sockets {
+            if let Some(n) = self.range("global.max_snmp_sockets", n, 1, 65536) {
+                g.max_snmp_sockets = n as usize;
+            }
+        }
         if let Some(n) = &raw.max_concurrent_polls {
             if let Some(n) = self.range("global.max_concurrent_polls", n, 1, 1_000_000) {
                 g.max_concurrent_polls = n as usize;

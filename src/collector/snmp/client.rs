@@ -171,6 +171,10 @@ pub struct Client<'a> {
     pub settings: &'a SnmpSettings,
     pub telemetry: &'a Telemetry,
     pub pool: &'a SessionPool,
+    /// Caps open SNMP sockets process-wide: each holds 128 KiB of buffers,
+    /// and thousands of devices × parallel walks would otherwise hold
+    /// gigabytes at once.
+    pub sockets: &'a tokio::sync::Semaphore,
 }
 
 /// The rows of one walked subtree, in agent order.
@@ -182,6 +186,13 @@ pub struct Walk {
 }
 
 impl Client<'_> {
+    async fn socket(&self) -> Result<tokio::sync::SemaphorePermit<'_>, SnmpError> {
+        self.sockets
+            .acquire()
+            .await
+            .map_err(|_| SnmpError::Network("shutting down".into()))
+    }
+
     fn pool_key(&self) -> String {
         format!("{}@{}", self.device, self.addr)
     }
@@ -232,7 +243,9 @@ impl Client<'_> {
 
     fn release(&self, session: Option<AsyncSession>) {
         if let (Some(s), SnmpVersion::V3) = (session, self.version()) {
-            self.pool.put(&self.pool_key(), s, self.settings.walk_concurrency);
+            // Two per device keep engine discovery rare without holding many 128 KiB buffers idle.
+            self.pool
+                .put(&self.pool_key(), s, self.settings.walk_concurrency.min(2));
         }
     }
 
@@ -282,6 +295,7 @@ impl Client<'_> {
 
     /// GET of several scalars in one PDU.
     pub async fn get(&self, oids: &[&[u32]]) -> Result<Vec<(Oid, Val)>, SnmpError> {
+        let _socket = self.socket().await?;
         let mut session = None;
         let reply = self.request(&mut session, Op::Get(oids)).await?;
         self.release(session);
@@ -296,6 +310,7 @@ impl Client<'_> {
 
     /// Walks the subtree under `root`: GETBULK for v2c/v3, GETNEXT for v1.
     pub async fn walk(&self, root: &[u32]) -> Result<Walk, SnmpError> {
+        let _socket = self.socket().await?;
         let mut session = None;
         let mut walk = Walk::default();
         let mut cursor: Oid = root.to_vec();

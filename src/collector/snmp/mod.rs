@@ -36,6 +36,7 @@ pub const HEALTH: &str = "snmp_health";
 pub struct SnmpContext<'a> {
     pub telemetry: &'a Telemetry,
     pub pool: &'a SessionPool,
+    pub sockets: &'a tokio::sync::Semaphore,
     pub health: &'a Modules,
     pub entities: &'a EntityCache,
 }
@@ -254,6 +255,7 @@ async fn open<'a>(
         settings,
         telemetry: ctx.telemetry,
         pool: ctx.pool,
+        sockets: ctx.sockets,
     };
     let sys = system(&client).await?;
     Ok((client, sys))
