@@ -1,8 +1,8 @@
 //! Configuration: what to poll, how, and with which credentials.
 //!
 //! Loading is two stages, so that a broken file is reported completely and
-//! precisely: [`raw`] is the file as written (every node with its line and
-//! column), [`validate`] turns it into the types below or into a list of
+//! precisely: `raw` is the file as written (every node with its line and
+//! column), `validate` turns it into the types below or into a list of
 //! [`Problem`]s, each naming file, line, column and field. Nothing outside
 //! this module sees a raw type.
 
