@@ -344,6 +344,8 @@ def exporter():
     b.add("timeseries", "CLI logins, SSH and Telnet (per second; 0 in steady state)",
           [target(f'sum(rate(netgauge_cli_logins_total{{{j}, device=~"$device"}}[$__rate_interval])) or vector(0)', "logins")],
           w=12, h=8, unit="ops")
+    b.add("timeseries", "CLI sessions open (SSH and Telnet, kept for reuse)",
+          [target(f"sum(netgauge_cli_sessions_open{{{j}}})", "sessions")], w=12, h=8)
     b.add("table", "Agent anomalies worked around",
           [target(f'sum by (device, kind) (netgauge_snmp_anomalies_total{{{j}, device=~"$device"}})', instant=True)], w=12, h=8,
           transformations=[{"id": "organize", "options": {"excludeByName": {"Time": True}}}])

@@ -26,6 +26,12 @@ use crate::web::WebConfig;
 
 type Resp = Response<BoxBody<Bytes, Infallible>>;
 
+const CLI_SESSIONS: crate::metrics::Desc = crate::metrics::Desc {
+    name: "netgauge_cli_sessions_open",
+    help: "CLI (SSH and Telnet) sessions held open for reuse by later scrapes.",
+    kind: crate::metrics::Kind::Gauge,
+};
+
 fn full(body: impl Into<Bytes>) -> BoxBody<Bytes, Infallible> {
     Full::new(body.into()).boxed()
 }
@@ -194,6 +200,7 @@ async fn metrics(state: &AppState, req: &Request<Incoming>) -> Resp {
     live.poller.poll_all(&live.config, budget, &mut writer).await;
     let mut own = crate::metrics::MetricSet::new();
     state.telemetry.render(&mut own);
+    own.push(&CLI_SESSIONS, vec![], live.poller.cli_sessions() as f64);
     crate::process::render(&mut own);
     let mut chunks = writer.into_chunks();
     chunks.push(Bytes::from(exposition::encode(&own)));
@@ -209,6 +216,7 @@ async fn metrics(state: &AppState, req: &Request<Incoming>) -> Resp {
 fn exporter_metrics(state: &AppState) -> Resp {
     let mut set = crate::metrics::MetricSet::new();
     state.telemetry.render(&mut set);
+    set.push(&CLI_SESSIONS, vec![], state.live().poller.cli_sessions() as f64);
     crate::process::render(&mut set);
     exposition_response(&set)
 }

@@ -22,7 +22,7 @@ pub struct Poller {
     telemetry: Arc<Telemetry>,
     sessions: SessionPool,
     entities: EntityCache,
-    ssh: SshPool,
+    ssh: Arc<SshPool>,
     health: Arc<Modules>,
     permits: Semaphore,
     sockets: Semaphore,
@@ -34,7 +34,7 @@ impl Poller {
             telemetry,
             sessions: SessionPool::default(),
             entities: EntityCache::default(),
-            ssh: SshPool::default(),
+            ssh: Self::reaped(Arc::new(SshPool::default())),
             health: config.health.clone(),
             permits: Semaphore::new(config.global.max_concurrent_polls),
             sockets: Semaphore::new(config.global.max_snmp_sockets),
@@ -90,6 +90,33 @@ impl Poller {
                 .join(" ")),
             Err(e) => Err(e.to_string()),
         }
+    }
+
+    /// Starts a task that closes idle CLI sessions every 30 s, for as long
+    /// as the pool lives (it holds only a weak reference).
+    fn reaped(pool: Arc<SshPool>) -> Arc<SshPool> {
+        if let Ok(rt) = tokio::runtime::Handle::try_current() {
+            let weak = Arc::downgrade(&pool);
+            rt.spawn(async move {
+                loop {
+                    tokio::time::sleep(Duration::from_secs(30)).await;
+                    let Some(pool) = weak.upgrade() else { break };
+                    pool.close_idle().await;
+                }
+            });
+        }
+        pool
+    }
+
+    /// Closes CLI sessions idle past their `idle_timeout` now (the reaper
+    /// task does this every 30 s); returns how many.
+    pub async fn close_idle_cli_sessions(&self) -> usize {
+        self.ssh.close_idle().await
+    }
+
+    /// CLI (SSH and Telnet) sessions held open now.
+    pub fn cli_sessions(&self) -> usize {
+        self.ssh.open_sessions()
     }
 
     fn context(&self) -> SnmpContext<'_> {

@@ -224,6 +224,42 @@ async fn one_login_serves_many_scrapes_and_a_dropped_session_reconnects() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn idle_sessions_are_closed() {
+    let platform = Platform::CiscoIos;
+    let sshd = Sshd::start(
+        platform,
+        "show_version/cisco_ios_show_version.raw",
+        "show_interfaces/cisco_ios_show_interfaces.raw",
+    );
+    let server = Server::start(&format!(
+        "targets:\n{}",
+        sshd.target("dev", platform, "      idle_timeout: 1s\n")
+    ))
+    .await;
+    probe(&server, "dev").await;
+    let live = server.state.live();
+    assert_eq!(live.poller.cli_sessions(), 1);
+    let (_, m) = server.get("/metrics/exporter", &[]).await;
+    assert_eq!(
+        value(&parse_exposition(&m), "netgauge_cli_sessions_open", &[]),
+        Some(1.0)
+    );
+    assert_eq!(
+        live.poller.close_idle_cli_sessions().await,
+        0,
+        "not idle long enough yet"
+    );
+    tokio::time::sleep(Duration::from_millis(1200)).await;
+    assert_eq!(live.poller.close_idle_cli_sessions().await, 1);
+    assert_eq!(live.poller.cli_sessions(), 0);
+    // The next scrape logs in again.
+    let s = probe(&server, "dev").await;
+    assert_eq!(value(&s, "netgauge_device_up", &[("device", "dev")]), Some(1.0));
+    assert_eq!(server.state.telemetry.cli_logins("dev"), 2);
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn wrong_credentials_unknown_host_key_and_a_device_that_stops_mid_output() {
     let platform = Platform::CiscoIos;
     let sshd = Sshd::start(

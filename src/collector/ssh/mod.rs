@@ -60,16 +60,38 @@ impl SshPool {
         }
     }
 
-    /// Sessions currently held open.
+    fn all_slots(&self) -> Vec<Slot> {
+        match self.slots.lock() {
+            Ok(s) => s.values().cloned().collect(),
+            Err(poisoned) => poisoned.into_inner().values().cloned().collect(),
+        }
+    }
+
+    /// Sessions currently held open (a slot busy with a scrape counts).
     pub fn open_sessions(&self) -> usize {
-        let slots = match self.slots.lock() {
-            Ok(s) => s.values().cloned().collect::<Vec<_>>(),
-            Err(_) => return 0,
-        };
-        slots
+        self.all_slots()
             .iter()
             .filter(|s| s.try_lock().map(|g| g.is_some()).unwrap_or(true))
             .count()
+    }
+
+    /// Closes sessions unused for longer than their `idle_timeout`, so a
+    /// device that is no longer scraped does not keep a login forever.
+    pub async fn close_idle(&self) -> usize {
+        let mut closed = 0;
+        for slot in self.all_slots() {
+            let Ok(mut guard) = slot.try_lock() else { continue };
+            if guard
+                .as_ref()
+                .is_some_and(|s| s.last_used.elapsed() > s.idle_timeout || s.is_closed())
+            {
+                if let Some(s) = guard.take() {
+                    s.close().await;
+                    closed += 1;
+                }
+            }
+        }
+        closed
     }
 }
 

@@ -102,6 +102,8 @@ pub struct Session {
     platform: Platform,
     prompt: String,
     pub last_used: Instant,
+    /// How long this session may sit unused before it is closed.
+    pub idle_timeout: Duration,
 }
 
 fn config(settings: &CliSettings) -> client::Config {
@@ -149,6 +151,7 @@ impl Session {
             platform: settings.platform,
             prompt: String::new(),
             last_used: Instant::now(),
+            idle_timeout: settings.idle_timeout,
         };
         s.telnet_login(settings, t).await?;
         s.prompt = match s.find_prompt(t).await {
@@ -248,6 +251,7 @@ impl Session {
             platform: settings.platform,
             prompt: String::new(),
             last_used: Instant::now(),
+            idle_timeout: settings.idle_timeout,
         };
         s.prompt = s.find_prompt(t).await?;
         if let Some(cmd) = paging_off(settings.platform) {
