@@ -103,9 +103,12 @@ pub enum Event<'a> {
         reason: FailureReason,
         detail: &'a str,
     },
-    SnmpRequest {
+    /// SNMP requests one poll sent to a device (reported once per poll, not
+    /// per request: at thousands of devices the per-request lock showed).
+    SnmpRequests {
         device: &'a str,
-        retry: bool,
+        sent: u64,
+        retried: u64,
     },
     Anomaly {
         device: &'a str,
@@ -199,11 +202,11 @@ impl Telemetry {
                     .entry(vec![device.into(), collector.into(), reason.as_str().into()])
                     .or_default() += 1;
             }
-            Event::SnmpRequest { device, retry } => {
-                *c.requests.entry(vec![device.into()]).or_default() += 1;
-                if retry {
-                    tracing::debug!(device, "snmp request timed out; retrying");
-                    *c.retries.entry(vec![device.into()]).or_default() += 1;
+            Event::SnmpRequests { device, sent, retried } => {
+                *c.requests.entry(vec![device.into()]).or_default() += sent;
+                if retried > 0 {
+                    tracing::debug!(device, retried, "snmp requests timed out and were sent again");
+                    *c.retries.entry(vec![device.into()]).or_default() += retried;
                 }
             }
             Event::Anomaly {

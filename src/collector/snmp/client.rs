@@ -9,7 +9,7 @@
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicI32, Ordering};
+use std::sync::atomic::{AtomicI32, AtomicU64, Ordering};
 use std::sync::Mutex;
 use std::time::Duration;
 
@@ -175,6 +175,22 @@ pub struct Client<'a> {
     /// and thousands of devices × parallel walks would otherwise hold
     /// gigabytes at once.
     pub sockets: &'a tokio::sync::Semaphore,
+    /// Requests sent and re-sent, reported to telemetry once, on drop.
+    pub sent: AtomicU64,
+    pub retried: AtomicU64,
+}
+
+impl Drop for Client<'_> {
+    fn drop(&mut self) {
+        let (sent, retried) = (*self.sent.get_mut(), *self.retried.get_mut());
+        if sent > 0 {
+            self.telemetry.event(Event::SnmpRequests {
+                device: self.device,
+                sent,
+                retried,
+            });
+        }
+    }
 }
 
 /// The rows of one walked subtree, in agent order.
@@ -186,6 +202,13 @@ pub struct Walk {
 }
 
 impl Client<'_> {
+    fn count_request(&self, retry: bool) {
+        self.sent.fetch_add(1, Ordering::Relaxed);
+        if retry {
+            self.retried.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
     async fn socket(&self) -> Result<tokio::sync::SemaphorePermit<'_>, SnmpError> {
         self.sockets
             .acquire()
@@ -223,10 +246,7 @@ impl Client<'_> {
                     let mut s = AsyncSession::new_v3(self.addr, next_request_id(), security(c))
                         .await
                         .map_err(net)?;
-                    self.telemetry.event(Event::SnmpRequest {
-                        device: self.device,
-                        retry: attempt > 0,
-                    });
+                    self.count_request(attempt > 0);
                     match tokio::time::timeout(self.settings.timeout, s.init()).await {
                         Ok(Ok(())) => return Ok(s),
                         Ok(Err(e)) => return Err(classify(e, SnmpVersion::V3)),
@@ -258,10 +278,7 @@ impl Client<'_> {
                 Some(s) => s,
                 None => session.insert(self.open().await?),
             };
-            self.telemetry.event(Event::SnmpRequest {
-                device: self.device,
-                retry: attempt > 0,
-            });
+            self.count_request(attempt > 0);
             match tokio::time::timeout(self.settings.timeout, send(s, &op)).await {
                 Ok(Ok(reply)) => return Ok(reply),
                 // The agent corrected our idea of its engine time: send again once, at no retry cost.

@@ -256,6 +256,8 @@ async fn open<'a>(
         telemetry: ctx.telemetry,
         pool: ctx.pool,
         sockets: ctx.sockets,
+        sent: Default::default(),
+        retried: Default::default(),
     };
     let sys = system(&client).await?;
     Ok((client, sys))
