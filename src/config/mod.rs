@@ -34,6 +34,7 @@ pub mod defaults {
     pub const SNMP_RETRIES: u32 = 2;
     pub const SNMP_MAX_REPETITIONS: u32 = 25;
     pub const SNMP_WALK_CONCURRENCY: usize = 8;
+    pub const SNMP_COLUMNS_PER_REQUEST: usize = 8;
     pub const SSH_PORT: u16 = 22;
     pub const TELNET_PORT: u16 = 23;
     pub const SSH_TIMEOUT: Duration = Duration::from_secs(15);
@@ -244,8 +245,10 @@ pub struct SnmpSettings {
     pub timeout: Duration,
     pub retries: u32,
     pub max_repetitions: u32,
-    /// Table columns walked at once against this one device.
+    /// Walks (each of up to `columns_per_request` columns) run at once against this one device.
     pub walk_concurrency: usize,
+    /// Table columns one GETBULK asks for together (1: one column per request).
+    pub columns_per_request: usize,
 }
 
 impl SnmpSettings {

@@ -128,6 +128,7 @@ pub struct RawSnmp {
     pub retries: Option<Spanned<u64>>,
     pub max_repetitions: Option<Spanned<u64>>,
     pub walk_concurrency: Option<Spanned<u64>>,
+    pub columns_per_request: Option<Spanned<u64>>,
 }
 
 /// `version:` as written: `1`, `2`, `2c` or `3`, quoted or not.

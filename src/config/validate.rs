@@ -848,10 +848,17 @@ impl Validator {
             Some(n) => self.range(&format!("{field}.walk_concurrency"), n, 1, 64).unwrap_or(1) as usize,
             None => defaults::SNMP_WALK_CONCURRENCY,
         };
+        let columns_per_request = match &s.columns_per_request {
+            Some(n) => self
+                .range(&format!("{field}.columns_per_request"), n, 1, 64)
+                .unwrap_or(1) as usize,
+            None => defaults::SNMP_COLUMNS_PER_REQUEST,
+        };
         if self.problems.len() > before {
             return None;
         }
         Some(SnmpSettings {
+            columns_per_request,
             port,
             credentials,
             timeout,
@@ -974,7 +981,8 @@ fn overlay(base: &mut RawSnmp, top: &RawSnmp) {
         timeout,
         retries,
         max_repetitions,
-        walk_concurrency
+        walk_concurrency,
+        columns_per_request
     );
     // An inline secret replaces a file from a lower layer and vice versa.
     macro_rules! exclusive {
@@ -1008,6 +1016,9 @@ fn transport_keys(s: &RawSnmp) -> Vec<(&'static str, Location)> {
     }
     if let Some(v) = &s.walk_concurrency {
         out.push(("walk_concurrency", v.referenced));
+    }
+    if let Some(v) = &s.columns_per_request {
+        out.push(("columns_per_request", v.referenced));
     }
     out
 }

@@ -134,27 +134,27 @@ pub fn answer(req: &[u8], mib: &[(Vec<u32>, V)], b: &Behaviour) -> Option<Vec<u8
             }
         }
         snmp2::MessageType::GetBulkRequest => {
+            // Rows come repetition by repetition, one varbind per requested column.
             let max_rep = pdu.error_index.max(1) as usize;
-            let start = oids.first()?.clone();
-            if under(&b.non_increasing_under, &start) {
-                let col = b.non_increasing_under.clone()?;
-                for i in [1u32, 2, 1] {
-                    let mut o = col.clone();
-                    o.push(i);
-                    vbs.push((o, Some(V::Str("again"))));
-                }
-            } else {
-                let mut cur = start;
-                for _ in 0..max_rep {
-                    match next_after(&cur) {
+            let mut cursors = oids.clone();
+            let mut scripted = vec![0usize; cursors.len()];
+            for _ in 0..max_rep {
+                for (j, cur) in cursors.iter_mut().enumerate() {
+                    if let Some(col) = b.non_increasing_under.as_ref().filter(|p| cur.starts_with(p)) {
+                        // This column answers rows 1, 2 and then 1 again.
+                        let mut o = col.clone();
+                        o.push([1u32, 2, 1][scripted[j] % 3]);
+                        scripted[j] += 1;
+                        vbs.push((o.clone(), Some(V::Str("again"))));
+                        *cur = o;
+                        continue;
+                    }
+                    match next_after(cur) {
                         Some((k, v)) => {
                             cur.clone_from(&k);
                             vbs.push((k, Some(v)));
                         }
-                        None => {
-                            vbs.push((cur.clone(), None));
-                            break;
-                        }
+                        None => vbs.push((cur.clone(), None)),
                     }
                 }
             }

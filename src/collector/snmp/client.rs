@@ -103,7 +103,8 @@ impl Reply {
 enum Op<'a> {
     Get(&'a [&'a [u32]]),
     GetNext(&'a [u32]),
-    GetBulk(&'a [u32], u32),
+    /// GETBULK of several columns at once: `max_repetitions` rows of each.
+    GetBulk(&'a [&'a [u32]], u32),
 }
 
 fn to_snmp_oid(arcs: &[u32]) -> Result<snmp2::Oid<'static>, snmp2::Error> {
@@ -119,7 +120,11 @@ async fn send(s: &mut AsyncSession, op: &Op<'_>) -> Result<Reply, snmp2::Error> 
             Reply::from_pdu(&s.get_many(&refs).await?)
         }
         Op::GetNext(oid) => Reply::from_pdu(&s.getnext(&to_snmp_oid(oid)?).await?),
-        Op::GetBulk(oid, n) => Reply::from_pdu(&s.getbulk(&[&to_snmp_oid(oid)?], 0, *n).await?),
+        Op::GetBulk(oids, n) => {
+            let owned = oids.iter().map(|o| to_snmp_oid(o)).collect::<Result<Vec<_>, _>>()?;
+            let refs: Vec<&snmp2::Oid<'_>> = owned.iter().collect();
+            Reply::from_pdu(&s.getbulk(&refs, 0, *n).await?)
+        }
     }
 }
 
@@ -327,21 +332,80 @@ impl Client<'_> {
 
     /// Walks the subtree under `root`: GETBULK for v2c/v3, GETNEXT for v1.
     pub async fn walk(&self, root: &[u32]) -> Result<Walk, SnmpError> {
+        let mut walks = self.walk_many(&[root.to_vec()]).await?;
+        Ok(walks.pop().unwrap_or_default())
+    }
+
+    /// Walks several subtrees (table columns) together: one GETBULK carries
+    /// the next rows of every column still going, so a table of C columns
+    /// costs about rows / max_repetitions round trips instead of C times that.
+    /// SNMPv1 has no GETBULK: its columns are walked one after the other.
+    pub async fn walk_many(&self, roots: &[Oid]) -> Result<Vec<Walk>, SnmpError> {
         let _socket = self.socket().await?;
         let mut session = None;
-        let mut walk = Walk::default();
+        let mut walks: Vec<Walk> = roots.iter().map(|_| Walk::default()).collect();
+        if self.version() == SnmpVersion::V1 {
+            for (root, walk) in roots.iter().zip(&mut walks) {
+                self.walk_v1(&mut session, root, walk).await?;
+            }
+        } else {
+            self.walk_bulk(&mut session, roots, &mut walks).await?;
+        }
+        self.release(session);
+        Ok(walks)
+    }
+
+    async fn walk_v1(
+        &self,
+        session: &mut Option<AsyncSession>,
+        root: &[u32],
+        walk: &mut Walk,
+    ) -> Result<(), SnmpError> {
         let mut cursor: Oid = root.to_vec();
-        let mut max_rep = self.settings.max_repetitions;
-        'outer: loop {
-            let op = match self.version() {
-                SnmpVersion::V1 => Op::GetNext(&cursor),
-                _ => Op::GetBulk(&cursor, max_rep),
-            };
-            let reply = self.request(&mut session, op).await?;
+        loop {
+            let reply = self.request(session, Op::GetNext(&cursor)).await?;
             match reply.error_status {
                 0 => {}
                 // v1 signals the end of the MIB view this way.
-                2 if self.version() == SnmpVersion::V1 => break,
+                2 => return Ok(()),
+                status => {
+                    return Err(SnmpError::Agent {
+                        status,
+                        index: reply.error_index,
+                    })
+                }
+            }
+            let Some((oid, val)) = reply.varbinds.into_iter().next() else {
+                return Ok(());
+            };
+            match self.accept(root, &cursor, &oid, &val, walk) {
+                Step::Take => {
+                    cursor.clone_from(&oid);
+                    walk.rows.push((oid, val));
+                }
+                Step::Done => return Ok(()),
+            }
+        }
+    }
+
+    async fn walk_bulk(
+        &self,
+        session: &mut Option<AsyncSession>,
+        roots: &[Oid],
+        walks: &mut [Walk],
+    ) -> Result<(), SnmpError> {
+        let mut cursors: Vec<Oid> = roots.to_vec();
+        let mut done = vec![false; roots.len()];
+        let mut max_rep = self.settings.max_repetitions;
+        loop {
+            let active: Vec<usize> = (0..roots.len()).filter(|i| !done[*i]).collect();
+            if active.is_empty() {
+                return Ok(());
+            }
+            let oids: Vec<&[u32]> = active.iter().map(|i| cursors[*i].as_slice()).collect();
+            let reply = self.request(session, Op::GetBulk(&oids, max_rep)).await?;
+            match reply.error_status {
+                0 => {}
                 // The answer would not fit in one datagram: ask for fewer rows.
                 1 if max_rep > 1 => {
                     max_rep = (max_rep / 2).max(1);
@@ -355,29 +419,56 @@ impl Client<'_> {
                 }
             }
             if reply.varbinds.is_empty() {
-                break;
+                return Ok(());
             }
-            for (oid, val) in reply.varbinds {
-                if val == Val::EndOfMibView || !oid.starts_with(root) {
-                    break 'outer;
+            // Varbinds come row by row: the k-th belongs to the (k mod active)-th column.
+            // An agent may send fewer rows than asked: the rest is asked for next time.
+            let mut progressed = false;
+            for (k, (oid, val)) in reply.varbinds.into_iter().enumerate() {
+                let i = active[k % active.len()];
+                if done[i] {
+                    continue;
                 }
-                if oid <= cursor {
-                    walk.non_increasing = true;
-                    self.telemetry.event(Event::Anomaly {
-                        device: self.device,
-                        kind: Anomaly::NonIncreasingOid,
-                        count: 1,
-                        detail: &format!("{} after {}", dotted(&oid), dotted(&cursor)),
-                    });
-                    break 'outer;
+                match self.accept(&roots[i], &cursors[i], &oid, &val, &mut walks[i]) {
+                    Step::Take => {
+                        cursors[i].clone_from(&oid);
+                        walks[i].rows.push((oid, val));
+                        progressed = true;
+                    }
+                    Step::Done => {
+                        done[i] = true;
+                        progressed = true;
+                    }
                 }
-                cursor.clone_from(&oid);
-                walk.rows.push((oid, val));
+            }
+            if !progressed {
+                return Ok(());
             }
         }
-        self.release(session);
-        Ok(walk)
     }
+
+    /// Whether a returned varbind continues its column's walk.
+    fn accept(&self, root: &[u32], cursor: &[u32], oid: &[u32], val: &Val, walk: &mut Walk) -> Step {
+        if *val == Val::EndOfMibView || !oid.starts_with(root) {
+            return Step::Done;
+        }
+        if oid <= cursor {
+            walk.non_increasing = true;
+            self.telemetry.event(Event::Anomaly {
+                device: self.device,
+                kind: Anomaly::NonIncreasingOid,
+                count: 1,
+                detail: &format!("{} after {}", dotted(oid), dotted(cursor)),
+            });
+            return Step::Done;
+        }
+        Step::Take
+    }
+}
+
+enum Step {
+    Take,
+    Done,
 }
 
 fn security(c: &V3Credentials) -> v3::Security {

@@ -180,23 +180,10 @@ async fn health_readings(
         return Ok(Vec::new());
     }
     let plan = health::plan(defs);
-    let mut walked = health::Walked::default();
-    let mut walks = stream::iter(plan.columns.iter().cloned())
-        .map(|col| async move {
-            let walk = client.walk(&col).await?;
-            let rows: BTreeMap<Vec<u32>, Val> = walk
-                .rows
-                .into_iter()
-                .map(|(oid, v)| (oid[col.len()..].to_vec(), v))
-                .collect();
-            Ok::<_, SnmpError>((col, rows))
-        })
-        .buffer_unordered(client.settings.walk_concurrency);
-    while let Some(r) = walks.next().await {
-        let (col, rows) = r?;
-        walked.columns.insert(col, rows);
-    }
-    drop(walks);
+    let mut walked = health::Walked {
+        columns: walk_in_groups(client, plan.columns.iter().cloned().collect()).await?,
+        ..health::Walked::default()
+    };
     for oid in &plan.scalars {
         // One GET each: SNMPv1 fails a whole GET over one unknown OID.
         match client.get(&[oid]).await {
@@ -321,28 +308,55 @@ async fn system(client: &Client<'_>) -> Result<System, SnmpError> {
     })
 }
 
-/// Walks every IF-MIB column, `walk_concurrency` at a time.
+/// Walks every IF-MIB column: `columns_per_request` columns per GETBULK,
+/// `walk_concurrency` such walks at a time.
 async fn walk_columns(client: &Client<'_>) -> Result<Tables, SnmpError> {
     let v1 = client.settings.version() == SnmpVersion::V1;
     let columns: Vec<Column> = Column::ALL.iter().copied().filter(|c| !(v1 && c.is_64bit())).collect();
-    let mut results = stream::iter(columns)
-        .map(|col| async move {
-            let root = col.oid();
-            let walk = client.walk(&root).await?;
-            let mut rows = std::collections::BTreeMap::new();
-            for (oid, val) in walk.rows {
-                // ifTable and ifXTable are indexed by ifIndex alone.
-                if let [index] = oid[root.len()..] {
-                    rows.insert(index, val);
-                }
-            }
-            Ok::<_, SnmpError>((col, rows))
-        })
-        .buffer_unordered(client.settings.walk_concurrency);
+    let mut walked = walk_in_groups(client, columns.iter().map(|c| c.oid()).collect()).await?;
     let mut tables = Tables::new();
-    while let Some(r) = results.next().await {
-        let (col, rows) = r?;
-        tables.insert(col, rows);
+    for col in columns {
+        let root = col.oid();
+        let rows = walked.remove(&root).unwrap_or_default();
+        // ifTable and ifXTable are indexed by ifIndex alone.
+        let by_index = rows
+            .into_iter()
+            .filter_map(|(index, val)| match index[..] {
+                [i] => Some((i, val)),
+                _ => None,
+            })
+            .collect();
+        tables.insert(col, by_index);
     }
     Ok(tables)
+}
+
+/// Walks `roots` in groups of `columns_per_request`, `walk_concurrency`
+/// groups at a time; returns each root's rows keyed by the index after it.
+async fn walk_in_groups(
+    client: &Client<'_>,
+    roots: Vec<Vec<u32>>,
+) -> Result<HashMap<Vec<u32>, BTreeMap<Vec<u32>, Val>>, SnmpError> {
+    let groups: Vec<Vec<Vec<u32>>> = roots
+        .chunks(client.settings.columns_per_request.max(1))
+        .map(<[_]>::to_vec)
+        .collect();
+    let mut results = stream::iter(groups)
+        .map(|group| async move {
+            let walks = client.walk_many(&group).await?;
+            Ok::<_, SnmpError>(group.into_iter().zip(walks).collect::<Vec<_>>())
+        })
+        .buffer_unordered(client.settings.walk_concurrency);
+    let mut out = HashMap::new();
+    while let Some(r) = results.next().await {
+        for (root, walk) in r? {
+            let rows: BTreeMap<Vec<u32>, Val> = walk
+                .rows
+                .into_iter()
+                .map(|(oid, v)| (oid[root.len()..].to_vec(), v))
+                .collect();
+            out.insert(root, rows);
+        }
+    }
+    Ok(out)
 }
