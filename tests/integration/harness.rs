@@ -368,16 +368,17 @@ pub fn promtool_check(text: &str) {
         .spawn()
         .unwrap();
     child.stdin.take().unwrap().write_all(text.as_bytes()).unwrap();
-    let out = child.wait_with_output().unwrap();
+    assert_quiet_success(&child.wait_with_output().unwrap(), "promtool check metrics");
+}
+
+/// Asserts that a checker exited 0 and printed nothing (its warnings count as failures).
+pub fn assert_quiet_success(out: &std::process::Output, what: &str) {
     let said = format!(
         "{}{}",
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );
-    assert!(
-        out.status.success() && said.trim().is_empty(),
-        "promtool check metrics:\n{said}"
-    );
+    assert!(out.status.success() && said.trim().is_empty(), "{what}:\n{said}");
 }
 
 /// The netgauge binary serving on a free loopback port, stopped on drop.

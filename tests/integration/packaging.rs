@@ -45,15 +45,7 @@ fn systemd_unit_verifies_without_warnings() {
         .arg(&path)
         .output()
         .unwrap();
-    let said = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(
-        out.status.success() && said.trim().is_empty(),
-        "systemd-analyze verify:\n{said}"
-    );
+    assert_quiet_success(&out, "systemd-analyze verify");
 }
 
 fn yaml(path: &Path) -> serde_json::Value {
