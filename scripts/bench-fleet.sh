@@ -46,6 +46,10 @@ for run in 1 2 3; do
   echo "/metrics run $run: $(( (t1 - t0) / 1000000 )) ms wall, $(echo "$c1 - $c0" | bc) s CPU, devices up $up/$agents, $(grep -vc '^#' "$work/out.txt") series, $(wc -c < "$work/out.txt") bytes"
 done
 c0=$(cpu); t0=$(ms)
+curl -s -H 'Accept-Encoding: gzip' -H 'X-Prometheus-Scrape-Timeout-Seconds: 30' -o "$work/out.gz" http://127.0.0.1:19744/metrics
+t1=$(ms); c1=$(cpu)
+echo "/metrics gzip (as Prometheus asks): $(( (t1 - t0) / 1000000 )) ms wall, $(echo "$c1 - $c0" | bc) s CPU, $(wc -c < "$work/out.gz") bytes"
+c0=$(cpu); t0=$(ms)
 seq 0 $((agents - 1)) | xargs -P 64 -I{} curl -s -o /dev/null -H 'X-Prometheus-Scrape-Timeout-Seconds: 30' 'http://127.0.0.1:19744/probe?target=sw{}'
 t1=$(ms); c1=$(cpu)
 echo "/probe x $agents (64 in flight): $(( (t1 - t0) / 1000000 )) ms wall, $(echo "$c1 - $c0" | bc) s CPU"

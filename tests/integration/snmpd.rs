@@ -281,3 +281,41 @@ async fn probe_polls_only_configured_targets() {
     );
     server.stop().await;
 }
+
+#[tokio::test]
+async fn expositions_are_gzipped_when_the_client_asks() {
+    use std::io::{Read, Write};
+    let agent = Snmpd::start();
+    let server = Server::start(&format!("targets:\n{}", v2c_target("agent", agent.port, ""))).await;
+    let addr = server.addr;
+    for path in ["/metrics", "/probe?target=agent"] {
+        let (head, body) = tokio::task::spawn_blocking(move || {
+            let mut s = std::net::TcpStream::connect(addr).unwrap();
+            write!(
+                s,
+                "GET {path} HTTP/1.1\r\nHost: x\r\nAccept-Encoding: gzip\r\nConnection: close\r\n\r\n"
+            )
+            .unwrap();
+            let mut raw = Vec::new();
+            s.read_to_end(&mut raw).unwrap();
+            let split = raw.windows(4).position(|w| w == b"\r\n\r\n").unwrap();
+            (
+                String::from_utf8_lossy(&raw[..split]).to_ascii_lowercase(),
+                raw[split + 4..].to_vec(),
+            )
+        })
+        .await
+        .unwrap();
+        assert!(head.contains("content-encoding: gzip"), "{path}: {head}");
+        let mut text = String::new();
+        flate2::read::GzDecoder::new(&body[..])
+            .read_to_string(&mut text)
+            .unwrap();
+        promtool_check(&text);
+        assert!(
+            text.contains("netgauge_device_up{device=\"agent\",site=\"lab\"} 1"),
+            "{path}"
+        );
+    }
+    server.stop().await;
+}
