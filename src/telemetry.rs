@@ -180,12 +180,13 @@ impl Telemetry {
         }
     }
 
+    fn lock(&self) -> std::sync::MutexGuard<'_, Counters> {
+        // A panic elsewhere while holding the lock leaves plain counters, still valid.
+        self.counters.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
     pub fn event(&self, e: Event<'_>) {
-        let mut c = match self.counters.lock() {
-            Ok(c) => c,
-            // A panic elsewhere while holding the lock leaves plain counters, still valid.
-            Err(poisoned) => poisoned.into_inner(),
-        };
+        let mut c = self.lock();
         match e {
             Event::PollFinished { device, collector, ok } => {
                 tracing::debug!(device, collector, ok, "poll finished");
@@ -277,10 +278,7 @@ impl Telemetry {
             ],
             1.0,
         );
-        let c = match self.counters.lock() {
-            Ok(c) => c,
-            Err(poisoned) => poisoned.into_inner(),
-        };
+        let c = self.lock();
         emit(set, &POLLS, &["device", "collector"], &c.polls);
         emit(set, &POLL_FAILURES, &["device", "collector", "reason"], &c.failures);
         emit(set, &SNMP_REQUESTS, &["device"], &c.requests);
@@ -295,10 +293,7 @@ impl Telemetry {
 
     /// CLI logins to `device` so far (any transport), for tests and benchmarks.
     pub fn cli_logins(&self, device: &str) -> u64 {
-        let c = match self.counters.lock() {
-            Ok(c) => c,
-            Err(poisoned) => poisoned.into_inner(),
-        };
+        let c = self.lock();
         c.cli_logins
             .iter()
             .filter(|(k, _)| k[0] == device)
@@ -308,10 +303,7 @@ impl Telemetry {
 
     /// Current value of a counter, for tests.
     pub fn failures(&self, device: &str, reason: FailureReason) -> u64 {
-        let c = match self.counters.lock() {
-            Ok(c) => c,
-            Err(poisoned) => poisoned.into_inner(),
-        };
+        let c = self.lock();
         c.failures
             .iter()
             .filter(|(k, _)| k[0] == device && k[2] == reason.as_str())

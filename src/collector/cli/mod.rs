@@ -162,6 +162,13 @@ pub fn cisco_cpu(text: &str) -> Parsed<Vec<HealthReading>> {
 pub(crate) mod testing {
     use serde_json::Value;
 
+    /// A reference record's field, which must be present.
+    pub fn field<'a>(record: &'a Value, key: &str) -> &'a str {
+        record[key]
+            .as_str()
+            .unwrap_or_else(|| panic!("field {key} in {record}"))
+    }
+
     /// `(file stem, raw text, parsed_sample records)` of every capture in
     /// `tests/fixtures/cli/<platform>/<command>/`, in name order.
     pub fn fixtures(platform: &str, command: &str) -> Vec<(String, String, Vec<Value>)> {

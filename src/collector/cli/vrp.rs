@@ -375,9 +375,7 @@ mod tests {
         crate::collector::cli::testing::fixtures("huawei_vrp", sub)
     }
 
-    fn s<'a>(r: &'a Value, k: &str) -> &'a str {
-        r[k].as_str().unwrap_or_else(|| panic!("field {k} in {r}"))
-    }
+    use crate::collector::cli::testing::field as s;
 
     #[test]
     fn every_fixture_parses() {
