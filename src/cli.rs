@@ -47,8 +47,34 @@ pub struct Cli {
     #[arg(long = "log.format", value_enum, default_value_t = LogFormat::Logfmt, global = true)]
     pub log_format: LogFormat,
 
+    /// An snmp_exporter `snmp.yml` (either layout) whose modules `/snmp`
+    /// serves, as snmp_exporter does: `/snmp?target=HOST&module=if_mib&auth=public_v2`.
+    #[arg(long = "snmp.config.file", value_name = "FILE", global = true)]
+    pub snmp_config_file: Option<PathBuf>,
+
+    /// Let `/snmp` poll any host, as snmp_exporter does. Without it, `/snmp`
+    /// only polls hosts that netgauge's own target list names, so the
+    /// endpoint cannot be used to send SNMP anywhere.
+    #[arg(long = "snmp.allow-any-target", global = true)]
+    pub snmp_allow_any_target: bool,
+
+    /// Wrap Counter64 values at 2^53 on `/snmp`, so float64 holds them
+    /// exactly (snmp_exporter's default; `=false` to turn off).
+    #[arg(long = "snmp.wrap-large-counters", value_name = "BOOL", default_value_t = true, action = clap::ArgAction::Set, global = true)]
+    pub snmp_wrap_large_counters: bool,
+
+    /// On `/snmp`, re-walk columns read only by lookups (ifName, ifAlias,
+    /// ifDescr…) at most this often, e.g. `5m`; `0s` walks them every scrape.
+    /// A lookup that misses (a new interface) re-walks them at once.
+    #[arg(long = "snmp.lookup-cache-ttl", value_name = "DURATION", default_value = "0s", value_parser = parse_duration, global = true)]
+    pub snmp_lookup_cache_ttl: std::time::Duration,
+
     #[command(subcommand)]
     pub command: Option<Command>,
+}
+
+fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
+    humantime::parse_duration(s).map_err(|e| format!("'{s}' is not a duration like 30s or 5m: {e}"))
 }
 
 impl Cli {
@@ -59,6 +85,16 @@ impl Cli {
         } else {
             self.config_files.clone()
         }
+    }
+
+    /// The `/snmp` settings, if `--snmp.config.file` switched it on.
+    pub fn snmp_options(&self) -> Option<crate::compat::Options> {
+        self.snmp_config_file.as_ref().map(|path| crate::compat::Options {
+            path: path.clone(),
+            allow_any_target: self.snmp_allow_any_target,
+            wrap_counters: self.snmp_wrap_large_counters,
+            lookup_cache_ttl: self.snmp_lookup_cache_ttl,
+        })
     }
 
     /// The sources as one printable string, for messages.
@@ -175,6 +211,17 @@ mod tests {
             Cli::try_parse_from(["netgauge"]).unwrap().config_sources(),
             [PathBuf::from("netgauge.yml")]
         );
+        let c = Cli::try_parse_from([
+            "netgauge",
+            "--snmp.config.file=snmp.yml",
+            "--snmp.wrap-large-counters=false",
+            "--snmp.lookup-cache-ttl=5m",
+        ])
+        .unwrap();
+        let o = c.snmp_options().unwrap();
+        assert!(!o.wrap_counters && !o.allow_any_target);
+        assert_eq!(o.lookup_cache_ttl, std::time::Duration::from_secs(300));
+        assert!(Cli::try_parse_from(["netgauge"]).unwrap().snmp_options().is_none());
         let c = Cli::try_parse_from(["netgauge", "probe", "--config.file=y.yml", "sw1"]).unwrap();
         assert!(matches!(c.command, Some(Command::Probe { ref target }) if target == "sw1"));
     }

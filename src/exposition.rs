@@ -44,7 +44,7 @@ fn header(out: &mut String, d: &Desc) {
     });
 }
 
-fn line(out: &mut String, name: &str, base: &[(&str, &str)], extra: &[(&str, &str)], value: f64) {
+pub(crate) fn line(out: &mut String, name: &str, base: &[(&str, &str)], extra: &[(&str, &str)], value: f64) {
     out.push_str(name);
     if !base.is_empty() || !extra.is_empty() {
         out.push('{');
@@ -96,7 +96,7 @@ impl FamilyWriter {
     }
 }
 
-fn escape_help(out: &mut String, s: &str) {
+pub(crate) fn escape_help(out: &mut String, s: &str) {
     for c in s.chars() {
         match c {
             '\\' => out.push_str("\\\\"),

@@ -144,6 +144,7 @@ async fn route(state: &AppState, req: &Request<Incoming>) -> (&'static str, Resp
         "/metrics" => ("/metrics", metrics(state, req).await),
         "/metrics/exporter" => ("/metrics/exporter", exporter_metrics(state)),
         "/probe" => ("/probe", probe(state, req).await),
+        "/snmp" => ("/snmp", snmp(state, req).await),
         "/-/healthy" => ("/-/healthy", text(StatusCode::OK, "Healthy\n")),
         "/-/ready" => ("/-/ready", text(StatusCode::OK, "Ready\n")),
         "/targets" => ("/targets", service_discovery(state)),
@@ -176,6 +177,7 @@ fn handler_name(path: &str) -> &'static str {
         "/metrics/exporter" => "/metrics/exporter",
         "/targets" => "/targets",
         "/probe" => "/probe",
+        "/snmp" => "/snmp",
         _ => "other",
     }
 }
@@ -280,6 +282,30 @@ async fn probe(state: &AppState, req: &Request<Incoming>) -> Resp {
     let budget = Poller::budget(&live.config, prometheus_timeout(req));
     let set = live.poller.poll(target, budget).await;
     exposition_chunks(req, vec![Bytes::from(exposition::encode(&set))])
+}
+
+/// `/snmp`: snmp_exporter's endpoint, serving the modules of `--snmp.config.file`.
+async fn snmp(state: &AppState, req: &Request<Incoming>) -> Resp {
+    let live = state.live();
+    let Some(compat) = &live.compat else {
+        return text(
+            StatusCode::NOT_FOUND,
+            "/snmp serves snmp_exporter modules: start netgauge with --snmp.config.file=snmp.yml\n",
+        );
+    };
+    let request = match crate::compat::Request::parse(req.uri().query().unwrap_or("")) {
+        Ok(r) => r,
+        Err(e) => return text(StatusCode::BAD_REQUEST, &format!("{e}\n")),
+    };
+    let budget = Poller::budget(&live.config, prometheus_timeout(req));
+    let deadline = std::time::Instant::now() + budget;
+    let shared = live.poller.compat_shared();
+    match compat.scrape(&request, &live.config, &shared, deadline).await {
+        Ok(crate::compat::Scrape::Body(body)) => exposition_chunks(req, vec![Bytes::from(body)]),
+        Ok(crate::compat::Scrape::Failed(why)) => text(StatusCode::INTERNAL_SERVER_ERROR, &format!("{why}\n")),
+        Err(crate::compat::RequestError::BadRequest(m)) => text(StatusCode::BAD_REQUEST, &format!("{m}\n")),
+        Err(crate::compat::RequestError::Forbidden(m)) => text(StatusCode::FORBIDDEN, &format!("{m}\n")),
+    }
 }
 
 fn exposition_response(set: &crate::metrics::MetricSet) -> Resp {

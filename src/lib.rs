@@ -18,6 +18,9 @@
 //! * [`exposition`]: encodes samples in the Prometheus text format.
 //! * [`http`]: serves `/metrics`, `/probe` and the health endpoints, from
 //!   the [`state`] that a reload swaps whole.
+//! * [`compat`]: a second path beside the one above, for snmp_exporter's
+//!   `snmp.yml` modules on `/snmp`: its own config, requests and renderer,
+//!   sharing the SNMP client and the exposition encoder.
 //!
 //! `main.rs` only parses flags ([`cli`]), sets up logging ([`logging`]) and
 //! calls into these.
@@ -26,6 +29,7 @@
 
 pub mod cli;
 pub mod collector;
+pub mod compat;
 pub mod config;
 pub mod exposition;
 pub mod http;

@@ -37,18 +37,36 @@ fn runtime() -> Result<tokio::runtime::Runtime> {
 }
 
 fn check(cli: &Cli) -> Result<ExitCode> {
-    match Config::load_all(&cli.config_sources()) {
+    let mut ok = match Config::load_all(&cli.config_sources()) {
         Ok(c) => {
             println!("{}: OK, {} target(s)", cli.config_display(), c.targets.len());
-            Ok(ExitCode::SUCCESS)
+            true
         }
         Err(e) => {
             eprintln!("{e}");
             let n = e.problems().len().max(1);
             eprintln!("{}: {n} problem(s) found", cli.config_display());
-            Ok(ExitCode::FAILURE)
+            false
+        }
+    };
+    // The snmp.yml is checked too, so a broken one is found before a reload keeps the old one.
+    if let Some(options) = cli.snmp_options() {
+        let path = options.path.display().to_string();
+        match netgauge::compat::Compat::load(options) {
+            Ok(c) => println!(
+                "{path}: OK, {} module(s), {} auth(s){}",
+                c.yml.modules.len(),
+                c.yml.auths.len(),
+                if c.yml.legacy { " (older layout: auths inside modules)" } else { "" }
+            ),
+            Err(e) => {
+                eprintln!("{e}");
+                eprintln!("{path}: {} problem(s) found", e.problems().len().max(1));
+                ok = false;
+            }
         }
     }
+    Ok(if ok { ExitCode::SUCCESS } else { ExitCode::FAILURE })
 }
 
 /// Validates, then polls every target's system group with a progress line.
@@ -211,7 +229,15 @@ async fn run(cli: &Cli) -> Result<ExitCode> {
     let addrs = cli::listen_addresses(&cli.listen_address).map_err(anyhow::Error::msg)?;
     let listener = bind(&addrs).await?;
     tracing::info!(address = %listener.local_addr()?, tls = web.tls.is_some(), basic_auth = web.requires_auth(), "listening");
-    let state = AppState::with_web(config, cli.config_sources(), web, cli.web_config_file.clone());
+    let compat = match cli.snmp_options() {
+        Some(options) => {
+            let c = netgauge::compat::Compat::load(options)?;
+            tracing::info!(file = %c.options.path.display(), modules = c.yml.modules.len(), auths = c.yml.auths.len(), any_target = c.options.allow_any_target, "serving snmp_exporter modules on /snmp");
+            Some(c)
+        }
+        None => None,
+    };
+    let state = AppState::with_compat(config, cli.config_sources(), web, cli.web_config_file.clone(), compat);
     reload_on_sighup(state.clone());
     netgauge::http::serve(listener, state, shutdown_signal()).await?;
     tracing::info!("stopped");

@@ -108,6 +108,14 @@ impl Poller {
         pool
     }
 
+    /// What `/snmp` scrapes share with this poller: telemetry and the SNMP socket cap.
+    pub fn compat_shared(&self) -> crate::compat::Shared<'_> {
+        crate::compat::Shared {
+            telemetry: &self.telemetry,
+            sockets: &self.sockets,
+        }
+    }
+
     /// Closes CLI sessions idle past their `idle_timeout` now (the reaper
     /// task does this every 30 s); returns how many.
     pub async fn close_idle_cli_sessions(&self) -> usize {

@@ -4,6 +4,7 @@
 use std::path::PathBuf;
 use std::sync::{Arc, RwLock};
 
+use crate::compat::{self, Compat};
 use crate::config::{Config, ConfigError};
 use crate::poller::Poller;
 use crate::telemetry::{Event, Telemetry};
@@ -14,6 +15,8 @@ use crate::web::{WebConfig, WebConfigError};
 pub struct Live {
     pub config: Arc<Config>,
     pub poller: Poller,
+    /// snmp_exporter modules for `/snmp`, when `--snmp.config.file` is set.
+    pub compat: Option<Arc<Compat>>,
 }
 
 pub struct AppState {
@@ -22,6 +25,8 @@ pub struct AppState {
     /// certificate or a changed password takes effect without a restart.
     web: RwLock<Arc<WebConfig>>,
     web_source: Option<PathBuf>,
+    /// Where `/snmp`'s snmp.yml comes from; re-read on reload.
+    compat_options: Option<compat::Options>,
     pub telemetry: Arc<Telemetry>,
     /// The files (or directories) the config was read from; empty when it
     /// was built in memory, in which case there is nothing to reload.
@@ -51,13 +56,26 @@ impl AppState {
 
     /// With a web config, and the file it came from (re-read on reload).
     pub fn with_web(config: Config, sources: Vec<PathBuf>, web: WebConfig, web_source: Option<PathBuf>) -> Arc<Self> {
+        Self::with_compat(config, sources, web, web_source, None)
+    }
+
+    /// With `/snmp` serving the snmp_exporter modules `compat` was loaded from.
+    pub fn with_compat(
+        config: Config,
+        sources: Vec<PathBuf>,
+        web: WebConfig,
+        web_source: Option<PathBuf>,
+        compat: Option<Compat>,
+    ) -> Arc<Self> {
         let telemetry = Arc::new(Telemetry::new());
         Arc::new(AppState {
             web: RwLock::new(Arc::new(web)),
             web_source,
+            compat_options: compat.as_ref().map(|c| c.options.clone()),
             live: RwLock::new(Arc::new(Live {
                 poller: Poller::new(&config, telemetry.clone()),
                 config: Arc::new(config),
+                compat: compat.map(Arc::new),
             })),
             telemetry,
             sources,
@@ -104,22 +122,28 @@ impl AppState {
             None => None,
         };
         let sources = self.sources.clone();
-        let loaded = tokio::task::spawn_blocking(move || Config::load_all(&sources))
-            .await
-            .unwrap_or_else(|e| {
-                Err(ConfigError::Read {
-                    path: PathBuf::from("<reload>"),
-                    source: std::io::Error::other(e.to_string()),
-                })
-            });
+        let compat_options = self.compat_options.clone();
+        let loaded = tokio::task::spawn_blocking(move || {
+            let config = Config::load_all(&sources)?;
+            let compat = compat_options.map(Compat::load).transpose()?;
+            Ok((config, compat))
+        })
+        .await
+        .unwrap_or_else(|e| {
+            Err(ConfigError::Read {
+                path: PathBuf::from("<reload>"),
+                source: std::io::Error::other(e.to_string()),
+            })
+        });
         match loaded {
-            Ok(config) => {
+            Ok((config, compat)) => {
                 let n = config.targets.len();
                 // A new poller: new concurrency cap, and no SNMPv3 session
                 // kept with credentials that may just have changed.
                 let live = Arc::new(Live {
                     poller: Poller::new(&config, self.telemetry.clone()),
                     config: Arc::new(config),
+                    compat: compat.map(Arc::new),
                 });
                 match self.live.write() {
                     Ok(mut l) => *l = live,

@@ -9,6 +9,7 @@
 mod address;
 mod raw;
 mod validate;
+pub(crate) use validate::yaml_problem;
 
 #[cfg(test)]
 mod tests;
@@ -249,6 +250,10 @@ pub struct SnmpSettings {
     pub walk_concurrency: usize,
     /// Table columns one GETBULK asks for together (1: one column per request).
     pub columns_per_request: usize,
+    /// Keep walking past an OID that is not after the previous one (broken
+    /// agents); off by default, when such a reply ends the walk. netgauge's
+    /// own config does not set it; snmp.yml modules can.
+    pub allow_nonincreasing_oids: bool,
 }
 
 impl SnmpSettings {

@@ -47,22 +47,26 @@ pub(super) fn load(sources: &[(PathBuf, String)]) -> Result<Config, ConfigError>
 fn parse(path: &Path, text: &str) -> Result<RawConfig, Problem> {
     match serde_saphyr::from_str::<Option<RawConfig>>(text) {
         Ok(raw) => Ok(raw.unwrap_or_default()),
-        Err(e) => {
-            let plain = e.without_snippet();
-            let (line, column) = plain.location().map(|l| (l.line(), l.column())).unwrap_or((0, 0));
-            let message = plain
-                .render_with_options(serde_saphyr::render_options! {
-                    snippets: serde_saphyr::SnippetMode::Off,
-                })
-                .to_string();
-            Err(Problem {
-                file: path.to_path_buf(),
-                line,
-                column,
-                field: key_at(text, line, column),
-                message: friendlier(&strip_location_suffix(&message)),
-            })
-        }
+        Err(e) => Err(yaml_problem(path, text, &e)),
+    }
+}
+
+/// A YAML syntax or type error as a [`Problem`]: position first, the key it
+/// happened under as the field, and the parser's message in plainer words.
+pub(crate) fn yaml_problem(path: &Path, text: &str, e: &serde_saphyr::Error) -> Problem {
+    let plain = e.without_snippet();
+    let (line, column) = plain.location().map(|l| (l.line(), l.column())).unwrap_or((0, 0));
+    let message = plain
+        .render_with_options(serde_saphyr::render_options! {
+            snippets: serde_saphyr::SnippetMode::Off,
+        })
+        .to_string();
+    Problem {
+        file: path.to_path_buf(),
+        line,
+        column,
+        field: key_at(text, line, column),
+        message: friendlier(&strip_location_suffix(&message)),
     }
 }
 
@@ -859,6 +863,7 @@ impl Validator {
         }
         Some(SnmpSettings {
             columns_per_request,
+            allow_nonincreasing_oids: false,
             port,
             credentials,
             timeout,

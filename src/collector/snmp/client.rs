@@ -317,10 +317,7 @@ impl Client<'_> {
 
     /// GET of several scalars in one PDU.
     pub async fn get(&self, oids: &[&[u32]]) -> Result<Vec<(Oid, Val)>, SnmpError> {
-        let _socket = self.socket().await?;
-        let mut session = None;
-        let reply = self.request(&mut session, Op::Get(oids)).await?;
-        self.release(session);
+        let reply = self.get_reply(oids).await?;
         if reply.error_status != 0 {
             return Err(SnmpError::Agent {
                 status: reply.error_status,
@@ -328,6 +325,15 @@ impl Client<'_> {
             });
         }
         Ok(reply.varbinds)
+    }
+
+    /// GET of several OIDs in one PDU; the reply as it came, error status included.
+    pub async fn get_reply(&self, oids: &[&[u32]]) -> Result<Reply, SnmpError> {
+        let _socket = self.socket().await?;
+        let mut session = None;
+        let reply = self.request(&mut session, Op::Get(oids)).await?;
+        self.release(session);
+        Ok(reply)
     }
 
     /// Walks the subtree under `root`: GETBULK for v2c/v3, GETNEXT for v1.
@@ -453,6 +459,10 @@ impl Client<'_> {
             return Step::Done;
         }
         if oid <= cursor {
+            // Tolerated when asked to, but an OID seen before would loop forever.
+            if self.settings.allow_nonincreasing_oids && !walk.rows.iter().any(|(seen, _)| seen == oid) {
+                return Step::Take;
+            }
             walk.non_increasing = true;
             self.telemetry.event(Event::Anomaly {
                 device: self.device,

@@ -258,7 +258,7 @@ fn run(collector: &'static str, started: Instant, success: bool) -> CollectorRun
     }
 }
 
-async fn resolve(host_port: &str) -> Result<SocketAddr, SnmpError> {
+pub(crate) async fn resolve(host_port: &str) -> Result<SocketAddr, SnmpError> {
     let mut addrs = tokio::net::lookup_host(host_port)
         .await
         .map_err(|e| SnmpError::Network(format!("cannot resolve {host_port}: {e}")))?;

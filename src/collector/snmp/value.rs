@@ -80,7 +80,13 @@ impl Val {
 }
 
 pub fn oid_arcs(o: &snmp2::Oid<'_>) -> Option<Oid> {
-    o.iter()?.map(|a| u32::try_from(a).ok()).collect()
+    let mut arcs: Oid = o.iter()?.map(|a| u32::try_from(a).ok()).collect::<Option<_>>()?;
+    // asn1-rs reads the one-octet encoding of 0.0 (zeroDotZero, e.g. ifSpecific) as "0";
+    // every encoded OID has at least two arcs.
+    if arcs.len() == 1 {
+        arcs.push(0);
+    }
+    Some(arcs)
 }
 
 /// Dotted form, e.g. `1.3.6.1.2.1.1.1.0`.
