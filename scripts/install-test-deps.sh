@@ -3,6 +3,7 @@
 #
 # - net-snmp's snmpd and command-line tools: the real agent the SNMP tests poll;
 # - Prometheus (for promtool): checks every exposition the tests produce;
+# - prometheus-snmp-exporter (0.21): the reference /snmp is compared against;
 # - snmpsim in a venv, with the snmpsim-data-lextudio recordings of real devices;
 # - linters for the shipped packaging: hadolint, systemd-analyze, docker-compose.
 #
@@ -22,10 +23,10 @@ apt-get update -qq
 apt-get install -y -qq --no-install-recommends \
   snmpd snmp bzip2 ca-certificates curl openssl iproute2 procps systemd docker-compose \
   python3 python3-venv python3-gdbm \
-  prometheus prometheus-alertmanager openssh-server >/dev/null
+  prometheus prometheus-alertmanager prometheus-snmp-exporter openssh-server >/dev/null
 
-# snmpd's package starts a system agent where systemd runs; the tests start
-# their own on free ports and do not need it.
+# snmpd's and prometheus-snmp-exporter's packages start system services where
+# systemd runs; the tests start their own on free ports and do not need them.
 
 venv=${NETGAUGE_TEST_VENV:-/opt/netgauge-test/venv}
 if [ ! -x "$venv/bin/snmpsim-command-responder" ] || [ ! -x "$venv/bin/hadolint" ]; then

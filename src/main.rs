@@ -57,7 +57,11 @@ fn check(cli: &Cli) -> Result<ExitCode> {
                 "{path}: OK, {} module(s), {} auth(s){}",
                 c.yml.modules.len(),
                 c.yml.auths.len(),
-                if c.yml.legacy { " (older layout: auths inside modules)" } else { "" }
+                if c.yml.legacy {
+                    " (older layout: auths inside modules)"
+                } else {
+                    ""
+                }
             ),
             Err(e) => {
                 eprintln!("{e}");

@@ -389,7 +389,11 @@ impl Validator<'_> {
             2 => SnmpCredentials::V2c { community: community() },
             3 => SnmpCredentials::V3(self.v3(field, at, a)?),
             other => {
-                self.problem(at, format!("{field}.version"), format!("SNMP version must be 1, 2 or 3, not {other}"));
+                self.problem(
+                    at,
+                    format!("{field}.version"),
+                    format!("SNMP version must be 1, 2 or 3, not {other}"),
+                );
                 return None;
             }
         };
@@ -418,7 +422,11 @@ impl Validator<'_> {
         let password = a.password.clone().unwrap_or_default();
         let priv_password = a.priv_password.clone().unwrap_or_default();
         if level != SecurityLevel::NoAuthNoPriv && password.is_empty() {
-            self.problem(at, format!("{field}.password"), "authNoPriv and authPriv need a password");
+            self.problem(
+                at,
+                format!("{field}.password"),
+                "authNoPriv and authPriv need a password",
+            );
         }
         if level == SecurityLevel::AuthPriv && priv_password.is_empty() {
             self.problem(at, format!("{field}.priv_password"), "authPriv needs a priv_password");
@@ -486,7 +494,11 @@ impl Validator<'_> {
                 None => (at, &RawAuth::default()),
             };
             if raw_auth.version.is_some() {
-                self.problem(auth_at, format!("{field}.auth.version"), "in this layout the version is set on the module");
+                self.problem(
+                    auth_at,
+                    format!("{field}.auth.version"),
+                    "in this layout the version is set on the module",
+                );
             }
             self.auth(&format!("{field}.auth"), auth_at, raw_auth, raw.version)
                 .map(Arc::new)
@@ -544,7 +556,11 @@ impl Validator<'_> {
                 // Dynamic filter values match anywhere in the string, as snmp_exporter's do.
                 match regex::Regex::new(v) {
                     Ok(r) => values.push(r),
-                    Err(e) => self.problem(f.referenced, format!("{ffield}.values"), format!("bad regex '{v}': {e}")),
+                    Err(e) => self.problem(
+                        f.referenced,
+                        format!("{ffield}.values"),
+                        format!("bad regex '{v}': {e}"),
+                    ),
                 }
             }
             if let Some(oid) = oid {
@@ -602,17 +618,29 @@ impl Validator<'_> {
         let oid = self.oid(at, &format!("{field}.oid"), &m.oid);
         let ty = self.ty(at, &format!("{field}.type"), &m.kind);
         if m.datetime_pattern.is_some() {
-            self.problem(at, format!("{field}.datetime_pattern"), "ParseDateAndTime is not supported yet");
+            self.problem(
+                at,
+                format!("{field}.datetime_pattern"),
+                "ParseDateAndTime is not supported yet",
+            );
         }
         let mut indexes = Vec::new();
         for (i, ix) in m.indexes.into_iter().enumerate() {
             let f = format!("{field}.indexes[{i}]");
             if !valid_label_name(&ix.labelname) {
-                self.problem(at, format!("{f}.labelname"), format!("'{}' is not a valid label name", ix.labelname));
+                self.problem(
+                    at,
+                    format!("{f}.labelname"),
+                    format!("'{}' is not a valid label name", ix.labelname),
+                );
             }
             if let Some(t) = self.ty(at, &format!("{f}.type"), &ix.kind) {
                 if !t.usable_as_index() {
-                    self.problem(at, format!("{f}.type"), format!("'{}' cannot be an index type", ix.kind));
+                    self.problem(
+                        at,
+                        format!("{f}.type"),
+                        format!("'{}' cannot be an index type", ix.kind),
+                    );
                 }
                 indexes.push(Index {
                     labelname: ix.labelname,
@@ -627,7 +655,11 @@ impl Validator<'_> {
         for (i, l) in m.lookups.into_iter().enumerate() {
             let f = format!("{field}.lookups[{i}]");
             if !valid_label_name(&l.labelname) {
-                self.problem(at, format!("{f}.labelname"), format!("'{}' is not a valid label name", l.labelname));
+                self.problem(
+                    at,
+                    format!("{f}.labelname"),
+                    format!("'{}' is not a valid label name", l.labelname),
+                );
             }
             let (oid, ty) = if l.labels.is_empty() {
                 (Vec::new(), None)
@@ -659,7 +691,11 @@ impl Validator<'_> {
                 }
             }
             if !valid_metric_name(&format!("{}{suffix}", m.name)) {
-                self.problem(at, format!("{field}.regex_extracts.{suffix}"), "name + suffix is not a valid metric name");
+                self.problem(
+                    at,
+                    format!("{field}.regex_extracts.{suffix}"),
+                    "name + suffix is not a valid metric name",
+                );
             }
             regex_extracts.push((suffix, compiled));
         }
@@ -701,7 +737,9 @@ pub fn parse_go_duration(text: &str) -> Option<Duration> {
         let num_len = rest.find(|c: char| !(c.is_ascii_digit() || c == '.'))?;
         let n: f64 = rest[..num_len].parse().ok()?;
         rest = &rest[num_len..];
-        let unit_len = rest.find(|c: char| c.is_ascii_digit() || c == '.').unwrap_or(rest.len());
+        let unit_len = rest
+            .find(|c: char| c.is_ascii_digit() || c == '.')
+            .unwrap_or(rest.len());
         let scale = match &rest[..unit_len] {
             "ns" => 1e-9,
             "us" | "µs" => 1e-6,
@@ -736,8 +774,11 @@ mod tests {
     use super::*;
 
     fn shared_file() -> String {
-        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/snmp_exporter/snmp.yml"))
-            .expect("the v0.21.0 snmp.yml fixture")
+        std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/fixtures/snmp_exporter/snmp.yml"
+        ))
+        .expect("the v0.21.0 snmp.yml fixture")
     }
 
     #[test]
@@ -804,10 +845,16 @@ modules:
         let SnmpCredentials::V3(ref v3) = yml.auths["secure"].credentials else {
             panic!("v3 expected")
         };
-        assert_eq!((v3.level, v3.auth_protocol, v3.priv_protocol), (SecurityLevel::AuthPriv, AuthProtocol::Sha256, PrivProtocol::Aes));
+        assert_eq!(
+            (v3.level, v3.auth_protocol, v3.priv_protocol),
+            (SecurityLevel::AuthPriv, AuthProtocol::Sha256, PrivProtocol::Aes)
+        );
         assert_eq!(v3.context_name, "ctx");
         let m = &yml.modules["m"];
-        assert_eq!((m.max_repetitions, m.retries, m.timeout), (10, 1, Duration::from_secs(90)));
+        assert_eq!(
+            (m.max_repetitions, m.retries, m.timeout),
+            (10, 1, Duration::from_secs(90))
+        );
         assert!(m.allow_nonincreasing_oids && m.auth.is_none());
         assert_eq!(m.filters[0].targets, vec![parse_oid("1.3.6.1.2.1.2.2.1.10").unwrap()]);
         assert_eq!((m.metrics[0].scale, m.metrics[0].offset), (8.0, -1.0));
@@ -819,12 +866,24 @@ modules:
         let problems = SnmpYml::parse(Path::new("s.yml"), text).unwrap_err();
         let text: Vec<String> = problems.iter().map(|p| p.to_string()).collect();
         let all = text.join("\n");
-        assert!(all.contains("s.yml:3:5: auths.bad.username: SNMPv3 needs a username"), "{all}");
+        assert!(
+            all.contains("s.yml:3:5: auths.bad.username: SNMPv3 needs a username"),
+            "{all}"
+        );
         assert!(all.contains("auths.bad.password"), "{all}");
         assert!(all.contains("auths.bad.priv_password"), "{all}");
-        assert!(all.contains("s.yml:7:12: modules.m.walk[0]: '1.3.x' is not a numeric OID"), "{all}");
-        assert!(all.contains("modules.m.metrics[0] (a).type: unknown type 'Gauge'"), "{all}");
-        assert!(all.contains("s.yml:12:7: modules.m.metrics[1] (b).regex_extracts.X[0].regex: bad regex"), "{all}");
+        assert!(
+            all.contains("s.yml:7:12: modules.m.walk[0]: '1.3.x' is not a numeric OID"),
+            "{all}"
+        );
+        assert!(
+            all.contains("modules.m.metrics[0] (a).type: unknown type 'Gauge'"),
+            "{all}"
+        );
+        assert!(
+            all.contains("s.yml:12:7: modules.m.metrics[1] (b).regex_extracts.X[0].regex: bad regex"),
+            "{all}"
+        );
     }
 
     #[test]
@@ -833,7 +892,11 @@ modules:
         assert_eq!(e[0].line, 3, "{e:?}");
         assert!(e[0].message.contains("walkk"), "{e:?}");
         let e = SnmpYml::parse(Path::new("s.yml"), "modules:\n  m:\n    version: 3\n").unwrap_err();
-        assert!(e[0].to_string().contains("modules.m.version: 'version' belongs in an 'auths:' entry"), "{e:?}");
+        assert!(
+            e[0].to_string()
+                .contains("modules.m.version: 'version' belongs in an 'auths:' entry"),
+            "{e:?}"
+        );
     }
 
     #[test]

@@ -262,7 +262,10 @@ mod tests {
 
     #[test]
     fn string_indexes_with_length_fixed_and_implied() {
-        assert_eq!(index(&[3, 97, 98, 99, 9], Ty::DisplayString, 0, false, &none()).0, "abc");
+        assert_eq!(
+            index(&[3, 97, 98, 99, 9], Ty::DisplayString, 0, false, &none()).0,
+            "abc"
+        );
         assert_eq!(index(&[3, 97, 98, 99, 9], Ty::DisplayString, 0, false, &none()).2, &[9]);
         assert_eq!(index(&[97, 98], Ty::DisplayString, 0, true, &none()).0, "ab");
         assert_eq!(index(&[1, 171, 2], Ty::OctetString, 2, false, &none()).0, "0x01AB");
@@ -291,7 +294,10 @@ mod tests {
         let (s, _, rest) = index(&[1, 192, 0, 2, 1, 7], Ty::InetAddressMissingSize, 0, false, &none());
         assert_eq!((s.as_str(), rest), ("192.0.2.1", &[7][..]));
         // An unknown address type (dns(16)): the bytes, as hex.
-        assert_eq!(index(&[16, 2, 97, 98], Ty::InetAddress, 0, false, &none()).0, "0x10026162");
+        assert_eq!(
+            index(&[16, 2, 97, 98], Ty::InetAddress, 0, false, &none()).0,
+            "0x10026162"
+        );
     }
 
     #[test]
@@ -310,7 +316,10 @@ mod tests {
         assert_eq!(text(&Val::Str(b"eth0".to_vec()), Some(Ty::DisplayString)), "eth0");
         assert_eq!(text(&Val::Str(vec![0xff, b'a']), Some(Ty::DisplayString)), "\u{fffd}a");
         assert_eq!(text(&Val::Str(vec![]), Some(Ty::OctetString)), "");
-        assert_eq!(text(&Val::Str(vec![192, 0, 2, 9]), Some(Ty::InetAddressIPv4)), "192.0.2.9");
+        assert_eq!(
+            text(&Val::Str(vec![192, 0, 2, 9]), Some(Ty::InetAddressIPv4)),
+            "192.0.2.9"
+        );
         assert_eq!(text(&Val::Int(-3), Some(Ty::DisplayString)), "-3");
         assert_eq!(text(&Val::Oid(vec![1, 3, 6, 1]), None), "1.3.6.1");
         assert_eq!(text(&Val::IpAddress([10, 1, 2, 3]), None), "10.1.2.3");
@@ -343,6 +352,9 @@ mod tests {
     #[test]
     fn ntp_timestamps() {
         let v = Val::Str(vec![0xe8, 0x0b, 0x2e, 0x80, 0x80, 0, 0, 0]);
-        assert_eq!(ntp_timestamp(&v).unwrap(), f64::from(0xe80b_2e80_u32) - 2_208_988_800.0 + 0.5);
+        assert_eq!(
+            ntp_timestamp(&v).unwrap(),
+            f64::from(0xe80b_2e80_u32) - 2_208_988_800.0 + 0.5
+        );
     }
 }

@@ -338,7 +338,12 @@ mod tests {
         assert!(plan.columns.contains(&o("1.3.6.1.2.1.31.1.1.1.6")));
         // Every column a metric or a lookup reads (ifDescr, ifName and ifAlias
         // are lookups only in this module), and nothing twice.
-        let mut expected: BTreeSet<Oid> = m.metrics.iter().filter(|x| !x.indexes.is_empty()).map(|x| x.oid.clone()).collect();
+        let mut expected: BTreeSet<Oid> = m
+            .metrics
+            .iter()
+            .filter(|x| !x.indexes.is_empty())
+            .map(|x| x.oid.clone())
+            .collect();
         expected.extend(m.metrics.iter().flat_map(|x| x.lookups.iter().map(|l| l.oid.clone())));
         assert_eq!(plan.columns.iter().cloned().collect::<BTreeSet<_>>(), expected);
         assert_eq!(plan.columns.len(), 41);

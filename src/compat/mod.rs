@@ -88,7 +88,9 @@ impl Request {
         for (k, v) in form_urlencoded::parse(query.as_bytes()) {
             let once = |slot: &mut Option<String>, name: &str| {
                 if slot.is_some() {
-                    return Err(RequestError::BadRequest(format!("'{name}' parameter must only be specified once")));
+                    return Err(RequestError::BadRequest(format!(
+                        "'{name}' parameter must only be specified once"
+                    )));
                 }
                 *slot = Some(v.to_string());
                 Ok(())
@@ -153,11 +155,7 @@ impl Compat {
     }
 
     /// Checks the request against the file and the target list; returns what to scrape.
-    fn resolve<'s>(
-        &'s self,
-        req: &Request,
-        config: &Config,
-    ) -> Result<(Address, Vec<Chosen<'s>>), RequestError> {
+    fn resolve<'s>(&'s self, req: &Request, config: &Config) -> Result<(Address, Vec<Chosen<'s>>), RequestError> {
         let target = match req.target.split_once("://") {
             Some(("udp", rest)) => rest,
             Some((scheme, _)) => {
@@ -168,8 +166,7 @@ impl Compat {
             None => req.target.as_str(),
         };
         let address = Address::parse(target).map_err(|e| RequestError::BadRequest(format!("bad target: {e}")))?;
-        if !self.options.allow_any_target && !config.targets.iter().any(|t| same_host(&t.address.host, &address.host))
-        {
+        if !self.options.allow_any_target && !config.targets.iter().any(|t| same_host(&t.address.host, &address.host)) {
             return Err(RequestError::Forbidden(format!(
                 "target '{}' is not in netgauge's target list; start netgauge with --snmp.allow-any-target \
                  to let /snmp poll any host",
@@ -236,7 +233,16 @@ impl Compat {
             Err(e) => return Ok(Scrape::Failed(format!("error scraping target {}: {e}", req.target))),
         };
         let scrapes = modules.iter().map(|(module, auth_name, auth)| {
-            self.scrape_module(&req.target, addr, auth_name, auth, req.context.as_deref(), module, shared, deadline)
+            self.scrape_module(
+                &req.target,
+                addr,
+                auth_name,
+                auth,
+                req.context.as_deref(),
+                module,
+                shared,
+                deadline,
+            )
         });
         let results = futures_util::future::join_all(scrapes).await;
         let mut out = Output::default();
@@ -276,13 +282,20 @@ impl Compat {
         if let (SnmpCredentials::V3(v3), Some(ctx)) = (&mut credentials, context) {
             ctx.clone_into(&mut v3.context_name);
         }
+        // SNMPv3 sessions carry the agent's engine ID and time; at most two per
+        // device are kept between scrapes (each holds 128 KiB of buffers), so
+        // v3 walks share two sessions and later scrapes skip engine discovery.
+        let walk_concurrency = match credentials {
+            SnmpCredentials::V3(_) => 2,
+            _ => defaults::SNMP_WALK_CONCURRENCY,
+        };
         let settings = SnmpSettings {
             port: addr.port(),
             credentials,
             timeout: module.timeout,
             retries: module.retries,
             max_repetitions: module.max_repetitions,
-            walk_concurrency: defaults::SNMP_WALK_CONCURRENCY,
+            walk_concurrency,
             columns_per_request: defaults::SNMP_COLUMNS_PER_REQUEST,
             allow_nonincreasing_oids: module.allow_nonincreasing_oids,
         };
@@ -305,7 +318,11 @@ impl Compat {
         } else {
             (module.plan.clone(), Vec::new())
         };
-        let cache_key = format!("{target}\u{0}{auth_name}\u{0}{}\u{0}{}", context.unwrap_or(""), module.name);
+        let cache_key = format!(
+            "{target}\u{0}{auth_name}\u{0}{}\u{0}{}",
+            context.unwrap_or(""),
+            module.name
+        );
         let cached = self.cache.fresh(&cache_key, &plan.lookup_columns);
         let skip: HashSet<Oid> = cached.keys().cloned().collect();
         let mut fetched = fetch(&client, &plan, &skip, deadline).await;
@@ -316,7 +333,7 @@ impl Compat {
         let mut pdus = assemble(&mut fetched, &cached);
         let lookups = render(module, &pdus, self.options.wrap_counters, &mut out);
         // A lookup that missed in a cached column (a new interface, say): read those columns now.
-        let stale: Vec<Oid> = lookups.missed.intersection(&skip).cloned().collect();
+        let stale = stale_columns(&lookups.missed, &cached);
         let mut refreshed = 0;
         if !stale.is_empty() {
             let (columns, walk_errors) = walk_columns(&client, stale.clone(), deadline).await;
@@ -372,6 +389,19 @@ fn same_host(a: &str, b: &str) -> bool {
         (Ok(x), Ok(y)) => x == y,
         _ => a.eq_ignore_ascii_case(b),
     }
+}
+
+/// Cached lookup columns that a lookup missed in, and so may be out of
+/// date (a new interface, say). A column that was empty when cached is not
+/// stale: the agent simply does not have it.
+fn stale_columns(missed: &HashSet<Oid>, cached: &HashMap<Oid, Rows>) -> Vec<Oid> {
+    let mut stale: Vec<Oid> = missed
+        .iter()
+        .filter(|c| cached.get(*c).is_some_and(|rows| !rows.is_empty()))
+        .cloned()
+        .collect();
+    stale.sort();
+    stale
 }
 
 /// One PDU map from the walked columns, the GETs and the cached columns.
@@ -522,6 +552,23 @@ mod tests {
         assert!(Request::parse("module=if_mib").is_err());
         assert!(Request::parse("target=a&target=b").is_err());
         assert!(Request::parse("target=a&auth=x&auth=y").is_err());
+    }
+
+    #[test]
+    fn a_lookup_miss_makes_only_a_non_empty_cached_column_stale() {
+        let if_name = vec![1, 3, 6, 1, 2, 1, 31, 1, 1, 1, 1];
+        let if_alias = vec![1, 3, 6, 1, 2, 1, 31, 1, 1, 1, 18];
+        let if_descr = vec![1, 3, 6, 1, 2, 1, 2, 2, 1, 2];
+        let cached: HashMap<Oid, Rows> = HashMap::from([
+            (
+                if_name.clone(),
+                Arc::new(vec![([if_name.clone(), vec![1]].concat(), Val::Str(b"lo".to_vec()))]),
+            ),
+            (if_alias.clone(), Arc::new(Vec::new())),
+        ]);
+        let missed: HashSet<Oid> = [if_name.clone(), if_alias, if_descr].into_iter().collect();
+        // ifAlias was cached empty; ifDescr was walked this scrape, not cached.
+        assert_eq!(stale_columns(&missed, &cached), vec![if_name]);
     }
 
     #[test]

@@ -228,7 +228,9 @@ fn labels_for(metric: &Metric, index_oids: &[u32], pdus: &Pdus, lookups: &mut Lo
                     prev.extend_from_slice(&key[lk.oid.len()..]);
                     // Unlike a metric's, a lookup keeps its declared type when the type column is missing.
                     if pdus.contains_key(&prev) {
-                        ty = resolve_combined(t, &prev, pdus).filter(|r| *r != Ty::OctetString).or(ty);
+                        ty = resolve_combined(t, &prev, pdus)
+                            .filter(|r| *r != Ty::OctetString)
+                            .or(ty);
                     }
                 }
                 set_label(&mut labels, &lk.labelname, decode::text(v, ty));
@@ -544,7 +546,10 @@ mod tests {
         );
         assert_eq!(out.find("peerAddr", &[("peerAddr", "192.0.2.1")]), Some(1.0));
         // No type column for peer 2: the bytes, as hex.
-        assert_eq!(out.find("peerAddr", &[("peer", "2"), ("peerAddr", "0xC0000202")]), Some(1.0));
+        assert_eq!(
+            out.find("peerAddr", &[("peer", "2"), ("peerAddr", "0xC0000202")]),
+            Some(1.0)
+        );
     }
 
     #[test]
@@ -601,7 +606,10 @@ mod tests {
       help: X.
 "#,
         );
-        let (out, _) = run(&m, &[("1.3.6.1.4.1.9.9.0", Val::Int(1)), ("1.3.6.1.4.1.9.9.1", Val::Int(2))]);
+        let (out, _) = run(
+            &m,
+            &[("1.3.6.1.4.1.9.9.0", Val::Int(1)), ("1.3.6.1.4.1.9.9.1", Val::Int(2))],
+        );
         assert_eq!((out.series(), out.duplicates), (1, 1));
     }
 

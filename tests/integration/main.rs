@@ -2,6 +2,7 @@
 //! recordings of real devices, promtool, and the netgauge binary itself.
 
 mod cli;
+mod compat;
 mod fake_agent;
 mod harness;
 mod misbehaving;

@@ -26,12 +26,12 @@ const RECORDINGS: &[(&str, &str, &str, &str)] = &[
     ("network/switch/h3c-comware-lsq1wcmd0-2509p61", "h3c", "", ""),
 ];
 
-type Recording = BTreeMap<String, (String, String)>;
+pub type Recording = BTreeMap<String, (String, String)>;
 
 /// snmpsim serving recordings, each under its file name as the community.
-struct Sim {
-    port: u16,
-    recordings: Vec<(String, Recording)>,
+pub struct Sim {
+    pub port: u16,
+    pub recordings: Vec<(String, Recording)>,
     _dir: tempfile::TempDir,
     _proc: Proc,
 }
@@ -39,7 +39,7 @@ struct Sim {
 impl Sim {
     /// `paths`: recordings under snmpsim-data-lextudio's data dir (without
     /// `.snmprec.bz2`), or `fixtures/NAME` for this repository's own.
-    fn start(paths: &[&str]) -> Sim {
+    pub fn start(paths: &[&str]) -> Sim {
         let data = snmpsim_data_dir();
         let dir = tempfile::tempdir().unwrap();
         let mut recordings = Vec::new();
@@ -49,6 +49,9 @@ impl Sim {
             if let Some(name) = path.strip_prefix("fixtures/") {
                 let src = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("tests/fixtures/snmprec/{name}.snmprec"));
                 std::fs::copy(&src, &dst).unwrap();
+            } else if data.join(format!("{path}.snmprec")).is_file() {
+                // A few recordings ship uncompressed.
+                std::fs::copy(data.join(format!("{path}.snmprec")), &dst).unwrap();
             } else {
                 let src = data.join(format!("{path}.snmprec.bz2"));
                 let out = Command::new(require("bzip2")).arg("-dc").arg(&src).output().unwrap();
