@@ -1,4 +1,4 @@
-//! The HTTP server: `/metrics`, `/probe`, `/-/healthy`, `/-/ready` and a landing page.
+//! The HTTP server: `/metrics`, `/probe`, `/snmp`, `/-/healthy`, `/-/ready` and a landing page.
 //!
 //! [`serve`] takes a bound listener and a shutdown future, so tests bind
 //! port 0 and stop the server when they are done.
@@ -320,7 +320,8 @@ fn landing(state: &AppState) -> Resp {
         "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>netgauge</title></head><body>\n\
          <h1>netgauge</h1>\n<p><a href=\"/metrics\">/metrics</a> (all targets and the exporter's own metrics) \
          &middot; <a href=\"/metrics/exporter\">/metrics/exporter</a> (the exporter's own metrics only) \
-         &middot; <a href=\"/targets\">/targets</a> (Prometheus HTTP service discovery)</p>\n\
+         &middot; <a href=\"/targets\">/targets</a> (Prometheus HTTP service discovery) \
+         &middot; /snmp?target=HOST&amp;module=NAME&amp;auth=NAME (snmp_exporter modules, with --snmp.config.file)</p>\n\
          <h2>Targets</h2>\n<table>\n<tr><th>name</th><th>address</th><th>transport</th><th>probe</th></tr>\n",
     );
     let live = state.live();
