@@ -10,7 +10,7 @@
 //! [`validate`] checks what serde cannot — OIDs, type names, regexes, v3
 //! settings — and reports every problem with file, line and field.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
@@ -215,7 +215,7 @@ pub struct Index {
     pub ty: Ty,
     pub fixed_size: usize,
     pub implied: bool,
-    pub enum_values: HashMap<i64, String>,
+    pub enum_values: BTreeMap<i64, String>,
 }
 
 #[derive(Debug)]
@@ -647,7 +647,7 @@ impl Validator<'_> {
                     ty: t,
                     fixed_size: ix.fixed_size,
                     implied: ix.implied,
-                    enum_values: ix.enum_values.into_iter().collect(),
+                    enum_values: ix.enum_values,
                 });
             }
         }

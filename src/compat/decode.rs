@@ -3,7 +3,7 @@
 //!
 //! Pure functions: every rule here is pinned by a unit test.
 
-use std::collections::HashMap;
+use std::collections::BTreeMap;
 use std::fmt::Write;
 
 use super::config::Ty;
@@ -81,7 +81,7 @@ fn bytes_text(b: &[u8], ty: Option<Ty>) -> String {
         parts.push(b.len() as u32);
     }
     parts.extend(b.iter().map(|&x| u32::from(x)));
-    index(&parts, ty, 0, false, &HashMap::new()).0
+    index(&parts, ty, 0, false, &BTreeMap::new()).0
 }
 
 /// The first `count` arcs (zero-padded: some agents drop trailing zeros) and the rest.
@@ -99,7 +99,7 @@ pub fn index<'a>(
     ty: Ty,
     fixed_size: usize,
     implied: bool,
-    enums: &HashMap<i64, String>,
+    enums: &BTreeMap<i64, String>,
 ) -> (String, Vec<u32>, &'a [u32]) {
     if let Some(mapping) = ty.combined() {
         let missing_size = ty == Ty::InetAddressMissingSize;
@@ -244,8 +244,8 @@ pub fn ntp_timestamp(v: &Val) -> Result<f64, String> {
 mod tests {
     use super::*;
 
-    fn none() -> HashMap<i64, String> {
-        HashMap::new()
+    fn none() -> BTreeMap<i64, String> {
+        BTreeMap::new()
     }
 
     #[test]
@@ -302,7 +302,7 @@ mod tests {
 
     #[test]
     fn enum_index_uses_its_names() {
-        let enums = HashMap::from([(1, "up".to_owned())]);
+        let enums = BTreeMap::from([(1, "up".to_owned())]);
         assert_eq!(index(&[1], Ty::EnumAsInfo, 0, false, &enums).0, "up");
         assert_eq!(index(&[4], Ty::EnumAsInfo, 0, false, &enums).0, "4");
     }

@@ -14,7 +14,6 @@ use tokio::time::{timeout_at, Instant};
 
 use super::config::{Module, Ty};
 use super::decode;
-use super::render::Pdus;
 use crate::collector::snmp::client::{Client, SnmpError};
 use crate::collector::snmp::value::{Oid, Val};
 use crate::config::SnmpVersion;
@@ -172,7 +171,7 @@ fn previous_column(oid: &[u32]) -> Oid {
 #[derive(Default)]
 pub struct Fetched {
     /// From GETs (module gets and scalars).
-    pub pdus: Pdus,
+    pub pdus: Vec<(Oid, Val)>,
     /// Walked subtrees, by root.
     pub columns: HashMap<Oid, Vec<(Oid, Val)>>,
     /// Every request that failed; the rest of the module was still fetched.
@@ -273,7 +272,7 @@ pub async fn fetch(client: &Client<'_>, plan: &Plan, skip: &HashSet<Oid>, deadli
     roots.extend(missing);
     let (columns, walk_errors) = walk_columns(client, roots, deadline).await;
     errors.extend(walk_errors);
-    let mut pdus: Pdus = got.into_iter().collect();
+    let mut pdus = got;
     pdus.extend(scalar_values);
     Fetched { pdus, columns, errors }
 }

@@ -341,12 +341,11 @@ impl Compat {
             refreshed = columns.len();
             self.cache.store(&cache_key, &plan.lookup_columns, &columns);
             for root in &stale {
-                pdus.retain(|oid, _| !oid.starts_with(root));
+                pdus.remove_subtree(root);
             }
-            for rows in columns.into_values() {
-                pdu_count += rows.len();
-                pdus.extend(rows);
-            }
+            let fresh: Vec<(Oid, Val)> = columns.into_values().flatten().collect();
+            pdu_count += fresh.len();
+            pdus.extend(fresh);
             out = Output::default();
             render(module, &pdus, self.options.wrap_counters, &mut out);
         }
@@ -406,14 +405,17 @@ fn stale_columns(missed: &HashSet<Oid>, cached: &HashMap<Oid, Rows>) -> Vec<Oid>
 
 /// One PDU map from the walked columns, the GETs and the cached columns.
 fn assemble(fetched: &mut Fetched, cached: &HashMap<Oid, Rows>) -> Pdus {
-    let mut pdus = std::mem::take(&mut fetched.pdus);
-    for rows in std::mem::take(&mut fetched.columns).into_values() {
-        pdus.extend(rows);
+    let mut rows = std::mem::take(&mut fetched.pdus);
+    // Columns in OID order, each already sorted: the sort in `Pdus::new` then has little to do.
+    let mut columns: Vec<(Oid, Vec<(Oid, Val)>)> = std::mem::take(&mut fetched.columns).into_iter().collect();
+    columns.sort_by(|a, b| a.0.cmp(&b.0));
+    for (_, walked) in columns {
+        rows.extend(walked);
     }
-    for rows in cached.values() {
-        pdus.extend(rows.iter().cloned());
+    for cached_rows in cached.values() {
+        rows.extend(cached_rows.iter().cloned());
     }
-    pdus
+    Pdus::new(rows)
 }
 
 struct ModuleScrape {
@@ -432,7 +434,8 @@ impl ModuleScrape {
     /// The module's series and its own scrape metrics, snmp_exporter's
     /// names with a `module` label (as snmp_exporter ≥ 0.24 writes them).
     fn write_into(self, out: &mut Output) {
-        let m = || vec![("module".to_owned(), self.module.clone())];
+        let module: std::sync::Arc<str> = std::sync::Arc::from(self.module.as_str());
+        let m = || vec![(std::sync::Arc::from("module"), module.clone())];
         let meta: [(&str, &str, f64); 5] = [
             (
                 "snmp_scrape_walk_duration_seconds",
@@ -479,7 +482,7 @@ impl ModuleScrape {
         );
         for (reason, n) in [("duplicate", self.out.duplicates), ("unreadable", self.out.unreadable)] {
             let mut l = m();
-            l.push(("reason".into(), reason.into()));
+            l.push((std::sync::Arc::from("reason"), std::sync::Arc::from(reason)));
             out.push(
                 "netgauge_snmp_series_dropped",
                 "Series not written: a duplicate of an earlier series, or a value unreadable as its type.",
