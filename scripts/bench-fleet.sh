@@ -1,8 +1,15 @@
 #!/usr/bin/env bash
 # A fleet: AGENTS simulated switches x INTERFACES interfaces (bench/sim_agent.rs,
-# loopback UDP), scraped through /metrics (all at once) and through /probe
-# (one scrape per device, 64 in flight). Prints wall time, netgauge CPU and
-# peak RSS, series and bytes.
+# loopback UDP), scraped five ways, each by a fresh exporter process so its
+# peak RSS is its own:
+#
+#   1. netgauge /metrics, every device in one scrape (plain text);
+#   2. the same with Accept-Encoding: gzip, as Prometheus asks;
+#   3. netgauge /probe, one scrape per device, 64 in flight;
+#   4. netgauge /snmp with snmp_exporter's if_mib module, one per device, 64 in flight;
+#   5. snmp_exporter (Debian's prometheus-snmp-exporter) /snmp, the same way.
+#
+# Prints wall time, exporter CPU (utime+stime), peak RSS (VmHWM), series.
 #
 #   scripts/bench-fleet.sh [agents=2000] [interfaces=48] [max_concurrent_polls=1024]
 set -euo pipefail
@@ -13,8 +20,9 @@ ifs=${2:-48}
 conc=${3:-1024}
 base=30000
 work=$(mktemp -d)
+pids=()
 cleanup() {
-  [ -n "${ng_pid:-}" ] && kill "$ng_pid" 2>/dev/null || true
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
   [ -n "${sim_pid:-}" ] && kill "$sim_pid" 2>/dev/null || true
   wait 2>/dev/null || true
   rm -rf "$work"
@@ -32,25 +40,73 @@ sim_pid=$!
   echo "targets:"
   for i in $(seq 0 $((agents - 1))); do echo "  - {name: sw$i, address: '127.0.0.1:$((base + i))'}"; done
 } > "$work/netgauge.yml"
-./target/release/netgauge --config.file="$work/netgauge.yml" --web.listen-address=127.0.0.1:19744 --log.level=error &
-ng_pid=$!
-sleep 1
-cpu() { awk '{print ($14+$15)/100}' "/proc/$ng_pid/stat"; }
+# The generated v0.21.0 file; timeout and retries as netgauge's above, for a fair fight.
+sed -e 's/^  retries: 3$/  retries: 1/' tests/fixtures/snmp_exporter/snmp.yml > "$work/snmp.yml"
+
+port=19744
+start_netgauge() {
+  port=$((port + 1))
+  ./target/release/netgauge --config.file="$work/netgauge.yml" --snmp.config.file="$work/snmp.yml" \
+    --web.listen-address=127.0.0.1:$port --log.level=error &
+  pid=$!; pids+=("$pid")
+  for _ in $(seq 100); do curl -sf -o /dev/null "http://127.0.0.1:$port/-/ready" && return; sleep 0.1; done
+}
+start_snmp_exporter() {
+  port=$((port + 1))
+  prometheus-snmp-exporter --config.file="$work/snmp.yml" --web.listen-address=127.0.0.1:$port --log.level=error &
+  pid=$!; pids+=("$pid")
+  for _ in $(seq 100); do curl -sf -o /dev/null "http://127.0.0.1:$port/" && return; sleep 0.1; done
+}
+cpu() { awk '{print ($14+$15)/100}' "/proc/$pid/stat"; }
+rss() { awk '/VmHWM/ {printf "%.0f MiB", $2/1024}' "/proc/$pid/status"; }
 ms() { date +%s%N; }
-echo "fleet: $agents agents x $ifs interfaces, max_concurrent_polls $conc"
+report() { echo "$1: $(( ($3 - $2) / 1000000 )) ms wall, $(echo "$5 - $4" | bc) s CPU, peak RSS $(rss), $6"; }
+many() {  # many PATH-PREFIX: one request per device, 64 in flight; prints how many returned 200
+  seq 0 $((agents - 1)) | xargs -P 64 -I{} sh -c "curl -s -o /dev/null -w '%{http_code}\n' -H 'X-Prometheus-Scrape-Timeout-Seconds: 30' \"$1\"" | grep -c '^200$' || true
+}
+echo "fleet: $agents agents x $ifs interfaces, netgauge max_concurrent_polls $conc; $(nproc) CPUs"
+
+start_netgauge
 for run in 1 2 3; do
   c0=$(cpu); t0=$(ms)
-  curl -s -H 'X-Prometheus-Scrape-Timeout-Seconds: 30' -o "$work/out.txt" http://127.0.0.1:19744/metrics
+  curl -s -H 'X-Prometheus-Scrape-Timeout-Seconds: 30' -o "$work/out.txt" "http://127.0.0.1:$port/metrics"
   t1=$(ms); c1=$(cpu)
   up=$(grep -c '^netgauge_device_up{.*} 1$' "$work/out.txt" || true)
-  echo "/metrics run $run: $(( (t1 - t0) / 1000000 )) ms wall, $(echo "$c1 - $c0" | bc) s CPU, devices up $up/$agents, $(grep -vc '^#' "$work/out.txt") series, $(wc -c < "$work/out.txt") bytes"
+  report "netgauge /metrics run $run" "$t0" "$t1" "$c0" "$c1" "devices up $up/$agents, $(grep -vc '^#' "$work/out.txt") series, $(wc -c < "$work/out.txt") bytes"
 done
+kill "$pid"
+
+start_netgauge
+for run in 1 2 3; do
+  c0=$(cpu); t0=$(ms)
+  curl -s -H 'Accept-Encoding: gzip' -H 'X-Prometheus-Scrape-Timeout-Seconds: 30' -o "$work/out.gz" "http://127.0.0.1:$port/metrics"
+  t1=$(ms); c1=$(cpu)
+  up=$(gzip -dc "$work/out.gz" | grep -c '^netgauge_device_up{.*} 1$' || true)
+  report "netgauge /metrics gzip run $run" "$t0" "$t1" "$c0" "$c1" "devices up $up/$agents, $(wc -c < "$work/out.gz") bytes"
+done
+kill "$pid"
+
+start_netgauge
 c0=$(cpu); t0=$(ms)
-curl -s -H 'Accept-Encoding: gzip' -H 'X-Prometheus-Scrape-Timeout-Seconds: 30' -o "$work/out.gz" http://127.0.0.1:19744/metrics
+ok=$(many "http://127.0.0.1:$port/probe?target=sw{}")
 t1=$(ms); c1=$(cpu)
-echo "/metrics gzip (as Prometheus asks): $(( (t1 - t0) / 1000000 )) ms wall, $(echo "$c1 - $c0" | bc) s CPU, $(wc -c < "$work/out.gz") bytes"
+report "netgauge /probe x $agents" "$t0" "$t1" "$c0" "$c1" "$ok answered 200"
+kill "$pid"
+
+# /snmp polls any host in snmp_exporter; netgauge's list names these, so no --snmp.allow-any-target.
+start_netgauge
 c0=$(cpu); t0=$(ms)
-seq 0 $((agents - 1)) | xargs -P 64 -I{} curl -s -o /dev/null -H 'X-Prometheus-Scrape-Timeout-Seconds: 30' 'http://127.0.0.1:19744/probe?target=sw{}'
+ok=$(many "http://127.0.0.1:$port/snmp?target=127.0.0.1:\$((${base} + {}))&module=if_mib")
 t1=$(ms); c1=$(cpu)
-echo "/probe x $agents (64 in flight): $(( (t1 - t0) / 1000000 )) ms wall, $(echo "$c1 - $c0" | bc) s CPU"
-echo "netgauge peak RSS: $(awk '/VmHWM/ {print $2/1024 " MiB"}' /proc/$ng_pid/status), now $(awk '/VmRSS/ {print $2/1024 " MiB"}' /proc/$ng_pid/status)"
+report "netgauge /snmp if_mib x $agents" "$t0" "$t1" "$c0" "$c1" "$ok answered 200"
+curl -s -o "$work/ng-one.txt" "http://127.0.0.1:$port/snmp?target=127.0.0.1:$base&module=if_mib"
+kill "$pid"
+
+start_snmp_exporter
+c0=$(cpu); t0=$(ms)
+ok=$(many "http://127.0.0.1:$port/snmp?target=127.0.0.1:\$((${base} + {}))&module=if_mib")
+t1=$(ms); c1=$(cpu)
+report "snmp_exporter /snmp if_mib x $agents" "$t0" "$t1" "$c0" "$c1" "$ok answered 200"
+curl -s -o "$work/se-one.txt" "http://127.0.0.1:$port/snmp?target=127.0.0.1:$base&module=if_mib"
+kill "$pid"
+echo "one device's /snmp: netgauge $(grep -vc '^#' "$work/ng-one.txt") lines, snmp_exporter $(grep -vc '^#' "$work/se-one.txt") lines"

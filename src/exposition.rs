@@ -67,10 +67,74 @@ pub(crate) fn line(out: &mut String, name: &str, base: &[(&str, &str)], extra: &
 /// Encodes samples as they arrive, one text buffer per family, so no
 /// sample is ever held as a structure: the memory of a `/metrics` scrape
 /// is its text, not ten times that in label strings.
+///
+/// Made with [`FamilyWriter::gzip`], it also compresses each family's text
+/// in chunks as it grows, so a fleet's 133 MB of text is held as its ~7 MB
+/// of gzip instead: each chunk is an independent raw-deflate segment ended
+/// by a sync flush, and segments concatenate into one valid deflate stream,
+/// which [`FamilyWriter::into_body`] wraps in a single gzip member.
 #[derive(Default)]
 pub struct FamilyWriter {
-    families: Vec<(Desc, String)>,
+    families: Vec<(Desc, Staged)>,
     index: HashMap<&'static str, usize>,
+    deflater: Option<Deflater>,
+}
+
+/// One family's text: all of it, or (gzip) the compressed chunks and the text not yet compressed.
+#[derive(Default)]
+struct Staged {
+    text: String,
+    chunks: Vec<Chunk>,
+}
+
+struct Chunk {
+    deflated: Vec<u8>,
+    /// CRC-32 and length of the chunk's text, for the gzip trailer.
+    crc: flate2::Crc,
+}
+
+/// One compressor, reset for every chunk (its state is ~300 KiB: one per family would add up).
+struct Deflater {
+    compress: flate2::Compress,
+}
+
+/// Text staged per family before it is compressed.
+const CHUNK: usize = 64 * 1024;
+
+impl Deflater {
+    fn new() -> Self {
+        Deflater {
+            compress: flate2::Compress::new(flate2::Compression::fast(), false),
+        }
+    }
+
+    fn chunk(&mut self, text: &[u8]) -> Chunk {
+        let mut crc = flate2::Crc::new();
+        crc.update(text);
+        self.compress.reset();
+        let mut out = Vec::with_capacity(text.len() / 8 + 64);
+        let mut consumed = 0;
+        loop {
+            if out.capacity() - out.len() < 64 {
+                out.reserve(out.capacity().max(4096));
+            }
+            let before = self.compress.total_in();
+            // Raw deflate into a Vec cannot fail; an error would only truncate this chunk.
+            if self
+                .compress
+                .compress_vec(&text[consumed..], &mut out, flate2::FlushCompress::Sync)
+                .is_err()
+            {
+                break;
+            }
+            consumed += (self.compress.total_in() - before) as usize;
+            // Done when all input is in and the flush did not fill the output.
+            if consumed >= text.len() && out.len() < out.capacity() {
+                break;
+            }
+        }
+        Chunk { deflated: out, crc }
+    }
 }
 
 impl Sink for FamilyWriter {
@@ -78,21 +142,73 @@ impl Sink for FamilyWriter {
         let i = match self.index.get(desc.name) {
             Some(&i) => i,
             None => {
-                let mut text = String::with_capacity(4096);
-                header(&mut text, desc);
-                self.families.push((*desc, text));
+                let mut staged = Staged {
+                    text: String::with_capacity(4096),
+                    chunks: Vec::new(),
+                };
+                header(&mut staged.text, desc);
+                self.families.push((*desc, staged));
                 self.index.insert(desc.name, self.families.len() - 1);
                 self.families.len() - 1
             }
         };
-        line(&mut self.families[i].1, desc.name, base, extra, value);
+        let staged = &mut self.families[i].1;
+        line(&mut staged.text, desc.name, base, extra, value);
+        if let Some(d) = &mut self.deflater {
+            if staged.text.len() >= CHUNK {
+                staged.chunks.push(d.chunk(staged.text.as_bytes()));
+                staged.text.clear();
+            }
+        }
     }
 }
 
+/// A finished exposition body.
+pub enum Body {
+    Plain(Vec<Bytes>),
+    Gzip(Vec<Bytes>),
+}
+
 impl FamilyWriter {
-    /// The encoded families, in first-seen order, as body chunks.
-    pub fn into_chunks(self) -> Vec<Bytes> {
-        self.families.into_iter().map(|(_, text)| Bytes::from(text)).collect()
+    /// A writer that compresses as it goes; its body is gzip.
+    pub fn gzip() -> Self {
+        FamilyWriter {
+            deflater: Some(Deflater::new()),
+            ..FamilyWriter::default()
+        }
+    }
+
+    /// The families in first-seen order, then `tail` (already encoded text).
+    pub fn into_body(mut self, tail: &str) -> Body {
+        let Some(mut d) = self.deflater.take() else {
+            let mut chunks: Vec<Bytes> = self.families.into_iter().map(|(_, s)| Bytes::from(s.text)).collect();
+            chunks.push(Bytes::from(tail.to_owned()));
+            return Body::Plain(chunks);
+        };
+        const HEADER: [u8; 10] = [0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0xff];
+        let mut out = vec![Bytes::from_static(&HEADER)];
+        let mut crc = flate2::Crc::new();
+        let mut emit = |c: Chunk, out: &mut Vec<Bytes>| {
+            crc.combine(&c.crc);
+            out.push(Bytes::from(c.deflated));
+        };
+        for (_, staged) in self.families {
+            for c in staged.chunks {
+                emit(c, &mut out);
+            }
+            if !staged.text.is_empty() {
+                emit(d.chunk(staged.text.as_bytes()), &mut out);
+            }
+        }
+        if !tail.is_empty() {
+            emit(d.chunk(tail.as_bytes()), &mut out);
+        }
+        // An empty final block (fixed Huffman: BFINAL=1, BTYPE=01, end-of-block), then CRC-32 and length.
+        let mut trailer = vec![0x03, 0x00];
+        trailer.extend_from_slice(&crc.sum().to_le_bytes());
+        trailer.extend_from_slice(&crc.amount().to_le_bytes());
+        out.push(Bytes::from(trailer));
+        Body::Gzip(out)
     }
 }
 
@@ -162,6 +278,46 @@ mod tests {
              x_bytes{device=\"a\\\"b\\\\c\\nd\"} 1.5\nx_bytes{device=\"z\"} 3\n\
              # HELP y_total Count.\n# TYPE y_total counter\ny_total 1.8446744073709552e19\n"
         );
+    }
+
+    #[test]
+    fn gzip_writer_makes_one_member_that_inflates_to_the_plain_text() {
+        use std::io::Read;
+        let g = Desc {
+            name: "big_bytes",
+            help: "Many.",
+            kind: Kind::Gauge,
+        };
+        let (mut plain, mut gz) = (FamilyWriter::default(), FamilyWriter::gzip());
+        // Enough to cross several chunk boundaries, interleaving two families.
+        for i in 0..20_000 {
+            let v = i.to_string();
+            for w in [&mut plain as &mut dyn Sink, &mut gz] {
+                w.sample(&g, &[("device", "sw1")], &[("port", &v)], f64::from(i));
+                w.sample(&C, &[("device", "sw1")], &[("port", &v)], 1.0);
+            }
+        }
+        let tail = "# HELP own Own.\n# TYPE own gauge\nown 1\n";
+        let Body::Plain(p) = plain.into_body(tail) else {
+            panic!("plain")
+        };
+        let Body::Gzip(z) = gz.into_body(tail) else {
+            panic!("gzip")
+        };
+        let text: Vec<u8> = p.iter().flat_map(|b| b.to_vec()).collect();
+        let zipped: Vec<u8> = z.iter().flat_map(|b| b.to_vec()).collect();
+        assert!(zipped.len() * 5 < text.len(), "{} vs {}", zipped.len(), text.len());
+        let mut out = Vec::new();
+        // A single-member decoder: the body must be one gzip member, not several.
+        flate2::read::GzDecoder::new(&zipped[..]).read_to_end(&mut out).unwrap();
+        assert_eq!(String::from_utf8(out).unwrap(), String::from_utf8(text).unwrap());
+        let Body::Gzip(empty) = FamilyWriter::gzip().into_body("") else {
+            panic!("gzip")
+        };
+        let empty: Vec<u8> = empty.iter().flat_map(|b| b.to_vec()).collect();
+        let mut out = Vec::new();
+        flate2::read::GzDecoder::new(&empty[..]).read_to_end(&mut out).unwrap();
+        assert!(out.is_empty());
     }
 
     #[test]

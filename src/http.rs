@@ -198,15 +198,37 @@ async fn metrics(state: &AppState, req: &Request<Incoming>) -> Resp {
     let budget = Poller::budget(&live.config, prometheus_timeout(req));
     // Device series are encoded as they arrive; the body is sent in chunks,
     // one per family, never copied into one string.
-    let mut writer = crate::exposition::FamilyWriter::default();
+    // With gzip (Prometheus asks for it) the text is compressed as it is
+    // written, so the fleet's exposition is held compressed, not whole.
+    let mut writer = if accepts_gzip(req) {
+        crate::exposition::FamilyWriter::gzip()
+    } else {
+        crate::exposition::FamilyWriter::default()
+    };
     live.poller.poll_all(&live.config, budget, &mut writer).await;
     let mut own = crate::metrics::MetricSet::new();
     state.telemetry.render(&mut own);
     own.push(&CLI_SESSIONS, vec![], live.poller.cli_sessions() as f64);
     crate::process::render(&mut own);
-    let mut chunks = writer.into_chunks();
-    chunks.push(Bytes::from(exposition::encode(&own)));
-    exposition_chunks(req, chunks)
+    match writer.into_body(&exposition::encode(&own)) {
+        crate::exposition::Body::Plain(chunks) => exposition_stream(chunks, None),
+        crate::exposition::Body::Gzip(chunks) => exposition_stream(chunks, Some("gzip")),
+    }
+}
+
+/// An exposition body already in chunks (and already compressed, if `encoding` says so).
+fn exposition_stream(chunks: Vec<Bytes>, encoding: Option<&'static str>) -> Resp {
+    let frames = futures_util::stream::iter(chunks.into_iter().map(|c| Ok::<_, Infallible>(Frame::data(c))));
+    let mut r = Response::new(StreamBody::new(frames).boxed());
+    if let Some(e) = encoding {
+        r.headers_mut()
+            .insert(hyper::header::CONTENT_ENCODING, HeaderValue::from_static(e));
+    }
+    r.headers_mut()
+        .insert(CONTENT_TYPE, HeaderValue::from_static(exposition::CONTENT_TYPE));
+    r.headers_mut()
+        .insert(hyper::header::VARY, HeaderValue::from_static("Accept-Encoding"));
+    r
 }
 
 /// Whether the client takes a gzip body (Prometheus asks for one).
@@ -227,26 +249,17 @@ fn accepts_gzip(req: &Request<Incoming>) -> bool {
 /// An exposition body: gzip-compressed when the client accepts it (the
 /// text of a large fleet shrinks about tenfold), else streamed as is.
 fn exposition_chunks(req: &Request<Incoming>, chunks: Vec<Bytes>) -> Resp {
-    let mut r = if accepts_gzip(req) {
+    if accepts_gzip(req) {
         use std::io::Write;
         let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
         for c in chunks {
             // Writing into a Vec cannot fail.
             let _ = gz.write_all(&c);
         }
-        let mut r = Response::new(full(gz.finish().unwrap_or_default()));
-        r.headers_mut()
-            .insert(hyper::header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
-        r
+        exposition_stream(vec![Bytes::from(gz.finish().unwrap_or_default())], Some("gzip"))
     } else {
-        let frames = futures_util::stream::iter(chunks.into_iter().map(|c| Ok::<_, Infallible>(Frame::data(c))));
-        Response::new(StreamBody::new(frames).boxed())
-    };
-    r.headers_mut()
-        .insert(CONTENT_TYPE, HeaderValue::from_static(exposition::CONTENT_TYPE));
-    r.headers_mut()
-        .insert(hyper::header::VARY, HeaderValue::from_static("Accept-Encoding"));
-    r
+        exposition_stream(chunks, None)
+    }
 }
 
 /// The exporter's own series only, without polling any device: what to

@@ -60,17 +60,18 @@ impl Poller {
         set
     }
 
-    /// Polls every target concurrently and writes their series into `sink`
-    /// in config order, each report as soon as it and those before it are
-    /// done, so reports do not pile up in memory.
+    /// Polls every target concurrently and writes each one's series into
+    /// `sink` as soon as it is done (so devices appear in completion order),
+    /// so finished reports never wait in memory behind a slow device.
     pub async fn poll_all(&self, config: &Config, budget: Duration, sink: &mut impl Sink) {
         let deadline = Instant::now() + budget;
+        // Cloned: a borrowing stream here trips the compiler's Send inference for the HTTP task.
         let mut reports = stream::iter(config.targets.iter().cloned())
             .map(|t| async move {
                 let r = self.report(&t, deadline).await;
                 (t, r)
             })
-            .buffered(config.targets.len().max(1));
+            .buffer_unordered(config.targets.len().max(1));
         while let Some((t, r)) = reports.next().await {
             schema::render(&t, &r, sink);
         }

@@ -267,6 +267,21 @@ pub fn http_request(addr: SocketAddr, method: &str, path: &str, headers: &[(Stri
     (status, body.to_owned())
 }
 
+/// A chunked (`Transfer-Encoding: chunked`) body's bytes, unframed.
+pub fn dechunk_bytes(mut body: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    while let Some(eol) = body.windows(2).position(|w| w == b"\r\n") {
+        let size = std::str::from_utf8(&body[..eol]).unwrap_or("0");
+        let n = usize::from_str_radix(size.trim(), 16).unwrap_or(0);
+        if n == 0 {
+            break;
+        }
+        out.extend_from_slice(&body[eol + 2..eol + 2 + n]);
+        body = &body[eol + 2 + n + 2..];
+    }
+    out
+}
+
 fn dechunk(mut body: &str) -> String {
     let mut out = String::new();
     while let Some((size, rest)) = body.split_once("\r\n") {
