@@ -71,7 +71,9 @@ impl Poller {
                 let r = self.report(&t, deadline).await;
                 (t, r)
             })
-            .buffer_unordered(config.targets.len().max(1));
+            // No more futures than poll slots: each waiting one is ~15 KiB of
+            // state machine, and 2,000 of them were half the fleet's heap.
+            .buffer_unordered(config.global.max_concurrent_polls.clamp(1, config.targets.len().max(1)));
         while let Some((t, r)) = reports.next().await {
             schema::render(&t, &r, sink);
         }

@@ -1,11 +1,13 @@
 //! SNMP requests with timeouts, retries and walks, on top of `snmp2`.
 //!
-//! `snmp2`'s session neither retries nor skips late replies (a reply to a
-//! timed-out request surfaces as a request-ID mismatch on the next one).
-//! So a session that timed out is dropped with its socket and the retry goes
-//! out on a fresh one: a late reply then has nowhere to land. SNMPv3
-//! sessions that ended cleanly go back to a [`SessionPool`], so the engine
-//! ID and time discovered once are reused by later scrapes.
+//! SNMPv1/v2c requests go through [`super::community`] (small buffers;
+//! replies to earlier requests are skipped and counted). SNMPv3 goes
+//! through `snmp2`'s session, which neither retries nor skips late replies
+//! (a reply to a timed-out request surfaces as a request-ID mismatch on the
+//! next one), so a v3 session that timed out is dropped with its socket and
+//! the retry goes out on a fresh one. SNMPv3 sessions that ended cleanly go
+//! back to a [`SessionPool`], so the engine ID and time discovered once are
+//! reused by later scrapes.
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -16,6 +18,7 @@ use std::time::Duration;
 use snmp2::v3;
 use snmp2::AsyncSession;
 
+use super::community::{CommunitySession, Request};
 use super::value::{dotted, oid_arcs, Oid, Val};
 use crate::config::{
     AuthProtocol, PrivProtocol, SecurityLevel, SnmpCredentials, SnmpSettings, SnmpVersion, V3Credentials,
@@ -86,7 +89,7 @@ pub struct Reply {
 }
 
 impl Reply {
-    fn from_pdu(pdu: &snmp2::Pdu<'_>) -> Result<Reply, snmp2::Error> {
+    pub(crate) fn from_pdu(pdu: &snmp2::Pdu<'_>) -> Result<Reply, snmp2::Error> {
         let mut varbinds = Vec::new();
         for (oid, v) in pdu.varbinds.clone() {
             let arcs = oid_arcs(&oid).ok_or(snmp2::Error::AsnParse)?;
@@ -112,7 +115,29 @@ fn to_snmp_oid(arcs: &[u32]) -> Result<snmp2::Oid<'static>, snmp2::Error> {
     snmp2::Oid::from(&wide).map_err(|_| snmp2::Error::AsnParse)
 }
 
-async fn send(s: &mut AsyncSession, op: &Op<'_>) -> Result<Reply, snmp2::Error> {
+/// An open session: community-based (our own transport, see [`super::community`])
+/// or SNMPv3 (snmp2's, which does the USM security).
+enum Session {
+    Community(CommunitySession),
+    /// Boxed: a v3 session is large, and most sessions are community ones.
+    Usm(Box<AsyncSession>),
+}
+
+async fn send(s: &mut Session, op: &Op<'_>) -> Result<Reply, snmp2::Error> {
+    match s {
+        Session::Community(c) => {
+            let req = match op {
+                Op::Get(oids) => Request::Get(oids),
+                Op::GetNext(oid) => Request::GetNext(oid),
+                Op::GetBulk(oids, n) => Request::GetBulk(oids, *n),
+            };
+            c.send(&req).await
+        }
+        Session::Usm(a) => send_usm(a, op).await,
+    }
+}
+
+async fn send_usm(s: &mut AsyncSession, op: &Op<'_>) -> Result<Reply, snmp2::Error> {
     match op {
         Op::Get(oids) => {
             let owned = oids.iter().map(|o| to_snmp_oid(o)).collect::<Result<Vec<_>, _>>()?;
@@ -229,22 +254,19 @@ impl Client<'_> {
         self.settings.version()
     }
 
-    async fn open(&self) -> Result<AsyncSession, SnmpError> {
+    async fn open(&self) -> Result<Session, SnmpError> {
         let net = |e: std::io::Error| SnmpError::Network(format!("cannot open UDP socket: {e}"));
         match &self.settings.credentials {
-            SnmpCredentials::V1 { community } => {
-                AsyncSession::new_v1(self.addr, community.expose().as_bytes(), next_request_id())
+            SnmpCredentials::V1 { community } | SnmpCredentials::V2c { community } => {
+                let v1 = self.version() == SnmpVersion::V1;
+                CommunitySession::open(self.addr, v1, community.expose().as_bytes(), next_request_id())
                     .await
-                    .map_err(net)
-            }
-            SnmpCredentials::V2c { community } => {
-                AsyncSession::new_v2c(self.addr, community.expose().as_bytes(), next_request_id())
-                    .await
+                    .map(Session::Community)
                     .map_err(net)
             }
             SnmpCredentials::V3(c) => {
                 if let Some(s) = self.pool.take(&self.pool_key()) {
-                    return Ok(s);
+                    return Ok(Session::Usm(Box::new(s)));
                 }
                 let attempts = self.settings.retries + 1;
                 for attempt in 0..attempts {
@@ -253,7 +275,7 @@ impl Client<'_> {
                         .map_err(net)?;
                     self.count_request(attempt > 0);
                     match tokio::time::timeout(self.settings.timeout, s.init()).await {
-                        Ok(Ok(())) => return Ok(s),
+                        Ok(Ok(())) => return Ok(Session::Usm(Box::new(s))),
                         Ok(Err(e)) => return Err(classify(e, SnmpVersion::V3)),
                         Err(_) => continue,
                     }
@@ -266,15 +288,16 @@ impl Client<'_> {
         }
     }
 
-    fn release(&self, session: Option<AsyncSession>) {
-        if let (Some(s), SnmpVersion::V3) = (session, self.version()) {
+    fn release(&self, session: Option<Session>) {
+        if let Some(Session::Usm(s)) = session {
+            let s = *s;
             // Two per device keep engine discovery rare without holding many 128 KiB buffers idle.
             self.pool
                 .put(&self.pool_key(), s, self.settings.walk_concurrency.min(2));
         }
     }
 
-    async fn request(&self, session: &mut Option<AsyncSession>, op: Op<'_>) -> Result<Reply, SnmpError> {
+    async fn request(&self, session: &mut Option<Session>, op: Op<'_>) -> Result<Reply, SnmpError> {
         let attempts = self.settings.retries + 1;
         let mut attempt = 0;
         let mut resynced = false;
@@ -284,7 +307,18 @@ impl Client<'_> {
                 None => session.insert(self.open().await?),
             };
             self.count_request(attempt > 0);
-            match tokio::time::timeout(self.settings.timeout, send(s, &op)).await {
+            let result = tokio::time::timeout(self.settings.timeout, send(s, &op)).await;
+            if let Session::Community(c) = s {
+                if c.late_replies > 0 {
+                    self.telemetry.event(Event::Anomaly {
+                        device: self.device,
+                        kind: Anomaly::LateReply,
+                        count: std::mem::take(&mut c.late_replies),
+                        detail: "reply to an earlier request",
+                    });
+                }
+            }
+            match result {
                 Ok(Ok(reply)) => return Ok(reply),
                 // The agent corrected our idea of its engine time: send again once, at no retry cost.
                 Ok(Err(snmp2::Error::AuthUpdated)) if !resynced => resynced = true,
@@ -361,12 +395,7 @@ impl Client<'_> {
         Ok(walks)
     }
 
-    async fn walk_v1(
-        &self,
-        session: &mut Option<AsyncSession>,
-        root: &[u32],
-        walk: &mut Walk,
-    ) -> Result<(), SnmpError> {
+    async fn walk_v1(&self, session: &mut Option<Session>, root: &[u32], walk: &mut Walk) -> Result<(), SnmpError> {
         let mut cursor: Oid = root.to_vec();
         loop {
             let reply = self.request(session, Op::GetNext(&cursor)).await?;
@@ -396,7 +425,7 @@ impl Client<'_> {
 
     async fn walk_bulk(
         &self,
-        session: &mut Option<AsyncSession>,
+        session: &mut Option<Session>,
         roots: &[Oid],
         walks: &mut [Walk],
     ) -> Result<(), SnmpError> {

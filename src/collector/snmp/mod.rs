@@ -5,6 +5,7 @@
 //! [`system`] and [`interfaces`] map values to report records and are pure.
 
 pub mod client;
+pub mod community;
 pub mod health;
 pub mod interfaces;
 pub mod oids;
