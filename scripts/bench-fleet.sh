@@ -11,13 +11,14 @@
 #
 # Prints wall time, exporter CPU (utime+stime), peak RSS (VmHWM), series.
 #
-#   scripts/bench-fleet.sh [agents=2000] [interfaces=48] [max_concurrent_polls=1024]
+#   scripts/bench-fleet.sh [agents=2000] [interfaces=48] [max_concurrent_polls=256] [max_snmp_sockets=128]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
 agents=${1:-2000}
 ifs=${2:-48}
-conc=${3:-1024}
+conc=${3:-256}
+sockets=${4:-128}
 base=30000
 work=$(mktemp -d)
 pids=()
@@ -34,7 +35,7 @@ ulimit -n 65536 2>/dev/null || true
 ./target/release/examples/sim-agent "$agents" "$ifs" "$base" 2>/dev/null &
 sim_pid=$!
 {
-  echo "global: {max_concurrent_polls: $conc, scrape_timeout: 60s}"
+  echo "global: {max_concurrent_polls: $conc, max_snmp_sockets: $sockets, scrape_timeout: 60s}"
   echo "defaults:"
   echo "  snmp: {community: public, timeout: 5s, retries: 1}"
   echo "targets:"
@@ -64,7 +65,7 @@ report() { echo "$1: $(( ($3 - $2) / 1000000 )) ms wall, $(echo "$5 - $4" | bc) 
 many() {  # many PATH-PREFIX: one request per device, 64 in flight; prints how many returned 200
   seq 0 $((agents - 1)) | xargs -P 64 -I{} sh -c "curl -s -o /dev/null -w '%{http_code}\n' -H 'X-Prometheus-Scrape-Timeout-Seconds: 30' \"$1\"" | grep -c '^200$' || true
 }
-echo "fleet: $agents agents x $ifs interfaces, netgauge max_concurrent_polls $conc; $(nproc) CPUs"
+echo "fleet: $agents agents x $ifs interfaces, netgauge max_concurrent_polls $conc, max_snmp_sockets $sockets; $(nproc) CPUs"
 
 start_netgauge
 for run in 1 2 3; do
