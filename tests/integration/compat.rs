@@ -465,3 +465,79 @@ fn the_lookup_cache_skips_lookup_columns_and_v3_sessions_skip_engine_discovery()
     );
     assert_eq!(keys(&v3_second), keys(&second), "v3 and v2c see the same agent");
 }
+
+/// `snmpwalk -v2c -On -Oqv`-style: (last arc, value) of every row under `oid`.
+fn walk_rows(port: u16, oid: &str) -> Vec<(u32, String)> {
+    let out = Command::new(require("snmpwalk"))
+        .args(["-v2c", "-c", V2C_COMMUNITY, "-On", "-Oq", "-Oe", "-t", "2", "-r", "1"])
+        .arg(format!("127.0.0.1:{port}"))
+        .arg(oid)
+        .env("MIBS", "")
+        .env("MIBDIRS", "/nonexistent")
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|l| {
+            let (o, v) = l.split_once(' ')?;
+            Some((o.rsplit('.').next()?.parse().ok()?, v.trim().to_owned()))
+        })
+        .collect()
+}
+
+#[test]
+fn dynamic_filters_fetch_only_the_matching_rows() {
+    let snmpd = Snmpd::start();
+    let dir = tempfile::tempdir().unwrap();
+    // ifInOctets only for interfaces whose ifType is softwareLoopback(24), as
+    // snmp_exporter's `filters` does: the target column is then read by GET.
+    let yml = format!(
+        "{CURRENT_LAYOUT}  filtered:
+    walk: [1.3.6.1.2.1.2.2.1.10, 1.3.6.1.2.1.2.2.1.2]
+    filters:
+    - oid: 1.3.6.1.2.1.2.2.1.3
+      targets: [1.3.6.1.2.1.2.2.1.10]
+      values: ['^24$']
+    metrics:
+    - name: ifInOctets
+      oid: 1.3.6.1.2.1.2.2.1.10
+      type: counter
+      help: In.
+      indexes: [{{labelname: ifIndex, type: gauge}}]
+    - name: ifDescr
+      oid: 1.3.6.1.2.1.2.2.1.2
+      type: DisplayString
+      help: Descr.
+      indexes: [{{labelname: ifIndex, type: gauge}}]
+"
+    );
+    let (ng, snmp) = compat_server_config(dir.path(), &yml, "targets: []\n");
+    let ours = Netgauge::spawn(&[
+        format!("--config.file={}", ng.display()),
+        format!("--snmp.config.file={}", snmp.display()),
+        "--snmp.allow-any-target".into(),
+    ]);
+    let (status, body) = get(
+        ours.addr(),
+        &format!("/snmp?target=127.0.0.1:{}&module=filtered&auth=test_v2", snmpd.port),
+    );
+    assert_eq!(status, 200, "{body}");
+    let series = parse_exposition(&body);
+    let types = walk_rows(snmpd.port, "1.3.6.1.2.1.2.2.1.3");
+    assert!(!types.is_empty(), "snmpwalk saw no interfaces");
+    let loopbacks: Vec<String> = types
+        .iter()
+        .filter(|(_, t)| t == "24")
+        .map(|(i, _)| i.to_string())
+        .collect();
+    assert!(!loopbacks.is_empty(), "no loopback interface: {types:?}");
+    let mut got: Vec<String> = series
+        .iter()
+        .filter(|s| s.name == "ifInOctets")
+        .map(|s| s.labels["ifIndex"].clone())
+        .collect();
+    got.sort();
+    assert_eq!(got, loopbacks, "filtered rows");
+    // The unfiltered column is still walked whole.
+    assert_eq!(series.iter().filter(|s| s.name == "ifDescr").count(), types.len());
+}
