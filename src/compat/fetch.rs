@@ -143,7 +143,8 @@ impl Plan {
                     let text = decode::text(v, Some(Ty::DisplayString));
                     f.values.iter().any(|r| r.is_match(&text))
                 })
-                .filter_map(|(oid, _)| oid.last().copied())
+                // The last arc of the row's index, as snmp_exporter takes it.
+                .filter_map(|(index, _)| index.last().copied())
                 .collect();
             walk.retain(|w| !f.targets.contains(w));
             gets.retain(|g| !f.targets.iter().any(|t| g.starts_with(t)));
@@ -302,7 +303,17 @@ pub async fn walk_columns(
         match walked {
             Ok(walks) => {
                 for (root, w) in group.into_iter().zip(walks) {
-                    columns.insert(root, w.rows);
+                    let rows = w
+                        .rows
+                        .into_iter()
+                        .map(|(index, v)| {
+                            let mut oid = Vec::with_capacity(root.len() + index.len());
+                            oid.extend_from_slice(&root);
+                            oid.extend_from_slice(&index);
+                            (oid, v)
+                        })
+                        .collect();
+                    columns.insert(root, rows);
                 }
             }
             Err(e) => errors.push(e),

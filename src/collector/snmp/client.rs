@@ -226,6 +226,8 @@ impl Drop for Client<'_> {
 /// The rows of one walked subtree, in agent order.
 #[derive(Debug, Default)]
 pub struct Walk {
+    /// (the OID's arcs after the walked root, value): the root is not
+    /// repeated in every row, which at thousands of devices is memory.
     pub rows: Vec<(Oid, Val)>,
     /// The agent returned an OID not after the previous one; the walk stopped there.
     pub non_increasing: bool,
@@ -415,8 +417,8 @@ impl Client<'_> {
             };
             match self.accept(root, &cursor, &oid, &val, walk) {
                 Step::Take => {
-                    cursor.clone_from(&oid);
-                    walk.rows.push((oid, val));
+                    walk.rows.push((oid[root.len()..].to_vec(), val));
+                    cursor = oid;
                 }
                 Step::Done => return Ok(()),
             }
@@ -466,8 +468,8 @@ impl Client<'_> {
                 }
                 match self.accept(&roots[i], &cursors[i], &oid, &val, &mut walks[i]) {
                     Step::Take => {
-                        cursors[i].clone_from(&oid);
-                        walks[i].rows.push((oid, val));
+                        walks[i].rows.push((oid[roots[i].len()..].to_vec(), val));
+                        cursors[i] = oid;
                         progressed = true;
                     }
                     Step::Done => {
@@ -489,7 +491,8 @@ impl Client<'_> {
         }
         if oid <= cursor {
             // Tolerated when asked to, but an OID seen before would loop forever.
-            if self.settings.allow_nonincreasing_oids && !walk.rows.iter().any(|(seen, _)| seen == oid) {
+            let index = &oid[root.len()..];
+            if self.settings.allow_nonincreasing_oids && !walk.rows.iter().any(|(seen, _)| seen == index) {
                 return Step::Take;
             }
             walk.non_increasing = true;

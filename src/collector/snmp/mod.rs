@@ -201,7 +201,7 @@ async fn health_readings(
                 let names: HashMap<u32, String> = walk
                     .rows
                     .into_iter()
-                    .filter_map(|(oid, v)| match oid[health::ENT_PHYSICAL_NAME.len()..] {
+                    .filter_map(|(index, v)| match index[..] {
                         [i] => Some((i, v.as_text().unwrap_or_default())),
                         _ => None,
                     })
@@ -351,11 +351,7 @@ async fn walk_in_groups(
     let mut out = HashMap::new();
     while let Some(r) = results.next().await {
         for (root, walk) in r? {
-            let rows: BTreeMap<Vec<u32>, Val> = walk
-                .rows
-                .into_iter()
-                .map(|(oid, v)| (oid[root.len()..].to_vec(), v))
-                .collect();
+            let rows: BTreeMap<Vec<u32>, Val> = walk.rows.into_iter().collect();
             out.insert(root, rows);
         }
     }
