@@ -162,7 +162,22 @@ fn every_module_of_the_generated_file_matches_snmp_exporter_against_snmpd() {
         .collect();
     assert_eq!(variants.len(), 22);
     let yml = dir.path().join("snmp.yml");
-    std::fs::write(&yml, variants_yml(&variants)).unwrap();
+    // And if_mib over SNMPv3, authPriv (SHA-256/AES) and authNoPriv (SHA), in the older layout's words.
+    let (_, if_mib) = modules_of_shared_file()
+        .into_iter()
+        .find(|(n, _)| n == "if_mib")
+        .unwrap();
+    let v3 = |name: &str, auth: &str| format!("{name}:\n  version: 3\n  auth:\n{auth}{}\n", if_mib.join("\n"));
+    let v3_yml = v3(
+        "if_mib__v3priv",
+        &format!(
+            "    username: {V3_USER}\n    security_level: authPriv\n    auth_protocol: SHA256\n    password: {V3_AUTH_PASS}\n    priv_protocol: AES\n    priv_password: {V3_PRIV_PASS}\n"
+        ),
+    ) + &v3(
+        "if_mib__v3auth",
+        &format!("    username: {V3_AUTHONLY_USER}\n    security_level: authNoPriv\n    auth_protocol: SHA\n    password: {V3_AUTH_PASS}\n"),
+    );
+    std::fs::write(&yml, variants_yml(&variants) + &v3_yml).unwrap();
     let theirs = SnmpExporter::spawn(&yml);
     let ours = Netgauge::spawn(&[
         format!("--config.file={}", empty_netgauge_config(dir.path()).display()),
@@ -178,6 +193,14 @@ fn every_module_of_the_generated_file_matches_snmp_exporter_against_snmpd() {
         assert_eq!((s1, s2), (200, 200), "{module}:\n{before}\n{body}");
         promtool_parses(&body);
         total += assert_same(module, &before, &body, &after);
+    }
+    for module in ["if_mib__v3priv", "if_mib__v3auth"] {
+        let path = format!("/snmp?target=127.0.0.1:{}&module={module}", snmpd.port);
+        let (s1, before) = get(theirs.addr, &path);
+        let (s2, body) = get(ours.addr(), &path);
+        let (_, after) = get(theirs.addr, &path);
+        assert_eq!((s1, s2), (200, 200), "{module}:\n{before}\n{body}");
+        assert!(assert_same(module, &before, &body, &after) > 50, "{module}");
     }
     // if_mib alone is some 150 series on snmpd; several modules read HOST-RESOURCES and UCD too.
     assert!(total > 500, "only {total} series compared");
