@@ -5,7 +5,7 @@
 #
 #   1. netgauge /metrics, every device in one scrape (plain text);
 #   2. the same with Accept-Encoding: gzip, as Prometheus asks;
-#   3. netgauge /probe, one scrape per device, 64 in flight;
+#   3. netgauge /probe, one scrape per device, 64 in flight (one `curl --parallel`);
 #   4. netgauge /snmp with snmp_exporter's if_mib module, one per device, 64 in flight;
 #   5. snmp_exporter (Debian's prometheus-snmp-exporter) /snmp, the same way.
 #
@@ -62,8 +62,14 @@ cpu() { awk '{print ($14+$15)/100}' "/proc/$pid/stat"; }
 rss() { awk '/VmHWM/ {printf "%.0f MiB", $2/1024}' "/proc/$pid/status"; }
 ms() { date +%s%N; }
 report() { echo "$1: $(( ($3 - $2) / 1000000 )) ms wall, $(echo "$5 - $4" | bc) s CPU, peak RSS $(rss), $6"; }
-many() {  # many PATH-PREFIX: one request per device, 64 in flight; prints how many returned 200
-  seq 0 $((agents - 1)) | xargs -P 64 -I{} sh -c "curl -s -o /dev/null -w '%{http_code}\n' -H 'X-Prometheus-Scrape-Timeout-Seconds: 30' \"$1\"" | grep -c '^200$' || true
+many() {  # many URL-TEMPLATE ({} = device number): one request per device, 64 in flight
+          # from one curl process (--parallel); prints how many returned 200
+  seq 0 $((agents - 1)) | while read -r i; do
+    url=${1//\{\}/$i}; url=${url//\{port\}/$((base + i))}
+    printf 'url = "%s"\noutput = "/dev/null"\n' "$url"
+  done > "$work/urls.cfg"
+  curl -s --no-progress-meter -Z --parallel-max 64 -K "$work/urls.cfg" -H 'X-Prometheus-Scrape-Timeout-Seconds: 30' \
+    -w '%{http_code}\n' | grep -c '^200$' || true
 }
 echo "fleet: $agents agents x $ifs interfaces, netgauge max_concurrent_polls $conc, max_snmp_sockets $sockets; $(nproc) CPUs"
 
@@ -97,7 +103,7 @@ kill "$pid"
 # /snmp polls any host in snmp_exporter; netgauge's list names these, so no --snmp.allow-any-target.
 start_netgauge
 c0=$(cpu); t0=$(ms)
-ok=$(many "http://127.0.0.1:$port/snmp?target=127.0.0.1:\$((${base} + {}))&module=if_mib")
+ok=$(many "http://127.0.0.1:$port/snmp?target=127.0.0.1:{port}&module=if_mib")
 t1=$(ms); c1=$(cpu)
 report "netgauge /snmp if_mib x $agents" "$t0" "$t1" "$c0" "$c1" "$ok answered 200"
 curl -s -o "$work/ng-one.txt" "http://127.0.0.1:$port/snmp?target=127.0.0.1:$base&module=if_mib"
@@ -105,7 +111,7 @@ kill "$pid"
 
 start_snmp_exporter
 c0=$(cpu); t0=$(ms)
-ok=$(many "http://127.0.0.1:$port/snmp?target=127.0.0.1:\$((${base} + {}))&module=if_mib")
+ok=$(many "http://127.0.0.1:$port/snmp?target=127.0.0.1:{port}&module=if_mib")
 t1=$(ms); c1=$(cpu)
 report "snmp_exporter /snmp if_mib x $agents" "$t0" "$t1" "$c0" "$c1" "$ok answered 200"
 curl -s -o "$work/se-one.txt" "http://127.0.0.1:$port/snmp?target=127.0.0.1:$base&module=if_mib"

@@ -98,8 +98,12 @@ struct Deflater {
     compress: flate2::Compress,
 }
 
-/// Text staged per family before it is compressed.
+/// Text staged per family before it is compressed. A family's buffer is
+/// compressed once it is within a line of this, so it grows (by doubling
+/// from 4 KiB) to exactly this capacity and no further: every family of a
+/// fleet scrape holds one such buffer at once.
 const CHUNK: usize = 64 * 1024;
+const CHUNK_FLUSH_AT: usize = CHUNK - 1024;
 
 impl Deflater {
     fn new() -> Self {
@@ -133,6 +137,9 @@ impl Deflater {
                 break;
             }
         }
+        // The estimate above is ~2.5x what fast deflate needs for exposition
+        // text; a fleet's body is thousands of chunks kept until the end.
+        out.shrink_to_fit();
         Chunk { deflated: out, crc }
     }
 }
@@ -155,7 +162,7 @@ impl Sink for FamilyWriter {
         let staged = &mut self.families[i].1;
         line(&mut staged.text, desc.name, base, extra, value);
         if let Some(d) = &mut self.deflater {
-            if staged.text.len() >= CHUNK {
+            if staged.text.len() >= CHUNK_FLUSH_AT {
                 staged.chunks.push(d.chunk(staged.text.as_bytes()));
                 staged.text.clear();
             }

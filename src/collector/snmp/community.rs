@@ -5,8 +5,7 @@
 //! thousands of sessions — that was a quarter of the heap at 2,000 devices.
 //! Community requests are small and simple, so they are encoded here (BER,
 //! RFC 1157 / RFC 3416) and the replies are still decoded by `snmp2`'s
-//! `Pdu::from_bytes`; the receive buffer only touches the memory the
-//! datagram needs. SNMPv3 (USM security) stays on `snmp2`'s session.
+//! `Pdu::from_bytes`, straight from a per-thread receive buffer. SNMPv3 (USM security) stays on `snmp2`'s session.
 
 use std::net::SocketAddr;
 
@@ -14,6 +13,26 @@ use tokio::net::UdpSocket;
 
 /// Largest UDP payload over IPv4.
 const MAX_DATAGRAM: usize = 65_507;
+
+thread_local! {
+    /// Where datagrams land before they are decoded: one per worker thread,
+    /// not one per request in flight. A reply is decoded into owned values
+    /// before the buffer is used again (no `.await` in between), so 128
+    /// requests waiting no longer hold 128 × 64 KiB.
+    static RECEIVE_BUFFER: std::cell::RefCell<Vec<u8>> = std::cell::RefCell::new(vec![0; MAX_DATAGRAM]);
+}
+
+/// The reply in `datagram` if it answers request `id`; `None` for a reply to an earlier request.
+fn read_reply(datagram: &[u8], id: i32) -> Result<Option<super::client::Reply>, snmp2::Error> {
+    let pdu = snmp2::Pdu::from_bytes(datagram)?;
+    if pdu.req_id != id {
+        return Ok(None);
+    }
+    if pdu.message_type != snmp2::MessageType::Response {
+        return Err(snmp2::Error::AsnWrongType);
+    }
+    super::client::Reply::from_pdu(&pdu).map(Some)
+}
 
 pub enum Request<'a> {
     Get(&'a [&'a [u32]]),
@@ -60,20 +79,22 @@ impl CommunitySession {
         let msg = encode(self.version, &self.community, id, req);
         self.socket.send(&msg).await.map_err(|_| snmp2::Error::Send)?;
         loop {
-            let mut buf = Vec::with_capacity(MAX_DATAGRAM);
-            self.socket
-                .recv_buf(&mut buf)
-                .await
-                .map_err(|_| snmp2::Error::Receive)?;
-            let pdu = snmp2::Pdu::from_bytes(&buf)?;
-            if pdu.req_id != id {
-                self.late_replies += 1;
-                continue;
+            self.socket.readable().await.map_err(|_| snmp2::Error::Receive)?;
+            let received = RECEIVE_BUFFER.with(|buf| {
+                let mut buf = buf.borrow_mut();
+                match self.socket.try_recv(&mut buf[..]) {
+                    Ok(n) => Some(read_reply(&buf[..n], id)),
+                    // Readiness can be spurious: wait again.
+                    Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => None,
+                    Err(_) => Some(Err(snmp2::Error::Receive)),
+                }
+            });
+            match received {
+                None => continue,
+                Some(Ok(Some(reply))) => return Ok(reply),
+                Some(Ok(None)) => self.late_replies += 1,
+                Some(Err(e)) => return Err(e),
             }
-            if pdu.message_type != snmp2::MessageType::Response {
-                return Err(snmp2::Error::AsnWrongType);
-            }
-            return super::client::Reply::from_pdu(&pdu);
         }
     }
 }
