@@ -11,13 +11,13 @@
 #
 # Prints wall time, exporter CPU (utime+stime), peak RSS (VmHWM), series.
 #
-#   scripts/bench-fleet.sh [agents=2000] [interfaces=48] [max_concurrent_polls=256] [max_snmp_sockets=128]
+#   scripts/bench-fleet.sh [agents=2000] [interfaces=48] [max_concurrent_polls=128] [max_snmp_sockets=128]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
 agents=${1:-2000}
 ifs=${2:-48}
-conc=${3:-256}
+conc=${3:-128}
 sockets=${4:-128}
 base=30000
 work=$(mktemp -d)

@@ -28,11 +28,13 @@ pub mod defaults {
     use std::time::Duration;
     pub const SCRAPE_TIMEOUT: Duration = Duration::from_secs(20);
     pub const SCRAPE_TIMEOUT_OFFSET: Duration = Duration::from_millis(500);
-    /// Each device in flight holds its partial walk results (~0.2 MiB at 48
-    /// interfaces): on 2 cores, 256 polled at once scraped 2,000 devices
-    /// faster, and in a quarter of the memory, than 1,024 (BENCHMARKS.md).
-    pub const MAX_CONCURRENT_POLLS: usize = 256;
-    /// Each socket holds 128 KiB of snmp2 buffers.
+    /// As many as SNMP requests in flight: a device waiting for a socket
+    /// holds its half-walked tables and does nothing, and a dead device holds
+    /// a socket as well as a slot, so slots beyond the sockets only cost
+    /// memory (2,000 × 48 interfaces: 45–47 MiB peak at 128, 54–56 at 256,
+    /// same scrape time; BENCHMARKS.md).
+    pub const MAX_CONCURRENT_POLLS: usize = 128;
+    /// SNMP requests in flight at once, process-wide.
     pub const MAX_SNMP_SOCKETS: usize = 128;
     pub const SNMP_PORT: u16 = 161;
     pub const SNMP_TIMEOUT: Duration = Duration::from_secs(2);

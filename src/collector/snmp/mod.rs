@@ -181,10 +181,11 @@ async fn health_readings(
         return Ok(Vec::new());
     }
     let plan = health::plan(defs);
-    let mut walked = health::Walked {
-        columns: walk_in_groups(client, plan.columns.iter().cloned().collect()).await?,
-        ..health::Walked::default()
-    };
+    let mut walked = health::Walked::default();
+    walk_in_groups(client, plan.columns.iter().cloned().collect(), |root, walk| {
+        walked.columns.insert(root, walk.rows.into_iter().collect());
+    })
+    .await?;
     for oid in &plan.scalars {
         // One GET each: SNMPv1 fails a whole GET over one unknown OID.
         match client.get(&[oid]).await {
@@ -314,30 +315,31 @@ async fn system(client: &Client<'_>) -> Result<System, SnmpError> {
 async fn walk_columns(client: &Client<'_>) -> Result<Tables, SnmpError> {
     let v1 = client.settings.version() == SnmpVersion::V1;
     let columns: Vec<Column> = Column::ALL.iter().copied().filter(|c| !(v1 && c.is_64bit())).collect();
-    let mut walked = walk_in_groups(client, columns.iter().map(|c| c.oid()).collect()).await?;
-    let mut tables = Tables::new();
-    for col in columns {
-        let root = col.oid();
-        let rows = walked.remove(&root).unwrap_or_default();
+    let by_oid: HashMap<Vec<u32>, Column> = columns.iter().map(|c| (c.oid(), *c)).collect();
+    let mut tables: Tables = columns.iter().map(|c| (*c, BTreeMap::new())).collect();
+    walk_in_groups(client, columns.iter().map(|c| c.oid()).collect(), |root, walk| {
+        let Some(table) = by_oid.get(&root).and_then(|c| tables.get_mut(c)) else {
+            return;
+        };
         // ifTable and ifXTable are indexed by ifIndex alone.
-        let by_index = rows
-            .into_iter()
-            .filter_map(|(index, val)| match index[..] {
-                [i] => Some((i, val)),
-                _ => None,
-            })
-            .collect();
-        tables.insert(col, by_index);
-    }
+        table.extend(walk.rows.into_iter().filter_map(|(index, val)| match index[..] {
+            [i] => Some((i, val)),
+            _ => None,
+        }));
+    })
+    .await?;
     Ok(tables)
 }
 
 /// Walks `roots` in groups of `columns_per_request`, `walk_concurrency`
-/// groups at a time; returns each root's rows keyed by the index after it.
+/// groups at a time, handing each root's walk to `take` as soon as its group
+/// is done: a device's memory is then its tables as `take` keeps them, not
+/// also every walk's raw rows until the last group answers.
 async fn walk_in_groups(
     client: &Client<'_>,
     roots: Vec<Vec<u32>>,
-) -> Result<HashMap<Vec<u32>, BTreeMap<Vec<u32>, Val>>, SnmpError> {
+    mut take: impl FnMut(Vec<u32>, client::Walk),
+) -> Result<(), SnmpError> {
     let groups: Vec<Vec<Vec<u32>>> = roots
         .chunks(client.settings.columns_per_request.max(1))
         .map(<[_]>::to_vec)
@@ -348,12 +350,10 @@ async fn walk_in_groups(
             Ok::<_, SnmpError>(group.into_iter().zip(walks).collect::<Vec<_>>())
         })
         .buffer_unordered(client.settings.walk_concurrency);
-    let mut out = HashMap::new();
     while let Some(r) = results.next().await {
         for (root, walk) in r? {
-            let rows: BTreeMap<Vec<u32>, Val> = walk.rows.into_iter().collect();
-            out.insert(root, rows);
+            take(root, walk);
         }
     }
-    Ok(out)
+    Ok(())
 }
