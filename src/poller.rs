@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use futures_util::stream::{self, StreamExt};
 use tokio::sync::Semaphore;
 
-use crate::collector::snmp::{self, client::SessionPool, health::Modules, EntityCache, SnmpContext};
+use crate::collector::snmp::{self, engine::EngineCache, health::Modules, EntityCache, SnmpContext};
 use crate::collector::ssh::{self, SshPool};
 use crate::config::{Config, Target};
 use crate::metrics::{MetricSet, Sink};
@@ -20,7 +20,7 @@ use crate::telemetry::{Event, FailureReason, Telemetry};
 
 pub struct Poller {
     telemetry: Arc<Telemetry>,
-    sessions: SessionPool,
+    engines: EngineCache,
     entities: EntityCache,
     ssh: Arc<SshPool>,
     health: Arc<Modules>,
@@ -32,7 +32,7 @@ impl Poller {
     pub fn new(config: &Config, telemetry: Arc<Telemetry>) -> Self {
         Poller {
             telemetry,
-            sessions: SessionPool::default(),
+            engines: EngineCache::default(),
             entities: EntityCache::default(),
             ssh: Self::reaped(Arc::new(SshPool::default())),
             health: config.health.clone(),
@@ -133,7 +133,7 @@ impl Poller {
     fn context(&self) -> SnmpContext<'_> {
         SnmpContext {
             telemetry: &self.telemetry,
-            pool: &self.sessions,
+            engines: &self.engines,
             sockets: &self.sockets,
             health: &self.health,
             entities: &self.entities,

@@ -301,6 +301,21 @@ impl Telemetry {
             .sum()
     }
 
+    /// SNMP requests sent to `device` so far, retries included.
+    pub fn snmp_requests(&self, device: &str) -> u64 {
+        self.lock().requests.get(&vec![device.into()]).copied().unwrap_or(0)
+    }
+
+    /// Every (collector, reason) that failed for `device`, with counts.
+    pub fn failure_reasons(&self, device: &str) -> Vec<(String, String, u64)> {
+        let c = self.lock();
+        c.failures
+            .iter()
+            .filter(|(k, _)| k[0] == device)
+            .map(|(k, v)| (k[1].clone(), k[2].clone(), *v))
+            .collect()
+    }
+
     /// Current value of a counter, for tests.
     pub fn failures(&self, device: &str, reason: FailureReason) -> u64 {
         let c = self.lock();

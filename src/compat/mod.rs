@@ -22,7 +22,8 @@ use std::time::{Duration, Instant};
 use self::config::{Auth, Module, SnmpYml};
 use self::fetch::{fetch, walk_columns, Fetched, Plan};
 use self::render::{render, Output, Pdus};
-use crate::collector::snmp::client::{Client, SessionPool, SnmpError};
+use crate::collector::snmp::client::{Client, SnmpError};
+use crate::collector::snmp::engine::EngineCache;
 use crate::collector::snmp::value::{Oid, Val};
 use crate::config::{defaults, Address, Config, SnmpCredentials, SnmpSettings};
 use crate::telemetry::{Event, Telemetry};
@@ -56,9 +57,9 @@ pub struct Compat {
     pub yml: SnmpYml,
     pub options: Options,
     cache: LookupCache,
-    /// SNMPv3 sessions (with their discovered engine ID and time) kept per
-    /// auth, so a scrape does not start with engine discovery.
-    pools: Mutex<HashMap<String, Arc<SessionPool>>>,
+    /// SNMPv3 engines discovered, per auth (the keys are the user's), so
+    /// scrapes after the first do not start with engine discovery.
+    engines: Mutex<HashMap<String, Arc<EngineCache>>>,
 }
 
 /// Why a `/snmp` request was refused before anything was sent.
@@ -145,13 +146,13 @@ impl Compat {
             cache: LookupCache::new(options.lookup_cache_ttl),
             yml,
             options,
-            pools: Mutex::new(HashMap::new()),
+            engines: Mutex::new(HashMap::new()),
         }
     }
 
-    fn pool(&self, auth: &str) -> Arc<SessionPool> {
-        let mut pools = lock(&self.pools);
-        pools.entry(auth.to_owned()).or_default().clone()
+    fn engines(&self, auth: &str) -> Arc<EngineCache> {
+        let mut engines = lock(&self.engines);
+        engines.entry(auth.to_owned()).or_default().clone()
     }
 
     /// Checks the request against the file and the target list; returns what to scrape.
@@ -282,30 +283,24 @@ impl Compat {
         if let (SnmpCredentials::V3(v3), Some(ctx)) = (&mut credentials, context) {
             ctx.clone_into(&mut v3.context_name);
         }
-        // SNMPv3 sessions carry the agent's engine ID and time; at most two per
-        // device are kept between scrapes (each holds 128 KiB of buffers), so
-        // v3 walks share two sessions and later scrapes skip engine discovery.
-        let walk_concurrency = match credentials {
-            SnmpCredentials::V3(_) => 2,
-            _ => defaults::SNMP_WALK_CONCURRENCY,
-        };
         let settings = SnmpSettings {
             port: addr.port(),
             credentials,
             timeout: module.timeout,
             retries: module.retries,
             max_repetitions: module.max_repetitions,
-            walk_concurrency,
+            walk_concurrency: defaults::SNMP_WALK_CONCURRENCY,
             columns_per_request: defaults::SNMP_COLUMNS_PER_REQUEST,
             allow_nonincreasing_oids: module.allow_nonincreasing_oids,
         };
-        let pool = self.pool(&format!("{auth_name}/{}", context.unwrap_or("")));
+        let engines = self.engines(&format!("{auth_name}/{}", context.unwrap_or("")));
         let client = Client {
             device: target,
             addr,
             settings: &settings,
             telemetry: shared.telemetry,
-            pool: &pool,
+            engines: &engines,
+            discovering: Default::default(),
             sockets: shared.sockets,
             sent: Default::default(),
             retried: Default::default(),

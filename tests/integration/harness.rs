@@ -82,13 +82,13 @@ pub const V3_AUTHONLY_USER: &str = "ngauth";
 /// A real net-snmp agent on 127.0.0.1 with a v1/v2c community and two v3 users.
 pub struct Snmpd {
     pub port: u16,
+    conf: std::path::PathBuf,
     _dir: tempfile::TempDir,
-    _proc: Proc,
+    proc: Option<Proc>,
 }
 
 impl Snmpd {
     pub fn start() -> Snmpd {
-        let snmpd = require("snmpd");
         let dir = tempfile::tempdir().unwrap();
         let persist = dir.path().join("persist");
         std::fs::create_dir(&persist).unwrap();
@@ -111,27 +111,43 @@ impl Snmpd {
         // The port can be taken between choosing and binding; try a few.
         for _ in 0..5 {
             let port = free_udp_port();
-            let child = Command::new(&snmpd)
-                .args(["-f", "-Lo", "-C", "-c"])
-                .arg(&conf)
-                .arg(format!("udp:127.0.0.1:{port}"))
-                .env("MIBS", "")
-                .env("MIBDIRS", "/nonexistent")
-                .stdin(Stdio::null())
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .spawn()
-                .expect("start snmpd");
-            let proc = Proc(child);
-            if wait_for_agent(port, V2C_COMMUNITY, Duration::from_secs(10)) {
+            if let Some(proc) = Self::spawn(&conf, port) {
                 return Snmpd {
                     port,
+                    conf,
                     _dir: dir,
-                    _proc: proc,
+                    proc: Some(proc),
                 };
             }
         }
         panic!("snmpd did not come up");
+    }
+
+    fn spawn(conf: &std::path::Path, port: u16) -> Option<Proc> {
+        let child = Command::new(require("snmpd"))
+            .args(["-f", "-Lo", "-C", "-c"])
+            .arg(conf)
+            .arg(format!("udp:127.0.0.1:{port}"))
+            .env("MIBS", "")
+            .env("MIBDIRS", "/nonexistent")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start snmpd");
+        let proc = Proc(child);
+        wait_for_agent(port, V2C_COMMUNITY, Duration::from_secs(10)).then_some(proc)
+    }
+
+    /// Stops the agent and starts it again on the same port and state
+    /// directory, as a reboot does: the same engine ID, engineBoots + 1.
+    pub fn reboot(&mut self) {
+        if let Some(mut old) = self.proc.take() {
+            // SIGTERM and wait, so snmpd saves its engineBoots.
+            let _ = Command::new("kill").arg(old.0.id().to_string()).status();
+            let _ = old.0.wait();
+        }
+        self.proc = Some(Self::spawn(&self.conf, self.port).expect("snmpd came back after a reboot"));
     }
 }
 

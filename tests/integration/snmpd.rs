@@ -146,7 +146,7 @@ async fn v1_and_v3_see_the_same_interfaces_as_v2c() {
     let reference = names(&probe(&server, "v2c").await);
     assert!(reference.contains(&"lo".to_owned()));
     for t in ["v1", "v3priv", "v3auth"] {
-        // Twice: the second v3 scrape reuses the pooled session and engine ID.
+        // Twice: the second v3 scrape starts from the engine the first discovered.
         for _ in 0..2 {
             let s = probe(&server, t).await;
             assert_eq!(value(&s, "netgauge_device_up", &[("device", t)]), Some(1.0), "{t}");
@@ -154,6 +154,69 @@ async fn v1_and_v3_see_the_same_interfaces_as_v2c() {
             assert!(value(&s, "netgauge_interface_receive_bytes_total", &[("interface", "lo")]).unwrap() > 0.0);
         }
     }
+    server.stop().await;
+}
+
+/// SNMPv3 polls after the first start from the engine already discovered
+/// (no discovery round trip), and a rebooted agent (same engine ID, higher
+/// engineBoots, so our idea of its time is wrong) is still polled: the
+/// request is sent again once, and the poll after rediscovers the engine.
+#[tokio::test]
+async fn v3_engine_is_discovered_once_and_again_after_the_agent_reboots() {
+    let mut agent = Snmpd::start();
+    let p = agent.port;
+    let yaml = format!(
+        "targets:\n{}  - name: v3\n    address: 127.0.0.1:{p}\n    snmp: {{version: 3, username: {V3_USER}, security_level: authPriv, auth_protocol: SHA256, password: {V3_AUTH_PASS}, priv_protocol: AES, priv_password: {V3_PRIV_PASS}, timeout: 2s, retries: 1}}\n",
+        v2c_target("v2c", p, "")
+    );
+    let server = Server::start(&yaml).await;
+    let requests = |device: &str| server.state.telemetry.snmp_requests(device);
+    let poll = |device: &'static str| {
+        let server = &server;
+        async move {
+            let before = requests(device);
+            let s = probe(server, device).await;
+            assert_eq!(
+                value(&s, "netgauge_device_up", &[("device", device)]),
+                Some(1.0),
+                "{device}: {:?}",
+                server.state.telemetry.failure_reasons(device)
+            );
+            assert_eq!(
+                value(
+                    &s,
+                    "netgauge_scrape_success",
+                    &[("device", device), ("collector", "snmp_interfaces")]
+                ),
+                Some(1.0)
+            );
+            requests(device) - before
+        }
+    };
+    // A first poll also reads what later ones take from caches (entity names):
+    // v2c's first-poll surplus is that, v3's must be that plus one discovery.
+    let v2c_first = poll("v2c").await;
+    let v2c_second = poll("v2c").await;
+    let first = poll("v3").await;
+    let second = poll("v3").await;
+    let third = poll("v3").await;
+    assert_eq!(second, third, "steady state");
+    assert_eq!(
+        first - second,
+        v2c_first - v2c_second + 1,
+        "the first poll discovers the engine, once; later polls do not"
+    );
+
+    agent.reboot();
+    let after_reboot = poll("v3").await;
+    let next = poll("v3").await;
+    // The agent refuses the first request (its engineBoots moved on): one
+    // request sent again, and one discovery for the sessions opened after it.
+    assert!(
+        (second + 1..=second + 2).contains(&after_reboot),
+        "{after_reboot} requests after the reboot, {second} in steady state"
+    );
+    assert_eq!(next, second, "rediscovered once, then reused");
     server.stop().await;
 }
 

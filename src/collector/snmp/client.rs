@@ -5,20 +5,19 @@
 //! through `snmp2`'s session, which neither retries nor skips late replies
 //! (a reply to a timed-out request surfaces as a request-ID mismatch on the
 //! next one), so a v3 session that timed out is dropped with its socket and
-//! the retry goes out on a fresh one. SNMPv3 sessions that ended cleanly go
-//! back to a [`SessionPool`], so the engine ID and time discovered once are
-//! reused by later scrapes.
+//! the retry goes out on a fresh one. Every v3 session starts from the
+//! engine that [`super::engine`] discovered for the device, once, so polls
+//! after the first skip engine discovery.
 
-use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicI32, AtomicU64, Ordering};
-use std::sync::Mutex;
 use std::time::Duration;
 
 use snmp2::v3;
 use snmp2::AsyncSession;
 
 use super::community::{CommunitySession, Request};
+use super::engine::{self, EngineCache};
 use super::value::{dotted, oid_arcs, Oid, Val};
 use crate::config::{
     AuthProtocol, PrivProtocol, SecurityLevel, SnmpCredentials, SnmpSettings, SnmpVersion, V3Credentials,
@@ -153,35 +152,6 @@ async fn send_usm(s: &mut AsyncSession, op: &Op<'_>) -> Result<Reply, snmp2::Err
     }
 }
 
-/// Idle SNMPv3 sessions by device, so engine discovery happens once, not on
-/// every scrape. v1/v2c sessions are cheap to make and are not kept.
-#[derive(Default)]
-pub struct SessionPool {
-    idle: Mutex<HashMap<String, Vec<AsyncSession>>>,
-}
-
-impl SessionPool {
-    fn take(&self, key: &str) -> Option<AsyncSession> {
-        self.idle.lock().ok()?.get_mut(key)?.pop()
-    }
-
-    fn put(&self, key: &str, s: AsyncSession, cap: usize) {
-        if let Ok(mut idle) = self.idle.lock() {
-            let v = idle.entry(key.to_owned()).or_default();
-            if v.len() < cap {
-                v.push(s);
-            }
-        }
-    }
-
-    /// Forgets every idle session (e.g. after the config changed).
-    pub fn clear(&self) {
-        if let Ok(mut idle) = self.idle.lock() {
-            idle.clear();
-        }
-    }
-}
-
 /// Request IDs start at a different point per process so that two netgauge
 /// restarts do not reuse each other's IDs against the same agent.
 fn next_request_id() -> i32 {
@@ -200,7 +170,11 @@ pub struct Client<'a> {
     pub addr: SocketAddr,
     pub settings: &'a SnmpSettings,
     pub telemetry: &'a Telemetry,
-    pub pool: &'a SessionPool,
+    /// The device's SNMPv3 engine, discovered once and kept between polls.
+    pub engines: &'a EngineCache,
+    /// Held while the engine is discovered, so the parallel walks of a first
+    /// poll wait for one discovery instead of each making their own.
+    pub discovering: tokio::sync::Mutex<()>,
     /// Caps open SNMP sockets process-wide: each holds 128 KiB of buffers,
     /// and thousands of devices × parallel walks would otherwise hold
     /// gigabytes at once.
@@ -248,7 +222,7 @@ impl Client<'_> {
             .map_err(|_| SnmpError::Network("shutting down".into()))
     }
 
-    fn pool_key(&self) -> String {
+    fn engine_key(&self) -> String {
         format!("{}@{}", self.device, self.addr)
     }
 
@@ -267,42 +241,52 @@ impl Client<'_> {
                     .map_err(net)
             }
             SnmpCredentials::V3(c) => {
-                if let Some(s) = self.pool.take(&self.pool_key()) {
-                    return Ok(Session::Usm(Box::new(s)));
-                }
-                let attempts = self.settings.retries + 1;
-                for attempt in 0..attempts {
-                    let mut s = AsyncSession::new_v3(self.addr, next_request_id(), security(c))
-                        .await
-                        .map_err(net)?;
-                    self.count_request(attempt > 0);
-                    match tokio::time::timeout(self.settings.timeout, s.init()).await {
-                        Ok(Ok(())) => return Ok(Session::Usm(Box::new(s))),
-                        Ok(Err(e)) => return Err(classify(e, SnmpVersion::V3)),
-                        Err(_) => continue,
+                let known = self.engines.get(&self.engine_key());
+                let security = match known {
+                    Some(known) => known,
+                    None => {
+                        let _one = self.discovering.lock().await;
+                        match self.engines.get(&self.engine_key()) {
+                            Some(found_meanwhile) => found_meanwhile,
+                            None => self.discover(c).await?,
+                        }
                     }
-                }
-                Err(SnmpError::Timeout {
-                    attempts,
-                    timeout: self.settings.timeout,
-                })
+                };
+                AsyncSession::new_v3(self.addr, next_request_id(), security)
+                    .await
+                    .map(|s| Session::Usm(Box::new(s)))
+                    .map_err(net)
             }
         }
     }
 
-    fn release(&self, session: Option<Session>) {
-        if let Some(Session::Usm(s)) = session {
-            let s = *s;
-            // Two per device keep engine discovery rare without holding many 128 KiB buffers idle.
-            self.pool
-                .put(&self.pool_key(), s, self.settings.walk_concurrency.min(2));
+    /// Learns the device's engine (ID, boots, time) and keeps it for later polls.
+    async fn discover(&self, c: &V3Credentials) -> Result<v3::Security, SnmpError> {
+        let attempts = self.settings.retries + 1;
+        let mut security = security(c);
+        for attempt in 0..attempts {
+            self.count_request(attempt > 0);
+            let sent = engine::discover(self.addr, next_request_id(), &mut security);
+            match tokio::time::timeout(self.settings.timeout, sent).await {
+                Ok(Ok(())) => {
+                    self.engines.put(&self.engine_key(), security.clone());
+                    return Ok(security);
+                }
+                Ok(Err(e)) => return Err(classify(e, SnmpVersion::V3)),
+                Err(_) => continue,
+            }
         }
+        Err(SnmpError::Timeout {
+            attempts,
+            timeout: self.settings.timeout,
+        })
     }
 
     async fn request(&self, session: &mut Option<Session>, op: Op<'_>) -> Result<Reply, SnmpError> {
         let attempts = self.settings.retries + 1;
         let mut attempt = 0;
         let mut resynced = false;
+        let mut rediscovered = false;
         while attempt < attempts {
             let s = match session {
                 Some(s) => s,
@@ -322,8 +306,13 @@ impl Client<'_> {
             }
             match result {
                 Ok(Ok(reply)) => return Ok(reply),
-                // The agent corrected our idea of its engine time: send again once, at no retry cost.
-                Ok(Err(snmp2::Error::AuthUpdated)) if !resynced => resynced = true,
+                // The agent corrected our idea of its engine (it rebooted, or its
+                // clock jumped): send again once, at no retry cost, and let
+                // the next poll discover it afresh rather than repeat this.
+                Ok(Err(snmp2::Error::AuthUpdated)) if !resynced => {
+                    self.engines.forget(&self.engine_key());
+                    resynced = true;
+                }
                 Ok(Err(snmp2::Error::RequestIdMismatch)) => {
                     self.telemetry.event(Event::Anomaly {
                         device: self.device,
@@ -336,7 +325,16 @@ impl Client<'_> {
                 }
                 Ok(Err(e)) => {
                     *session = None;
-                    return Err(classify(e, self.version()));
+                    let e = classify(e, self.version());
+                    if let (SnmpError::Auth(_), false) = (&e, rediscovered) {
+                        // The engine we knew may be the wrong one (an agent
+                        // re-keyed or replaced under the same address):
+                        // discover it and ask once more before failing.
+                        self.engines.forget(&self.engine_key());
+                        rediscovered = true;
+                        continue;
+                    }
+                    return Err(e);
                 }
                 Err(_elapsed) => {
                     // Drop the socket so a late reply cannot be mistaken for the next answer.
@@ -368,7 +366,6 @@ impl Client<'_> {
         let _socket = self.socket().await?;
         let mut session = None;
         let reply = self.request(&mut session, Op::Get(oids)).await?;
-        self.release(session);
         Ok(reply)
     }
 
@@ -393,7 +390,6 @@ impl Client<'_> {
         } else {
             self.walk_bulk(&mut session, roots, &mut walks).await?;
         }
-        self.release(session);
         Ok(walks)
     }
 

@@ -78,23 +78,38 @@ impl CommunitySession {
         self.next_id = self.next_id.wrapping_add(1) & 0x7fff_ffff;
         let msg = encode(self.version, &self.community, id, req);
         self.socket.send(&msg).await.map_err(|_| snmp2::Error::Send)?;
-        loop {
-            self.socket.readable().await.map_err(|_| snmp2::Error::Receive)?;
-            let received = RECEIVE_BUFFER.with(|buf| {
-                let mut buf = buf.borrow_mut();
-                match self.socket.try_recv(&mut buf[..]) {
-                    Ok(n) => Some(read_reply(&buf[..n], id)),
-                    // Readiness can be spurious: wait again.
-                    Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => None,
-                    Err(_) => Some(Err(snmp2::Error::Receive)),
-                }
-            });
-            match received {
-                None => continue,
-                Some(Ok(Some(reply))) => return Ok(reply),
-                Some(Ok(None)) => self.late_replies += 1,
-                Some(Err(e)) => return Err(e),
+        let late = &mut self.late_replies;
+        receive(&self.socket, |datagram| match read_reply(datagram, id) {
+            Ok(Some(reply)) => Some(Ok(reply)),
+            Ok(None) => {
+                *late += 1;
+                None
             }
+            Err(e) => Some(Err(e)),
+        })
+        .await
+    }
+}
+
+/// Waits for datagrams on `socket` and hands each to `read` until it returns
+/// an answer (`None`: not ours, keep waiting; the caller bounds the wait).
+pub(super) async fn receive<T>(
+    socket: &UdpSocket,
+    mut read: impl FnMut(&[u8]) -> Option<Result<T, snmp2::Error>>,
+) -> Result<T, snmp2::Error> {
+    loop {
+        socket.readable().await.map_err(|_| snmp2::Error::Receive)?;
+        let answer = RECEIVE_BUFFER.with(|buf| {
+            let mut buf = buf.borrow_mut();
+            match socket.try_recv(&mut buf[..]) {
+                Ok(n) => read(&buf[..n]),
+                // Readiness can be spurious: wait again.
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => None,
+                Err(_) => Some(Err(snmp2::Error::Receive)),
+            }
+        });
+        if let Some(answer) = answer {
+            return answer;
         }
     }
 }
@@ -128,7 +143,7 @@ pub fn encode(version: i64, community: &[u8], id: i32, req: &Request<'_>) -> Vec
     msg
 }
 
-fn tlv(out: &mut Vec<u8>, tag: u8, content: &[u8]) {
+pub(super) fn tlv(out: &mut Vec<u8>, tag: u8, content: &[u8]) {
     out.push(tag);
     let n = content.len();
     if n < 0x80 {
@@ -143,7 +158,7 @@ fn tlv(out: &mut Vec<u8>, tag: u8, content: &[u8]) {
 }
 
 /// Minimal two's-complement big-endian encoding.
-fn int_bytes(v: i64) -> Vec<u8> {
+pub(super) fn int_bytes(v: i64) -> Vec<u8> {
     let bytes = v.to_be_bytes();
     let mut start = 0;
     while start < 7 {

@@ -6,6 +6,7 @@
 
 pub mod client;
 pub mod community;
+pub mod engine;
 pub mod health;
 pub mod interfaces;
 pub mod oids;
@@ -20,7 +21,8 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use futures_util::stream::{self, StreamExt};
 use tokio::time::timeout_at;
 
-use self::client::{Client, SessionPool, SnmpError};
+use self::client::{Client, SnmpError};
+use self::engine::EngineCache;
 use self::health::Modules;
 use self::interfaces::Tables;
 use self::oids::Column;
@@ -36,7 +38,7 @@ pub const HEALTH: &str = "snmp_health";
 /// Shared across polls.
 pub struct SnmpContext<'a> {
     pub telemetry: &'a Telemetry,
-    pub pool: &'a SessionPool,
+    pub engines: &'a EngineCache,
     pub sockets: &'a tokio::sync::Semaphore,
     pub health: &'a Modules,
     pub entities: &'a EntityCache,
@@ -243,7 +245,8 @@ async fn open<'a>(
         addr,
         settings,
         telemetry: ctx.telemetry,
-        pool: ctx.pool,
+        engines: ctx.engines,
+        discovering: Default::default(),
         sockets: ctx.sockets,
         sent: Default::default(),
         retried: Default::default(),
