@@ -5,7 +5,9 @@
 //! thousands of sessions — that was a quarter of the heap at 2,000 devices.
 //! Community requests are small and simple, so they are encoded here (BER,
 //! RFC 1157 / RFC 3416) and the replies are still decoded by `snmp2`'s
-//! `Pdu::from_bytes`, straight from a per-thread receive buffer. SNMPv3 (USM security) stays on `snmp2`'s session.
+//! `Pdu::from_bytes`, straight from a per-thread receive buffer. SNMPv3
+//! requests (USM security) stay on `snmp2`'s session; its engine discovery
+//! ([`super::engine`]) uses the socket, receive and BER helpers here.
 
 use std::net::SocketAddr;
 
@@ -54,16 +56,8 @@ pub struct CommunitySession {
 
 impl CommunitySession {
     pub async fn open(addr: SocketAddr, v1: bool, community: &[u8], first_id: i32) -> std::io::Result<Self> {
-        let local: SocketAddr = if addr.is_ipv4() {
-            ([0u8; 4], 0).into()
-        } else {
-            ([0u16; 8], 0).into()
-        };
-        let socket = UdpSocket::bind(local).await?;
-        // Connected: datagrams from any other address are not ours and never reach us.
-        socket.connect(addr).await?;
         Ok(CommunitySession {
-            socket,
+            socket: connected_socket(addr).await?,
             version: if v1 { 0 } else { 1 },
             community: community.to_vec(),
             next_id: first_id,
@@ -89,6 +83,19 @@ impl CommunitySession {
         })
         .await
     }
+}
+
+/// A UDP socket of `addr`'s family, connected to it: datagrams from any
+/// other address are not ours and never reach us.
+pub(super) async fn connected_socket(addr: SocketAddr) -> std::io::Result<UdpSocket> {
+    let local: SocketAddr = if addr.is_ipv4() {
+        ([0u8; 4], 0).into()
+    } else {
+        ([0u16; 8], 0).into()
+    };
+    let socket = UdpSocket::bind(local).await?;
+    socket.connect(addr).await?;
+    Ok(socket)
 }
 
 /// Waits for datagrams on `socket` and hands each to `read` until it returns

@@ -14,18 +14,28 @@
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::Mutex;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use snmp2::v3;
-use tokio::net::UdpSocket;
 
-use super::community::{receive, tlv};
+use super::community::{connected_socket, receive, tlv};
 
 /// Discovered engines by device (and address), ready to start sessions from.
 #[derive(Default)]
 pub struct EngineCache {
-    engines: Mutex<HashMap<String, (v3::Security, Instant)>>,
+    engines: Mutex<HashMap<String, Known>>,
 }
+
+struct Known {
+    security: v3::Security,
+    learned: Instant,
+    used: Instant,
+}
+
+/// An engine no poll has asked for in this long is dropped when another is
+/// learned: `/snmp` with `--snmp.allow-any-target` may be asked about any
+/// number of hosts, and one-off ones should not stay forever.
+const UNUSED_FOR: Duration = Duration::from_secs(3600);
 
 impl EngineCache {
     /// The engine as it should be now: its time moved on by the time since
@@ -33,21 +43,35 @@ impl EngineCache {
     /// one it knows, with a 150 s window, so a copy left at the time of
     /// discovery would fail every poll once the window had passed.
     pub fn get(&self, key: &str) -> Option<v3::Security> {
-        let engines = self.engines.lock().ok()?;
-        let (security, learned) = engines.get(key)?;
-        let elapsed = i64::try_from(learned.elapsed().as_secs()).unwrap_or(i64::MAX);
-        let boots = security.engine_boots();
-        let now = security.engine_time().saturating_add(elapsed);
-        Some(security.clone().with_engine_boots_and_time(boots, now))
+        self.get_at(key, Instant::now())
+    }
+
+    fn get_at(&self, key: &str, now: Instant) -> Option<v3::Security> {
+        let mut engines = self.engines.lock().ok()?;
+        let known = engines.get_mut(key)?;
+        known.used = now;
+        let elapsed = now.saturating_duration_since(known.learned).as_secs();
+        let time = known
+            .security
+            .engine_time()
+            .saturating_add(i64::try_from(elapsed).unwrap_or(i64::MAX));
+        let boots = known.security.engine_boots();
+        Some(known.security.clone().with_engine_boots_and_time(boots, time))
     }
 
     pub fn put(&self, key: &str, security: v3::Security) {
-        self.put_learned_at(key, security, Instant::now());
+        self.put_at(key, security, Instant::now());
     }
 
-    fn put_learned_at(&self, key: &str, security: v3::Security, learned: Instant) {
+    fn put_at(&self, key: &str, security: v3::Security, now: Instant) {
         if let Ok(mut engines) = self.engines.lock() {
-            engines.insert(key.to_owned(), (security, learned));
+            engines.retain(|_, k| now.saturating_duration_since(k.used) < UNUSED_FOR);
+            let known = Known {
+                security,
+                learned: now,
+                used: now,
+            };
+            engines.insert(key.to_owned(), known);
         }
     }
 
@@ -71,13 +95,7 @@ impl EngineCache {
 /// Asks the agent at `addr` for its engine and fills `security` with it.
 /// The caller bounds the wait and retries.
 pub async fn discover(addr: SocketAddr, msg_id: i32, security: &mut v3::Security) -> Result<(), snmp2::Error> {
-    let local: SocketAddr = if addr.is_ipv4() {
-        ([0u8; 4], 0).into()
-    } else {
-        ([0u16; 8], 0).into()
-    };
-    let socket = UdpSocket::bind(local).await.map_err(|_| snmp2::Error::Send)?;
-    socket.connect(addr).await.map_err(|_| snmp2::Error::Send)?;
+    let socket = connected_socket(addr).await.map_err(|_| snmp2::Error::Send)?;
     socket
         .send(&discovery_message(msg_id))
         .await
@@ -174,14 +192,30 @@ mod tests {
     #[test]
     fn a_kept_engine_comes_back_with_its_time_moved_on() {
         let cache = EngineCache::default();
-        let learned = Instant::now() - std::time::Duration::from_secs(600);
+        let learned = Instant::now();
         let engine = v3::Security::new(b"u", b"p").with_engine_boots_and_time(7, 1_000);
-        cache.put_learned_at("sw1@127.0.0.1:161", engine, learned);
-        let now = cache.get("sw1@127.0.0.1:161").unwrap();
-        assert_eq!(now.engine_boots(), 7);
-        // Ten minutes later the agent's clock reads ~1,600: far outside the
+        cache.put_at("sw1@127.0.0.1:161", engine, learned);
+        let later = cache
+            .get_at("sw1@127.0.0.1:161", learned + Duration::from_secs(600))
+            .unwrap();
+        assert_eq!(later.engine_boots(), 7);
+        // Ten minutes later the agent's clock reads 1,600: far outside the
         // 150 s window around the 1,000 seen at discovery.
-        assert!((1_600..=1_602).contains(&now.engine_time()), "{}", now.engine_time());
+        assert_eq!(later.engine_time(), 1_600);
+    }
+
+    #[test]
+    fn engines_unused_for_an_hour_make_way() {
+        let cache = EngineCache::default();
+        let t0 = Instant::now();
+        let engine = || v3::Security::new(b"u", b"p");
+        cache.put_at("once", engine(), t0);
+        cache.put_at("polled", engine(), t0);
+        assert!(cache.get_at("polled", t0 + Duration::from_secs(3000)).is_some());
+        cache.put_at("new", engine(), t0 + Duration::from_secs(3700));
+        assert!(cache.get_at("once", t0 + Duration::from_secs(3700)).is_none());
+        assert!(cache.get_at("polled", t0 + Duration::from_secs(3700)).is_some());
+        assert_eq!(cache.len(), 2);
     }
 
     #[test]
