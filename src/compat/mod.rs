@@ -300,7 +300,7 @@ impl Compat {
             settings: &settings,
             telemetry: shared.telemetry,
             engines: &engines,
-            discovering: Default::default(),
+            discovery: Default::default(),
             sockets: shared.sockets,
             sent: Default::default(),
             retried: Default::default(),

@@ -420,6 +420,50 @@ fn a_failing_column_costs_only_its_own_series_and_a_dead_agent_is_http_500() {
     assert!(started.elapsed() < Duration::from_secs(3), "{:?}", started.elapsed());
 }
 
+/// A dead SNMPv3 agent: `/snmp` starts its GETs and walks at once, and all
+/// of them need the engine. One discovery is tried (with its retries) and its
+/// failure answers the others, instead of each trying in turn until the
+/// scrape deadline.
+#[test]
+fn a_dead_v3_agent_costs_one_discovery_not_one_per_request() {
+    let dead = BlackHole::new();
+    let dir = tempfile::tempdir().unwrap();
+    let mut yml = CURRENT_LAYOUT.to_owned();
+    let (_, body) = modules_of_shared_file()
+        .into_iter()
+        .find(|(n, _)| n == "if_mib")
+        .unwrap();
+    yml.push_str("  if_mib:\n    timeout: 300ms\n    retries: 1\n");
+    for line in body
+        .iter()
+        .filter(|l| !l.starts_with("timeout:") && !l.starts_with("retries:"))
+    {
+        yml.push_str("  ");
+        yml.push_str(line);
+        yml.push('\n');
+    }
+    let (ng, snmp) = compat_server_config(dir.path(), &yml, "targets: []\n");
+    let ours = Netgauge::spawn(&[
+        format!("--config.file={}", ng.display()),
+        format!("--snmp.config.file={}", snmp.display()),
+        "--snmp.allow-any-target".into(),
+    ]);
+    let (status, body) = http_request(
+        ours.addr(),
+        "GET",
+        &format!("/snmp?target=127.0.0.1:{}&module=if_mib&auth=test_v3", dead.port),
+        &[("X-Prometheus-Scrape-Timeout-Seconds".into(), "20".into())],
+    );
+    assert_eq!(status, 500, "{body}");
+    let (_, exporter) = get(ours.addr(), "/metrics/exporter");
+    let sent: f64 = parse_exposition(&exporter)
+        .iter()
+        .filter(|x| x.name == "netgauge_snmp_requests_total")
+        .map(|x| x.value)
+        .sum();
+    assert_eq!(sent, 2.0, "one discovery, sent once and retried once\n{exporter}");
+}
+
 fn meta(body: &str, name: &str, module: &str) -> f64 {
     value(&parse_exposition(body), name, &[("module", module)]).unwrap_or_else(|| panic!("no {name}"))
 }

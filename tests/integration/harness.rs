@@ -111,7 +111,7 @@ impl Snmpd {
         // The port can be taken between choosing and binding; try a few.
         for _ in 0..5 {
             let port = free_udp_port();
-            if let Some(proc) = Self::spawn(&conf, port) {
+            if let Some(proc) = Self::spawn(&conf, port, None) {
                 return Snmpd {
                     port,
                     conf,
@@ -123,9 +123,18 @@ impl Snmpd {
         panic!("snmpd did not come up");
     }
 
-    fn spawn(conf: &std::path::Path, port: u16) -> Option<Proc> {
-        let child = Command::new(require("snmpd"))
-            .args(["-f", "-Lo", "-C", "-c"])
+    /// `state`: read the engine ID and boots an earlier run saved there;
+    /// without it (`-C`), every start is a new engine.
+    fn spawn(conf: &std::path::Path, port: u16, state: Option<&std::path::Path>) -> Option<Proc> {
+        let mut cmd = Command::new(require("snmpd"));
+        match state {
+            Some(dir) => cmd
+                .args(["-f", "-Lo", "-c"])
+                .env("SNMPCONFPATH", dir)
+                .env("SNMP_PERSISTENT_DIR", dir),
+            None => cmd.args(["-f", "-Lo", "-C", "-c"]),
+        };
+        let child = cmd
             .arg(conf)
             .arg(format!("udp:127.0.0.1:{port}"))
             .env("MIBS", "")
@@ -139,15 +148,27 @@ impl Snmpd {
         wait_for_agent(port, V2C_COMMUNITY, Duration::from_secs(10)).then_some(proc)
     }
 
-    /// Stops the agent and starts it again on the same port and state
-    /// directory, as a reboot does: the same engine ID, engineBoots + 1.
+    /// Stops the agent and starts it again on the same port from its saved
+    /// state, as a reboot does: the same engine ID, engineBoots + 1.
     pub fn reboot(&mut self) {
+        self.stop();
+        let state = self._dir.path().join("persist");
+        self.proc = Some(Self::spawn(&self.conf, self.port, Some(&state)).expect("snmpd came back after a reboot"));
+    }
+
+    /// Stops the agent and starts a new one on the same port: another
+    /// engine ID, as when a device is replaced and keeps its address.
+    pub fn replace(&mut self) {
+        self.stop();
+        self.proc = Some(Self::spawn(&self.conf, self.port, None).expect("a new snmpd came up"));
+    }
+
+    fn stop(&mut self) {
         if let Some(mut old) = self.proc.take() {
             // SIGTERM and wait, so snmpd saves its engineBoots.
             let _ = Command::new("kill").arg(old.0.id().to_string()).status();
             let _ = old.0.wait();
         }
-        self.proc = Some(Self::spawn(&self.conf, self.port).expect("snmpd came back after a reboot"));
     }
 }
 

@@ -158,9 +158,9 @@ async fn v1_and_v3_see_the_same_interfaces_as_v2c() {
 }
 
 /// SNMPv3 polls after the first start from the engine already discovered
-/// (no discovery round trip), and a rebooted agent (same engine ID, higher
-/// engineBoots, so our idea of its time is wrong) is still polled: the
-/// request is sent again once, and the poll after rediscovers the engine.
+/// (no discovery round trip); an agent that rebooted (same engine ID, higher
+/// engineBoots) or was replaced (another engine ID) is polled without a
+/// failed scrape, and its engine is learned again once.
 #[tokio::test]
 async fn v3_engine_is_discovered_once_and_again_after_the_agent_reboots() {
     let mut agent = Snmpd::start();
@@ -207,16 +207,18 @@ async fn v3_engine_is_discovered_once_and_again_after_the_agent_reboots() {
         "the first poll discovers the engine, once; later polls do not"
     );
 
+    // A reboot: the agent refuses the first request (its engineBoots moved
+    // on) and says what they are; that request is sent again, and the
+    // sessions opened after it discover the engine once.
     agent.reboot();
-    let after_reboot = poll("v3").await;
-    let next = poll("v3").await;
-    // The agent refuses the first request (its engineBoots moved on): one
-    // request sent again, and one discovery for the sessions opened after it.
-    assert!(
-        (second + 1..=second + 2).contains(&after_reboot),
-        "{after_reboot} requests after the reboot, {second} in steady state"
-    );
-    assert_eq!(next, second, "rediscovered once, then reused");
+    assert_eq!(poll("v3").await, second + 2, "after a reboot");
+    assert_eq!(poll("v3").await, second, "rediscovered once, then kept");
+
+    // A new agent at the same address (another engine ID): the kept engine
+    // is refused, discovered again, and the request asked once more.
+    agent.replace();
+    assert_eq!(poll("v3").await, second + 2, "after a replacement");
+    assert_eq!(poll("v3").await, second, "rediscovered once, then kept");
     server.stop().await;
 }
 
@@ -236,6 +238,11 @@ async fn v3_wrong_password_is_an_auth_failure_and_never_printed() {
         Some(0.0)
     );
     assert_eq!(server.state.telemetry.failures("v3bad", FailureReason::AuthFailure), 1);
+    // Discovery, then the refused GET; an engine no request succeeded with is
+    // not kept, so the next poll is the same two and not a rediscovery more.
+    assert_eq!(server.state.telemetry.snmp_requests("v3bad"), 2);
+    probe(&server, "v3bad").await;
+    assert_eq!(server.state.telemetry.snmp_requests("v3bad"), 4);
     let (_, metrics) = server.get("/metrics", &[]).await;
     let (_, landing) = server.get("/", &[]).await;
     for body in [&metrics, &landing] {

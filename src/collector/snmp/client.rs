@@ -25,7 +25,7 @@ use crate::config::{
 use crate::telemetry::{Anomaly, Event, FailureReason, Telemetry};
 
 /// Why an SNMP operation failed.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum SnmpError {
     #[error("no reply after {attempts} attempt(s) of {timeout:?}")]
     Timeout { attempts: u32, timeout: Duration },
@@ -119,7 +119,7 @@ fn to_snmp_oid(arcs: &[u32]) -> Result<snmp2::Oid<'static>, snmp2::Error> {
 enum Session {
     Community(CommunitySession),
     /// Boxed: a v3 session is large, and most sessions are community ones.
-    Usm(Box<AsyncSession>),
+    Usm(Box<AsyncSession>, engine::Started),
 }
 
 async fn send(s: &mut Session, op: &Op<'_>) -> Result<Reply, snmp2::Error> {
@@ -132,7 +132,7 @@ async fn send(s: &mut Session, op: &Op<'_>) -> Result<Reply, snmp2::Error> {
             };
             c.send(&req).await
         }
-        Session::Usm(a) => send_usm(a, op).await,
+        Session::Usm(a, _) => send_usm(a, op).await,
     }
 }
 
@@ -150,6 +150,15 @@ async fn send_usm(s: &mut AsyncSession, op: &Op<'_>) -> Result<Reply, snmp2::Err
             Reply::from_pdu(&s.getbulk(&refs, 0, *n).await?)
         }
     }
+}
+
+/// The state of a poll's SNMPv3 engine discovery.
+#[derive(Default)]
+pub enum Discovery {
+    #[default]
+    NotYet,
+    Found(Box<v3::Security>),
+    Failed(SnmpError),
 }
 
 /// Request IDs start at a different point per process so that two netgauge
@@ -172,9 +181,11 @@ pub struct Client<'a> {
     pub telemetry: &'a Telemetry,
     /// The device's SNMPv3 engine, discovered once and kept between polls.
     pub engines: &'a EngineCache,
-    /// Held while the engine is discovered, so the parallel walks of a first
-    /// poll wait for one discovery instead of each making their own.
-    pub discovering: tokio::sync::Mutex<()>,
+    /// This poll's engine discovery, made once: the parallel requests of a
+    /// first poll wait for it instead of each making their own, and share
+    /// its failure too (a dead v3 device would otherwise cost one full
+    /// discovery per waiting request).
+    pub discovery: tokio::sync::Mutex<Discovery>,
     /// Caps open SNMP sockets process-wide: each holds 128 KiB of buffers,
     /// and thousands of devices × parallel walks would otherwise hold
     /// gigabytes at once.
@@ -241,26 +252,34 @@ impl Client<'_> {
                     .map_err(net)
             }
             SnmpCredentials::V3(c) => {
-                let known = self.engines.get(&self.engine_key());
-                let security = match known {
-                    Some(known) => known,
+                let (security, from_cache) = match self.engines.get(&self.engine_key()) {
+                    Some(known) => (known, true),
                     None => {
-                        let _one = self.discovering.lock().await;
-                        match self.engines.get(&self.engine_key()) {
-                            Some(found_meanwhile) => found_meanwhile,
-                            None => self.discover(c).await?,
+                        let mut discovery = self.discovery.lock().await;
+                        if matches!(*discovery, Discovery::NotYet) {
+                            *discovery = match self.discover(c).await {
+                                Ok(found) => Discovery::Found(Box::new(found)),
+                                Err(e) => Discovery::Failed(e),
+                            };
+                        }
+                        match &*discovery {
+                            Discovery::Found(found) => ((**found).clone(), false),
+                            Discovery::Failed(e) => return Err(e.clone()),
+                            Discovery::NotYet => return Err(SnmpError::Network("engine discovery did not run".into())),
                         }
                     }
                 };
+                let started = engine::Started::new(&security, from_cache, c.level == SecurityLevel::NoAuthNoPriv);
                 AsyncSession::new_v3(self.addr, next_request_id(), security)
                     .await
-                    .map(|s| Session::Usm(Box::new(s)))
+                    .map(|s| Session::Usm(Box::new(s), started))
                     .map_err(net)
             }
         }
     }
 
-    /// Learns the device's engine (ID, boots, time) and keeps it for later polls.
+    /// Learns the device's engine (ID, boots, time). It is kept for later
+    /// polls once a request made with it has been answered.
     async fn discover(&self, c: &V3Credentials) -> Result<v3::Security, SnmpError> {
         let attempts = self.settings.retries + 1;
         let mut security = security(c);
@@ -268,10 +287,7 @@ impl Client<'_> {
             self.count_request(attempt > 0);
             let sent = engine::discover(self.addr, next_request_id(), &mut security);
             match tokio::time::timeout(self.settings.timeout, sent).await {
-                Ok(Ok(())) => {
-                    self.engines.put(&self.engine_key(), security.clone());
-                    return Ok(security);
-                }
+                Ok(Ok(())) => return Ok(security),
                 Ok(Err(e)) => return Err(classify(e, SnmpVersion::V3)),
                 Err(_) => continue,
             }
@@ -286,11 +302,15 @@ impl Client<'_> {
         let attempts = self.settings.retries + 1;
         let mut attempt = 0;
         let mut resynced = false;
-        let mut rediscovered = false;
+        // The refusal that made us discover the engine again, reported if that fails too.
+        let mut refused: Option<SnmpError> = None;
         while attempt < attempts {
             let s = match session {
                 Some(s) => s,
-                None => session.insert(self.open().await?),
+                None => match self.open().await {
+                    Ok(opened) => session.insert(opened),
+                    Err(e) => return Err(refused.unwrap_or(e)),
+                },
             };
             self.count_request(attempt > 0);
             let result = tokio::time::timeout(self.settings.timeout, send(s, &op)).await;
@@ -305,12 +325,23 @@ impl Client<'_> {
                 }
             }
             match result {
-                Ok(Ok(reply)) => return Ok(reply),
+                Ok(Ok(reply)) => {
+                    if let Session::Usm(_, started) = s {
+                        if let Some(engine) = started.to_keep.take() {
+                            if !self.engines.contains(&self.engine_key()) {
+                                self.engines.put(&self.engine_key(), *engine);
+                            }
+                        }
+                    }
+                    return Ok(reply);
+                }
                 // The agent corrected our idea of its engine (it rebooted, or its
                 // clock jumped): send again once, at no retry cost, and let
                 // the next poll discover it afresh rather than repeat this.
                 Ok(Err(snmp2::Error::AuthUpdated)) if !resynced => {
-                    self.engines.forget(&self.engine_key());
+                    if let Session::Usm(_, started) = s {
+                        self.engines.forget_if(&self.engine_key(), started);
+                    }
                     resynced = true;
                 }
                 Ok(Err(snmp2::Error::RequestIdMismatch)) => {
@@ -324,14 +355,19 @@ impl Client<'_> {
                     attempt += 1;
                 }
                 Ok(Err(e)) => {
+                    let kept_engine = match s {
+                        Session::Usm(_, started) if started.from_cache => Some(started.clone()),
+                        _ => None,
+                    };
                     *session = None;
                     let e = classify(e, self.version());
-                    if let (SnmpError::Auth(_), false) = (&e, rediscovered) {
-                        // The engine we knew may be the wrong one (an agent
-                        // re-keyed or replaced under the same address):
-                        // discover it and ask once more before failing.
-                        self.engines.forget(&self.engine_key());
-                        rediscovered = true;
+                    if let (SnmpError::Auth(_), Some(started), None) = (&e, kept_engine, &refused) {
+                        // The engine we kept may no longer be the agent's (it
+                        // was replaced, or re-keyed, under the same address):
+                        // discover it and ask once more before failing. An
+                        // engine discovered in this poll is not doubted.
+                        self.engines.forget_if(&self.engine_key(), &started);
+                        refused = Some(e);
                         continue;
                     }
                     return Err(e);
@@ -413,8 +449,8 @@ impl Client<'_> {
             };
             match self.accept(root, &cursor, &oid, &val, walk) {
                 Step::Take => {
-                    walk.rows.push((oid[root.len()..].to_vec(), val));
-                    cursor = oid;
+                    cursor.clone_from(&oid);
+                    walk.rows.push((index_after(oid, root.len()), val));
                 }
                 Step::Done => return Ok(()),
             }
@@ -464,8 +500,11 @@ impl Client<'_> {
                 }
                 match self.accept(&roots[i], &cursors[i], &oid, &val, &mut walks[i]) {
                     Step::Take => {
-                        walks[i].rows.push((oid[roots[i].len()..].to_vec(), val));
-                        cursors[i] = oid;
+                        // The decoded OID becomes the row's index in place, and the
+                        // cursor reuses its own buffer: no allocation per varbind
+                        // beyond the decode (this loop sees every value of a walk).
+                        cursors[i].clone_from(&oid);
+                        walks[i].rows.push((index_after(oid, roots[i].len()), val));
                         progressed = true;
                     }
                     Step::Done => {
@@ -507,6 +546,14 @@ impl Client<'_> {
 enum Step {
     Take,
     Done,
+}
+
+/// `oid` without its first `root_len` arcs, in `oid`'s own allocation
+/// (shrunk: walks keep their rows until the poll ends).
+fn index_after(mut oid: Oid, root_len: usize) -> Oid {
+    oid.drain(..root_len.min(oid.len()));
+    oid.shrink_to_fit();
+    oid
 }
 
 fn security(c: &V3Credentials) -> v3::Security {

@@ -75,12 +75,20 @@ impl EngineCache {
         }
     }
 
-    /// The agent disagreed with what we knew (it rebooted, or its engine
-    /// changed): the next poll discovers it again.
-    pub fn forget(&self, key: &str) {
+    /// The agent disagreed with the engine a session started from (it
+    /// rebooted, or its engine changed): the next session discovers it
+    /// again. Only if the kept engine is still that one: a session that
+    /// started before a rediscovery must not throw away the new engine.
+    pub fn forget_if(&self, key: &str, started: &Started) {
         if let Ok(mut engines) = self.engines.lock() {
-            engines.remove(key);
+            if engines.get(key).is_some_and(|k| started.is(&k.security)) {
+                engines.remove(key);
+            }
         }
+    }
+
+    pub fn contains(&self, key: &str) -> bool {
+        self.engines.lock().is_ok_and(|e| e.contains_key(key))
     }
 
     pub fn len(&self) -> usize {
@@ -89,6 +97,40 @@ impl EngineCache {
 
     pub fn is_empty(&self) -> bool {
         self.len() == 0
+    }
+}
+
+/// Which engine a session started from.
+#[derive(Debug, Clone)]
+pub struct Started {
+    /// From the cache (learned in an earlier poll), not discovered in this one.
+    pub from_cache: bool,
+    engine_id: Vec<u8>,
+    boots: i64,
+    /// An engine discovered in this poll, to keep once a request made with
+    /// it is answered: a wrong password or user then never fills the cache
+    /// (nor costs a rediscovery on every later poll).
+    pub to_keep: Option<Box<v3::Security>>,
+}
+
+impl Started {
+    pub fn new(security: &v3::Security, from_cache: bool, no_auth: bool) -> Self {
+        // An agent may leave boots and time out of its discovery Report, to be
+        // learned from the refusal of the first authenticated request. snmp2
+        // learns them inside the session and cannot hand them back, so such
+        // an engine is not kept: each session synchronizes itself, as it
+        // would without the cache.
+        let complete = security.engine_boots() > 0 || no_auth;
+        Started {
+            from_cache,
+            engine_id: security.engine_id().to_vec(),
+            boots: security.engine_boots(),
+            to_keep: (!from_cache && complete).then(|| Box::new(security.clone())),
+        }
+    }
+
+    fn is(&self, security: &v3::Security) -> bool {
+        security.engine_id() == self.engine_id && security.engine_boots() == self.boots
     }
 }
 
@@ -224,7 +266,18 @@ mod tests {
         cache.put("sw1@127.0.0.1:161", v3::Security::new(b"u", b"p"));
         assert!(cache.get("sw1@127.0.0.1:161").is_some());
         assert!(cache.get("sw2@127.0.0.1:161").is_none());
-        cache.forget("sw1@127.0.0.1:161");
+        let stale = Started::new(
+            &v3::Security::new(b"u", b"p").with_engine_boots_and_time(3, 0),
+            true,
+            false,
+        );
+        cache.forget_if("sw1@127.0.0.1:161", &stale);
+        assert!(
+            !cache.is_empty(),
+            "a session that started from another engine forgets nothing"
+        );
+        let started = Started::new(&cache.get("sw1@127.0.0.1:161").unwrap(), true, false);
+        cache.forget_if("sw1@127.0.0.1:161", &started);
         assert!(cache.is_empty());
     }
 }

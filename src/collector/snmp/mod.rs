@@ -246,7 +246,7 @@ async fn open<'a>(
         settings,
         telemetry: ctx.telemetry,
         engines: ctx.engines,
-        discovering: Default::default(),
+        discovery: Default::default(),
         sockets: ctx.sockets,
         sent: Default::default(),
         retried: Default::default(),

@@ -80,11 +80,41 @@ impl Val {
 }
 
 pub fn oid_arcs(o: &snmp2::Oid<'_>) -> Option<Oid> {
-    let mut arcs: Oid = o.iter()?.map(|a| u32::try_from(a).ok()).collect::<Option<_>>()?;
-    // asn1-rs reads the one-octet encoding of 0.0 (zeroDotZero, e.g. ifSpecific) as "0";
-    // every encoded OID has at least two arcs.
-    if arcs.len() == 1 {
-        arcs.push(0);
+    decode_oid(o.as_bytes())
+}
+
+/// The arcs of an OBJECT IDENTIFIER from its BER contents (X.690 §8.19),
+/// into one allocation sized for the worst case: this runs for every
+/// varbind of every reply, and collecting asn1-rs's arc iterator grew each
+/// OID's vector three times. `None` when an arc exceeds 32 bits (SNMP's
+/// limit) or the last arc is cut short.
+pub fn decode_oid(bytes: &[u8]) -> Option<Oid> {
+    let mut arcs = Vec::with_capacity(bytes.len() + 1);
+    let mut v: u64 = 0;
+    for &b in bytes {
+        v = (v << 7) | u64::from(b & 0x7f);
+        // The first subidentifier is 40·X + Y, so it may exceed 32 bits by 80.
+        if v > u64::from(u32::MAX) + 80 {
+            return None;
+        }
+        if b & 0x80 != 0 {
+            continue;
+        }
+        if arcs.is_empty() {
+            let (x, y) = match v {
+                0..=39 => (0, v),
+                40..=79 => (1, v - 40),
+                _ => (2, v - 80),
+            };
+            arcs.push(x);
+            arcs.push(u32::try_from(y).ok()?);
+        } else {
+            arcs.push(u32::try_from(v).ok()?);
+        }
+        v = 0;
+    }
+    if bytes.last().is_some_and(|b| b & 0x80 != 0) {
+        return None;
     }
     Some(arcs)
 }
@@ -99,4 +129,47 @@ pub fn dotted(oid: &[u32]) -> String {
         s.push_str(&a.to_string());
     }
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn encoded(arcs: &[u64]) -> Vec<u8> {
+        snmp2::Oid::from(arcs).unwrap().as_bytes().to_vec()
+    }
+
+    #[test]
+    fn oids_decode_to_the_arcs_they_were_encoded_from() {
+        let cases: [&[u64]; 5] = [
+            &[1, 3, 6, 1, 2, 1, 2, 2, 1, 10, 1],
+            &[1, 3, 6, 1, 4, 1, 9, 9, 109, 1, 1, 1, 1, 8, 4294967295],
+            &[1, 3, 6, 1, 2, 1, 31, 1, 1, 1, 1, 128, 16383, 16384, 2097151, 2097152],
+            &[0, 39],
+            &[1, 0],
+        ];
+        for arcs in cases {
+            let want: Vec<u32> = arcs.iter().map(|&a| a as u32).collect();
+            assert_eq!(decode_oid(&encoded(arcs)), Some(want), "{arcs:?}");
+        }
+        // 2.999.3: the first subidentifier (2·40 + 999 = 1079) takes two octets,
+        // which asn1-rs neither writes nor reads.
+        assert_eq!(decode_oid(&[0x88, 0x37, 0x03]), Some(vec![2, 999, 3]));
+    }
+
+    #[test]
+    fn zero_dot_zero_is_two_arcs() {
+        // zeroDotZero (e.g. ifSpecific) is the single octet 0.
+        assert_eq!(decode_oid(&[0]), Some(vec![0, 0]));
+        let o = snmp2::Oid::from(&[0u64, 0][..]).unwrap();
+        assert_eq!(oid_arcs(&o), Some(vec![0, 0]));
+    }
+
+    #[test]
+    fn arcs_past_32_bits_and_cut_encodings_are_refused() {
+        assert_eq!(decode_oid(&encoded(&[1, 3, 6, 4294967296])), None);
+        // The last octet still says "more follows".
+        assert_eq!(decode_oid(&[0x2b, 0x06, 0x81]), None);
+        assert_eq!(decode_oid(&[]), Some(vec![]));
+    }
 }
