@@ -186,9 +186,9 @@ pub struct Client<'a> {
     /// its failure too (a dead v3 device would otherwise cost one full
     /// discovery per waiting request).
     pub discovery: tokio::sync::Mutex<Discovery>,
-    /// Caps open SNMP sockets process-wide: each holds 128 KiB of buffers,
-    /// and thousands of devices × parallel walks would otherwise hold
-    /// gigabytes at once.
+    /// Caps SNMP requests in flight process-wide: each holds a socket (and,
+    /// for SNMPv3, an snmp2 session with 128 KiB of buffers), and thousands
+    /// of devices × parallel walks would otherwise hold them all at once.
     pub sockets: &'a tokio::sync::Semaphore,
     /// Requests sent and re-sent, reported to telemetry once, on drop.
     pub sent: AtomicU64,
@@ -256,17 +256,19 @@ impl Client<'_> {
                     Some(known) => (known, true),
                     None => {
                         let mut discovery = self.discovery.lock().await;
-                        if matches!(*discovery, Discovery::NotYet) {
-                            *discovery = match self.discover(c).await {
-                                Ok(found) => Discovery::Found(Box::new(found)),
-                                Err(e) => Discovery::Failed(e),
-                            };
-                        }
-                        match &*discovery {
-                            Discovery::Found(found) => ((**found).clone(), false),
-                            Discovery::Failed(e) => return Err(e.clone()),
-                            Discovery::NotYet => return Err(SnmpError::Network("engine discovery did not run".into())),
-                        }
+                        let found = match &*discovery {
+                            Discovery::Found(found) => Ok((**found).clone()),
+                            Discovery::Failed(e) => Err(e.clone()),
+                            Discovery::NotYet => {
+                                let result = self.discover(c).await;
+                                *discovery = match &result {
+                                    Ok(found) => Discovery::Found(Box::new(found.clone())),
+                                    Err(e) => Discovery::Failed(e.clone()),
+                                };
+                                result
+                            }
+                        };
+                        (found?, false)
                     }
                 };
                 let started = engine::Started::new(&security, from_cache, c.level == SecurityLevel::NoAuthNoPriv);
@@ -336,8 +338,8 @@ impl Client<'_> {
                     return Ok(reply);
                 }
                 // The agent corrected our idea of its engine (it rebooted, or its
-                // clock jumped): send again once, at no retry cost, and let
-                // the next poll discover it afresh rather than repeat this.
+                // clock jumped): send again once, at no retry cost, and let the
+                // next session discover it afresh rather than repeat this.
                 Ok(Err(snmp2::Error::AuthUpdated)) if !resynced => {
                     if let Session::Usm(_, started) = s {
                         self.engines.forget_if(&self.engine_key(), started);
