@@ -428,20 +428,7 @@ fn a_failing_column_costs_only_its_own_series_and_a_dead_agent_is_http_500() {
 fn a_dead_v3_agent_costs_one_discovery_not_one_per_request() {
     let dead = BlackHole::new();
     let dir = tempfile::tempdir().unwrap();
-    let mut yml = CURRENT_LAYOUT.to_owned();
-    let (_, body) = modules_of_shared_file()
-        .into_iter()
-        .find(|(n, _)| n == "if_mib")
-        .unwrap();
-    yml.push_str("  if_mib:\n    timeout: 300ms\n    retries: 1\n");
-    for line in body
-        .iter()
-        .filter(|l| !l.starts_with("timeout:") && !l.starts_with("retries:"))
-    {
-        yml.push_str("  ");
-        yml.push_str(line);
-        yml.push('\n');
-    }
+    let yml = if_mib_in_current_layout("timeout: 300ms\nretries: 1\n");
     let (ng, snmp) = compat_server_config(dir.path(), &yml, "targets: []\n");
     let ours = Netgauge::spawn(&[
         format!("--config.file={}", ng.display()),
@@ -464,6 +451,37 @@ fn a_dead_v3_agent_costs_one_discovery_not_one_per_request() {
     assert_eq!(sent, 2.0, "one discovery, sent once and retried once\n{exporter}");
 }
 
+/// `CURRENT_LAYOUT`'s auths with the v0.21.0 `if_mib` module, its
+/// `settings` (YAML lines, e.g. `timeout: 300ms`) in place of its own.
+fn if_mib_in_current_layout(settings: &str) -> String {
+    let (_, body) = modules_of_shared_file()
+        .into_iter()
+        .find(|(n, _)| n == "if_mib")
+        .unwrap();
+    let replaced: Vec<String> = settings
+        .lines()
+        .filter_map(|l| l.split(':').next())
+        .map(|k| format!("  {k}:"))
+        .collect();
+    let mut yml = CURRENT_LAYOUT.to_owned();
+    yml.push_str("  if_mib:\n");
+    for setting in settings.lines() {
+        yml.push_str("    ");
+        yml.push_str(setting);
+        yml.push('\n');
+    }
+    // The module's own lines are indented by two under its name already.
+    for line in body
+        .iter()
+        .filter(|l| !replaced.iter().any(|k| l.starts_with(k.as_str())))
+    {
+        yml.push_str("  ");
+        yml.push_str(line);
+        yml.push('\n');
+    }
+    yml
+}
+
 fn meta(body: &str, name: &str, module: &str) -> f64 {
     value(&parse_exposition(body), name, &[("module", module)]).unwrap_or_else(|| panic!("no {name}"))
 }
@@ -472,18 +490,7 @@ fn meta(body: &str, name: &str, module: &str) -> f64 {
 fn the_lookup_cache_skips_lookup_columns_and_v3_sessions_skip_engine_discovery() {
     let snmpd = Snmpd::start();
     let dir = tempfile::tempdir().unwrap();
-    let mut yml = CURRENT_LAYOUT.to_owned();
-    // The v0.21.0 if_mib module, in the current layout.
-    let (_, body) = modules_of_shared_file()
-        .into_iter()
-        .find(|(n, _)| n == "if_mib")
-        .unwrap();
-    yml.push_str("  if_mib:\n");
-    for line in body {
-        yml.push_str("  ");
-        yml.push_str(&line);
-        yml.push('\n');
-    }
+    let yml = if_mib_in_current_layout("");
     let (ng, snmp) = compat_server_config(dir.path(), &yml, "targets: []\n");
     let ours = Netgauge::spawn(&[
         format!("--config.file={}", ng.display()),
