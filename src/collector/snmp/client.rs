@@ -330,9 +330,7 @@ impl Client<'_> {
                 Ok(Ok(reply)) => {
                     if let Session::Usm(_, started) = s {
                         if let Some(engine) = started.to_keep.take() {
-                            if !self.engines.contains(&self.engine_key()) {
-                                self.engines.put(&self.engine_key(), *engine);
-                            }
+                            self.engines.put(&self.engine_key(), *engine);
                         }
                     }
                     return Ok(reply);

@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 
 use snmp2::v3;
 
-use super::community::{connected_socket, receive, tlv};
+use super::community::{connected_socket, int_bytes, receive, tlv};
 
 /// Discovered engines by device (and address), ready to start sessions from.
 #[derive(Default)]
@@ -59,12 +59,17 @@ impl EngineCache {
         Some(known.security.clone().with_engine_boots_and_time(boots, time))
     }
 
+    /// Keeps `security` for `key` unless an engine is kept for it already
+    /// (every session of a first poll offers the same one).
     pub fn put(&self, key: &str, security: v3::Security) {
         self.put_at(key, security, Instant::now());
     }
 
     fn put_at(&self, key: &str, security: v3::Security, now: Instant) {
         if let Ok(mut engines) = self.engines.lock() {
+            if engines.contains_key(key) {
+                return;
+            }
             engines.retain(|_, k| now.saturating_duration_since(k.used) < UNUSED_FOR);
             let known = Known {
                 security,
@@ -85,10 +90,6 @@ impl EngineCache {
                 engines.remove(key);
             }
         }
-    }
-
-    pub fn contains(&self, key: &str) -> bool {
-        self.engines.lock().is_ok_and(|e| e.contains_key(key))
     }
 
     pub fn len(&self) -> usize {
@@ -164,7 +165,7 @@ fn discovery_message(msg_id: i32) -> Vec<u8> {
     const MAX_SIZE: i64 = 65_507;
     const FLAGS_REPORTABLE: u8 = 0x04;
     const USM: i64 = 3;
-    let int = |out: &mut Vec<u8>, v: i64| tlv(out, 0x02, &super::community::int_bytes(v));
+    let int = |out: &mut Vec<u8>, v: i64| tlv(out, 0x02, &int_bytes(v));
 
     let mut global = Vec::new();
     int(&mut global, i64::from(msg_id));
