@@ -9,9 +9,11 @@
 //!   keeps credentials out of logs.
 //! * [`poller`]: on each scrape, polls targets concurrently, each under its
 //!   own deadline, through the collectors.
-//! * [`collector`]: talks to devices (SNMP today) and fills a
-//!   [`report::DeviceReport`], the transport-independent description of a
-//!   device.
+//! * [`collector`]: talks to devices and fills a [`report::DeviceReport`],
+//!   the transport-independent description of a device:
+//!   [`collector::snmp`] over SNMP v1/v2c/v3, [`collector::cli`] over a
+//!   device's command line (sessions over SSH or Telnet, and the pure
+//!   per-platform parsers of their output in [`collector::cli::parse`]).
 //! * [`schema`]: the only place metric names live; turns reports into
 //!   [`metrics`] samples. [`telemetry`] and [`process`] add the exporter's
 //!   own series.

@@ -10,8 +10,8 @@ use std::time::{Duration, Instant};
 use futures_util::stream::{self, StreamExt};
 use tokio::sync::Semaphore;
 
+use crate::collector::cli::{self, SessionPool};
 use crate::collector::snmp::{self, engine::EngineCache, health::Modules, EntityCache, SnmpContext};
-use crate::collector::ssh::{self, SshPool};
 use crate::config::{Config, Target};
 use crate::metrics::{MetricSet, Sink};
 use crate::report::{CollectorRun, DeviceReport};
@@ -22,7 +22,7 @@ pub struct Poller {
     telemetry: Arc<Telemetry>,
     engines: EngineCache,
     entities: EntityCache,
-    ssh: Arc<SshPool>,
+    sessions: Arc<SessionPool>,
     health: Arc<Modules>,
     permits: Semaphore,
     sockets: Semaphore,
@@ -34,7 +34,7 @@ impl Poller {
             telemetry,
             engines: EngineCache::default(),
             entities: EntityCache::default(),
-            ssh: Self::reaped(Arc::new(SshPool::default())),
+            sessions: Self::reaped(Arc::new(SessionPool::default())),
             health: config.health.clone(),
             permits: Semaphore::new(config.global.max_concurrent_polls),
             sockets: Semaphore::new(config.global.max_snmp_sockets),
@@ -97,7 +97,7 @@ impl Poller {
 
     /// Starts a task that closes idle CLI sessions every 30 s, for as long
     /// as the pool lives (it holds only a weak reference).
-    fn reaped(pool: Arc<SshPool>) -> Arc<SshPool> {
+    fn reaped(pool: Arc<SessionPool>) -> Arc<SessionPool> {
         if let Ok(rt) = tokio::runtime::Handle::try_current() {
             let weak = Arc::downgrade(&pool);
             rt.spawn(async move {
@@ -122,12 +122,12 @@ impl Poller {
     /// Closes CLI sessions idle past their `idle_timeout` now (the reaper
     /// task does this every 30 s); returns how many.
     pub async fn close_idle_cli_sessions(&self) -> usize {
-        self.ssh.close_idle().await
+        self.sessions.close_idle().await
     }
 
     /// CLI (SSH and Telnet) sessions held open now.
     pub fn cli_sessions(&self) -> usize {
-        self.ssh.open_sessions()
+        self.sessions.open_sessions()
     }
 
     fn context(&self) -> SnmpContext<'_> {
@@ -165,11 +165,11 @@ impl Poller {
         let ctx = self.context();
         match (&target.snmp, &target.cli) {
             (Some(s), None) => snmp::collect(target, s, deadline, &ctx).await,
-            (None, Some(h)) => ssh::collect(target, h, deadline, &self.ssh, &self.telemetry).await,
+            (None, Some(h)) => cli::collect(target, h, deadline, &self.sessions, &self.telemetry).await,
             (Some(s), Some(h)) => {
                 let (a, b) = tokio::join!(
                     snmp::collect(target, s, deadline, &ctx),
-                    ssh::collect(target, h, deadline, &self.ssh, &self.telemetry)
+                    cli::collect(target, h, deadline, &self.sessions, &self.telemetry)
                 );
                 DeviceReport::merge(a, b)
             }

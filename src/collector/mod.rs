@@ -3,4 +3,3 @@
 
 pub mod cli;
 pub mod snmp;
-pub mod ssh;

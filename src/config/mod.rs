@@ -203,7 +203,7 @@ pub enum CliTransport {
 #[derive(Debug, Clone)]
 pub struct CliSettings {
     pub transport: CliTransport,
-    pub platform: crate::collector::cli::Platform,
+    pub platform: crate::collector::cli::parse::Platform,
     pub port: u16,
     pub username: String,
     pub password: Option<Secret>,

@@ -464,7 +464,7 @@ impl Validator {
                 None
             }
             Some(p) => {
-                let found = crate::collector::cli::Platform::from_name(p.value.trim());
+                let found = crate::collector::cli::parse::Platform::from_name(p.value.trim());
                 if found.is_none() {
                     self.problem(
                         p.referenced,

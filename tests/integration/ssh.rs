@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use netgauge::collector::cli::Platform;
+use netgauge::collector::cli::parse::Platform;
 use netgauge::telemetry::FailureReason;
 
 use crate::harness::*;
@@ -161,7 +161,7 @@ async fn every_platform_over_a_real_sshd_matches_its_parser() {
         // What came over SSH is exactly the capture: netgauge's series equal its parser's result on the file.
         let raw = std::fs::read_to_string(Path::new(ROOT).join("tests/fixtures/cli").join(p).join(interfaces)).unwrap();
         let mut expected = platform.parse_interfaces(&raw).value;
-        netgauge::collector::cli::dedupe_names(&mut expected);
+        netgauge::collector::cli::parse::dedupe_names(&mut expected);
         let got = s.iter().filter(|x| x.name == "netgauge_interface_info").count();
         assert_eq!(got, expected.len(), "{p}: interface count");
         for ifc in &expected {
@@ -375,7 +375,7 @@ async fn telnet_login_commands_and_a_refused_password() {
         let mut expected = Platform::CiscoIos
             .parse_interfaces(&std::fs::read_to_string(&interfaces).unwrap())
             .value;
-        netgauge::collector::cli::dedupe_names(&mut expected);
+        netgauge::collector::cli::parse::dedupe_names(&mut expected);
         assert_eq!(
             s.iter().filter(|x| x.name == "netgauge_interface_info").count(),
             expected.len()

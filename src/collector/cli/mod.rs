@@ -1,247 +1,246 @@
-//! Parsers of network-device CLI output: text in, report records out.
+//! The CLI collector: the same report as the SNMP collector, from the
+//! device's command line over SSH or Telnet, through one persistent session
+//! per device.
 //!
-//! Pure functions, one module per platform, shared by the SSH (and Telnet)
-//! collector. Output drifts between OS versions; a line a parser does not
-//! understand is skipped and counted in [`Parsed::skipped`], never fatal.
-//! Every parser is tested against real captures in `tests/fixtures/cli/`.
+//! [`session`] holds the dialogue with a CLI (prompts, paging, commands)
+//! over either transport, [`ssh`] and [`telnet`] carry the bytes, and
+//! [`parse`] turns command output into report records.
+//!
+//! Logins are what hurts at scale (TACACS servers, device CPU), so a session
+//! is opened once and reused by every later scrape; steady state is zero
+//! handshakes per scrape. A session that fails, closes or sits idle past
+//! `idle_timeout` is dropped and the next scrape logs in again.
 
-pub mod common;
-pub mod health;
-pub mod ios;
-pub mod junos;
-pub mod nxos;
-pub mod routeros;
-pub mod vrp;
+pub mod parse;
+pub mod session;
+pub mod ssh;
+pub mod telnet;
 
-use crate::report::{DeviceInfo, HealthKind, HealthReading, Interface};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
 
-/// The CLI dialects netgauge speaks.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Platform {
-    CiscoIos,
-    CiscoNxos,
-    HuaweiVrp,
-    JuniperJunos,
-    MikrotikRouteros,
-}
+use tokio::time::timeout_at;
 
-impl Platform {
-    pub const ALL: [Platform; 5] = [
-        Platform::CiscoIos,
-        Platform::CiscoNxos,
-        Platform::HuaweiVrp,
-        Platform::JuniperJunos,
-        Platform::MikrotikRouteros,
-    ];
+use self::parse::{Parsed, Platform};
+use self::session::{CliError, Session};
+use crate::config::{CliSettings, CliTransport, Target};
+use crate::report::{CollectorRun, DeviceReport};
+use crate::telemetry::{Anomaly, Event, Telemetry};
 
-    /// The name used in the config (`platform: cisco_ios`).
-    pub fn name(self) -> &'static str {
-        match self {
-            Platform::CiscoIos => "cisco_ios",
-            Platform::CiscoNxos => "cisco_nxos",
-            Platform::HuaweiVrp => "huawei_vrp",
-            Platform::JuniperJunos => "juniper_junos",
-            Platform::MikrotikRouteros => "mikrotik_routeros",
-        }
-    }
-
-    pub fn from_name(name: &str) -> Option<Platform> {
-        Self::ALL.into_iter().find(|p| p.name() == name)
-    }
-
-    /// The `vendor` label value, as the SNMP collector reports it.
-    pub fn vendor(self) -> &'static str {
-        match self {
-            Platform::CiscoIos | Platform::CiscoNxos => "cisco",
-            Platform::HuaweiVrp => "huawei",
-            Platform::JuniperJunos => "juniper",
-            Platform::MikrotikRouteros => "mikrotik",
-        }
-    }
-
-    /// Parses the output of this platform's interfaces command.
-    pub fn parse_interfaces(self, text: &str) -> Parsed<Vec<Interface>> {
-        match self {
-            Platform::CiscoIos => ios::interfaces(text),
-            Platform::CiscoNxos => nxos::interfaces(text),
-            Platform::HuaweiVrp => vrp::interfaces(text),
-            Platform::JuniperJunos => junos::interfaces(text),
-            Platform::MikrotikRouteros => routeros::interfaces(text),
-        }
-    }
-
-    /// Commands whose output gives health the version command does not;
-    /// their outputs are parsed together.
-    pub fn health_commands(self) -> &'static [&'static str] {
-        match self {
-            Platform::CiscoIos | Platform::CiscoNxos => &["show processes cpu | include CPU utilization"],
-            Platform::HuaweiVrp => &["display cpu-usage", "display memory-usage"],
-            Platform::JuniperJunos => &["show chassis routing-engine"],
-            Platform::MikrotikRouteros => &[],
-        }
-    }
-
-    /// Parses the output of [`Platform::health_commands`].
-    pub fn parse_health(self, text: &str) -> Parsed<Vec<HealthReading>> {
-        match self {
-            Platform::CiscoIos | Platform::CiscoNxos => cisco_cpu(text),
-            Platform::HuaweiVrp => health::vrp(text),
-            Platform::JuniperJunos => health::junos(text),
-            Platform::MikrotikRouteros => Parsed::default(),
-        }
-    }
-
-    /// Parses the output of this platform's version command.
-    pub fn parse_version(self, text: &str) -> Parsed<Version> {
-        match self {
-            Platform::CiscoIos => ios::version(text),
-            Platform::CiscoNxos => nxos::version(text),
-            Platform::HuaweiVrp => vrp::version(text),
-            Platform::JuniperJunos => junos::version(text),
-            Platform::MikrotikRouteros => routeros::version(text),
-        }
+/// Collector names: (system, interfaces) per transport.
+fn collectors(t: CliTransport) -> (&'static str, &'static str) {
+    match t {
+        CliTransport::Ssh => ("ssh_system", "ssh_interfaces"),
+        CliTransport::Telnet => ("telnet_system", "telnet_interfaces"),
     }
 }
 
-/// Makes interface names unique, as series identities must be: the second
-/// and later interfaces of a name get `#2`, `#3`... (some captures, and some
-/// devices, list an interface twice). Returns how many were renamed.
-pub fn dedupe_names(interfaces: &mut [Interface]) -> u64 {
-    let mut seen: std::collections::HashMap<String, u64> = std::collections::HashMap::new();
-    let mut renamed = 0;
-    for ifc in interfaces.iter_mut() {
-        let n = seen.entry(ifc.name.clone()).or_insert(0);
-        *n += 1;
-        if *n > 1 {
-            ifc.name = format!("{}#{n}", ifc.name);
-            renamed += 1;
+/// The commands that feed the parsers, per platform.
+fn commands(p: Platform) -> (&'static [&'static str], &'static str) {
+    match p {
+        Platform::CiscoIos => (&["show version"], "show interfaces"),
+        Platform::CiscoNxos => (&["show version"], "show interface"),
+        Platform::HuaweiVrp => (&["display version"], "display interface"),
+        Platform::JuniperJunos => (&["show version", "show system uptime"], "show interfaces"),
+        Platform::MikrotikRouteros => (
+            &["/system resource print without-paging"],
+            "/interface print detail without-paging",
+        ),
+    }
+}
+
+type Slot = Arc<tokio::sync::Mutex<Option<Session>>>;
+
+/// One session slot per device. The slot's lock also serialises scrapes of
+/// the same device: a CLI runs one command at a time.
+#[derive(Default)]
+pub struct SessionPool {
+    slots: Mutex<HashMap<String, Slot>>,
+}
+
+impl SessionPool {
+    fn slot(&self, device: &str) -> Slot {
+        match self.slots.lock() {
+            Ok(mut s) => s.entry(device.to_owned()).or_default().clone(),
+            Err(poisoned) => poisoned.into_inner().entry(device.to_owned()).or_default().clone(),
         }
     }
-    renamed
-}
 
-/// A parse result and how many non-blank lines were not understood.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Parsed<T> {
-    pub value: T,
-    pub skipped: usize,
-}
-
-/// What a version command tells.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Version {
-    /// `vendor` filled from the platform; `model`, `os_version`, `hostname` as printed.
-    pub info: DeviceInfo,
-    pub uptime_seconds: Option<f64>,
-    /// Health the version command happens to print (RouterOS's resource list).
-    pub health: Vec<HealthReading>,
-}
-
-/// The one-minute CPU load from Cisco's `show processes cpu` (IOS and NX-OS
-/// print the same summary line): `CPU utilization for five seconds: 4%/0%;
-/// one minute: 6%; five minutes: 5%` → cpu "all" at 0.06.
-pub fn cisco_cpu(text: &str) -> Parsed<Vec<HealthReading>> {
-    let mut out = Vec::new();
-    let mut skipped = 0;
-    for line in text.lines().map(str::trim).filter(|l| !l.is_empty()) {
-        let minute = line.split(';').find_map(|part| part.trim().strip_prefix("one minute:"));
-        match minute.and_then(|m| m.trim().trim_end_matches('%').parse::<f64>().ok()) {
-            Some(pct) if line.starts_with("CPU utilization") => out.push(HealthReading {
-                kind: HealthKind::Cpu,
-                label: "all".into(),
-                value: pct / 100.0,
-            }),
-            _ => skipped += 1,
+    fn all_slots(&self) -> Vec<Slot> {
+        match self.slots.lock() {
+            Ok(s) => s.values().cloned().collect(),
+            Err(poisoned) => poisoned.into_inner().values().cloned().collect(),
         }
     }
-    Parsed { value: out, skipped }
-}
 
-/// Shared by the parsers' tests: the captures in `tests/fixtures/cli/`.
-#[cfg(test)]
-pub(crate) mod testing {
-    use serde_json::Value;
-
-    /// A reference record's field, which must be present.
-    pub fn field<'a>(record: &'a Value, key: &str) -> &'a str {
-        record[key]
-            .as_str()
-            .unwrap_or_else(|| panic!("field {key} in {record}"))
+    /// Sessions currently held open (a slot busy with a scrape counts).
+    pub fn open_sessions(&self) -> usize {
+        self.all_slots()
+            .iter()
+            .filter(|s| s.try_lock().map(|g| g.is_some()).unwrap_or(true))
+            .count()
     }
 
-    /// `(file stem, raw text, parsed_sample records)` of every capture in
-    /// `tests/fixtures/cli/<platform>/<command>/`, in name order.
-    pub fn fixtures(platform: &str, command: &str) -> Vec<(String, String, Vec<Value>)> {
-        let dir = format!("{}/tests/fixtures/cli/{platform}/{command}", env!("CARGO_MANIFEST_DIR"));
-        let mut raws: Vec<_> = std::fs::read_dir(&dir)
-            .unwrap_or_else(|e| panic!("{dir}: {e}"))
-            .map(|e| e.expect("dir entry").path())
-            .filter(|p| p.extension().is_some_and(|e| e == "raw"))
-            .collect();
-        raws.sort();
-        assert!(!raws.is_empty(), "no captures in {dir}");
-        raws.into_iter()
-            .map(|p| {
-                let raw = std::fs::read_to_string(&p).expect("raw capture");
-                let yml = std::fs::read_to_string(p.with_extension("yml")).unwrap_or_default();
-                let doc: Value = serde_saphyr::from_str(&yml).unwrap_or(Value::Null);
-                let records = doc["parsed_sample"].as_array().cloned().unwrap_or_default();
-                let stem = p.file_stem().and_then(|s| s.to_str()).unwrap_or_default().to_owned();
-                (stem, raw, records)
-            })
-            .collect()
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn cisco_cpu_from_both_captures() {
-        for (platform, want) in [("cisco_ios", 0.06), ("cisco_nxos", 0.12)] {
-            let path = format!(
-                "{}/tests/fixtures/cli/{platform}/show_processes_cpu/{platform}_show_processes_cpu.raw",
-                env!("CARGO_MANIFEST_DIR")
-            );
-            let text = std::fs::read_to_string(path).unwrap();
-            // What `| include CPU utilization` leaves of the capture.
-            let line: String = text.lines().filter(|l| l.contains("CPU utilization")).collect();
-            let p = cisco_cpu(&line);
-            assert_eq!(
-                p.value,
-                vec![HealthReading {
-                    kind: HealthKind::Cpu,
-                    label: "all".into(),
-                    value: want
-                }],
-                "{platform}"
-            );
-            assert_eq!(p.skipped, 0);
+    /// Closes sessions unused for longer than their `idle_timeout`, so a
+    /// device that is no longer scraped does not keep a login forever.
+    pub async fn close_idle(&self) -> usize {
+        let mut closed = 0;
+        for slot in self.all_slots() {
+            let Ok(mut guard) = slot.try_lock() else { continue };
+            if guard
+                .as_ref()
+                .is_some_and(|s| s.last_used.elapsed() > s.idle_timeout || s.is_closed())
+            {
+                if let Some(s) = guard.take() {
+                    s.close().await;
+                    closed += 1;
+                }
+            }
         }
-        assert!(cisco_cpu("% Invalid input detected at '^' marker.").value.is_empty());
+        closed
     }
+}
 
-    #[test]
-    fn duplicate_names_get_a_suffix() {
-        let mut ifs = vec![
-            Interface {
-                name: "Gi0/1".into(),
-                ..Interface::default()
-            },
-            Interface {
-                name: "Gi0/1".into(),
-                ..Interface::default()
-            },
-            Interface {
-                name: "Gi0/2".into(),
-                ..Interface::default()
-            },
-        ];
-        assert_eq!(dedupe_names(&mut ifs), 1);
-        assert_eq!(
-            ifs.iter().map(|i| i.name.as_str()).collect::<Vec<_>>(),
-            ["Gi0/1", "Gi0/1#2", "Gi0/2"]
-        );
+/// Polls `target` over its CLI (SSH or Telnet) until `deadline` at the latest.
+pub async fn collect(
+    target: &Target,
+    settings: &CliSettings,
+    deadline: Instant,
+    pool: &SessionPool,
+    telemetry: &Telemetry,
+) -> DeviceReport {
+    let started = Instant::now();
+    let deadline = tokio::time::Instant::from_std(deadline);
+    let mut report = DeviceReport::default();
+    let (system, interfaces_collector) = collectors(settings.transport);
+    let slot = pool.slot(&target.name);
+    let result = timeout_at(deadline, async {
+        let mut guard = slot.lock().await;
+        let login = || async {
+            telemetry.event(Event::CliLogin {
+                device: &target.name,
+                transport: settings.transport_name(),
+            });
+            Session::open(&target.address.host, settings).await
+        };
+        let (mut session, reused) = match guard.take() {
+            Some(s) if !s.is_closed() && s.last_used.elapsed() < settings.idle_timeout => (s, true),
+            stale => {
+                if let Some(s) = stale {
+                    s.close().await;
+                }
+                (login().await?, false)
+            }
+        };
+        let mut outcome = run_all(&mut session, settings).await;
+        // A kept session the device dropped in the meantime: log in again once, now.
+        if reused && matches!(outcome, Err(CliError::Closed | CliError::Protocol(_))) {
+            session.close().await;
+            session = login().await?;
+            outcome = run_all(&mut session, settings).await;
+        }
+        if outcome.is_ok() {
+            *guard = Some(session);
+        }
+        outcome
+    })
+    .await
+    .unwrap_or(Err(CliError::Timeout(settings.timeout, "scrape deadline")));
+
+    match result {
+        Ok((version, interfaces, health)) => {
+            let mut info = version.value.info;
+            if info.vendor.is_empty() {
+                info.vendor = settings.platform.vendor().to_owned();
+            }
+            if let Some(v) = &target.vendor {
+                info.vendor.clone_from(v);
+            }
+            report.up = true;
+            report.info = Some(info);
+            report.uptime_seconds = version.value.uptime_seconds;
+            report.health = version.value.health;
+            report.health.extend(health.value);
+            report.interfaces = interfaces.value;
+            let renamed = parse::dedupe_names(&mut report.interfaces);
+            if renamed > 0 {
+                telemetry.event(Event::Anomaly {
+                    device: &target.name,
+                    kind: Anomaly::DuplicateInterfaceName,
+                    count: renamed,
+                    detail: settings.platform.name(),
+                });
+            }
+            let skipped = version.skipped + interfaces.skipped + health.skipped;
+            if skipped > 0 {
+                telemetry.event(Event::Anomaly {
+                    device: &target.name,
+                    kind: Anomaly::UnparsedCliLines,
+                    count: skipped as u64,
+                    detail: settings.platform.name(),
+                });
+            }
+            for c in [system, interfaces_collector] {
+                report.collectors.push(CollectorRun {
+                    collector: c,
+                    duration: started.elapsed(),
+                    success: true,
+                });
+                telemetry.event(Event::PollFinished {
+                    device: &target.name,
+                    collector: c,
+                    ok: true,
+                });
+            }
+        }
+        Err(e) => {
+            telemetry.event(Event::PollFailed {
+                device: &target.name,
+                collector: system,
+                reason: e.reason(),
+                detail: &e.to_string(),
+            });
+            report.collectors.push(CollectorRun {
+                collector: system,
+                duration: started.elapsed(),
+                success: false,
+            });
+        }
     }
+    report
+}
+
+type Outputs = (
+    Parsed<parse::Version>,
+    Parsed<Vec<crate::report::Interface>>,
+    Parsed<Vec<crate::report::HealthReading>>,
+);
+
+async fn run_all(session: &mut Session, settings: &CliSettings) -> Result<Outputs, CliError> {
+    let (version_cmds, interfaces_cmd) = commands(settings.platform);
+    let mut version_text = String::new();
+    for cmd in version_cmds {
+        version_text.push_str(&session.run(cmd, settings.timeout).await?);
+        version_text.push('\n');
+    }
+    let interfaces_text = session.run(interfaces_cmd, settings.timeout).await?;
+    // A device that lacks a health command (or forbids it to this user) still has interfaces.
+    let mut health_text = String::new();
+    for cmd in settings.platform.health_commands() {
+        match session.run(cmd, settings.timeout).await {
+            Ok(text) => {
+                health_text.push_str(&text);
+                health_text.push('\n');
+            }
+            Err(CliError::Command { .. }) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    let health = settings.platform.parse_health(&health_text);
+    Ok((
+        settings.platform.parse_version(&version_text),
+        settings.platform.parse_interfaces(&interfaces_text),
+        health,
+    ))
 }

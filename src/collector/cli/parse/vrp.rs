@@ -372,10 +372,10 @@ mod tests {
 
     /// (raw text, parsed_sample records) of every fixture in `sub`, sorted by name.
     fn fixtures(sub: &str) -> Vec<(String, String, Vec<Value>)> {
-        crate::collector::cli::testing::fixtures("huawei_vrp", sub)
+        crate::collector::cli::parse::testing::fixtures("huawei_vrp", sub)
     }
 
-    use crate::collector::cli::testing::field as s;
+    use crate::collector::cli::parse::testing::field as s;
 
     #[test]
     fn every_fixture_parses() {

@@ -431,14 +431,14 @@ fn model(hw: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::collector::cli::common;
+    use crate::collector::cli::parse::common;
     use serde_json::Value;
 
     const DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/cli/cisco_nxos/");
 
     /// `(file stem, raw text, parsed_sample records)` of every fixture in `sub`.
     fn fixtures(sub: &str) -> Vec<(String, String, Vec<Value>)> {
-        crate::collector::cli::testing::fixtures("cisco_nxos", sub)
+        crate::collector::cli::parse::testing::fixtures("cisco_nxos", sub)
     }
 
     fn field<'a>(record: &'a Value, key: &str) -> &'a str {

@@ -226,10 +226,10 @@ mod tests {
 
     /// (file, raw text, parsed_sample records) of every fixture in `sub`.
     fn fixtures(sub: &str) -> Vec<(String, String, Vec<Value>)> {
-        crate::collector::cli::testing::fixtures("mikrotik_routeros", sub)
+        crate::collector::cli::parse::testing::fixtures("mikrotik_routeros", sub)
     }
 
-    use crate::collector::cli::testing::field as s;
+    use crate::collector::cli::parse::testing::field as s;
 
     #[test]
     fn every_fixture_parses() {

@@ -514,7 +514,7 @@ mod tests {
 
     /// (raw text, parsed yml records) of every fixture of one command, by file stem.
     fn fixtures(command: &str) -> Vec<(String, String, Vec<Value>)> {
-        crate::collector::cli::testing::fixtures("juniper_junos", command)
+        crate::collector::cli::parse::testing::fixtures("juniper_junos", command)
     }
 
     fn field<'a>(record: &'a Value, name: &str) -> &'a str {

@@ -1,26 +1,20 @@
-//! One interactive CLI session over SSH: log in, find the prompt, turn off
-//! paging, then run commands and return their output.
+//! One interactive CLI session, over SSH or Telnet: log in, find the
+//! prompt, turn off paging, then run commands and return their output.
 //!
 //! Devices are driven through a shell on a PTY rather than `exec`, because
 //! that is the one mode every platform supports and the only one where
 //! paging settings stick for the session.
 
-use std::borrow::Cow;
-use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use russh::client::{self, Handle, KeyboardInteractiveAuthResponse};
-use russh::keys::PublicKeyBase64 as _;
-use russh::{Channel, ChannelMsg};
-
+use super::parse::Platform;
+use super::ssh::SshLink;
 use super::telnet::Telnet;
-use crate::collector::cli::Platform;
 use crate::config::{CliSettings, CliTransport};
 use crate::telemetry::FailureReason;
 
 #[derive(Debug, thiserror::Error)]
-pub enum SshError {
+pub enum CliError {
     #[error("cannot connect: {0}")]
     Connect(String),
     #[error("host key rejected: {0}")]
@@ -33,66 +27,24 @@ pub enum SshError {
     Closed,
     #[error("the device rejected `{command}`: {message}")]
     Command { command: String, message: String },
-    #[error("ssh: {0}")]
+    #[error("protocol error: {0}")]
     Protocol(String),
 }
 
-impl SshError {
+impl CliError {
     pub fn reason(&self) -> FailureReason {
         match self {
-            SshError::Connect(_) | SshError::Closed | SshError::Protocol(_) => FailureReason::NetworkError,
-            SshError::HostKey(_) | SshError::Auth(_) => FailureReason::AuthFailure,
-            SshError::Timeout(..) => FailureReason::Timeout,
-            SshError::Command { .. } => FailureReason::AgentError,
-        }
-    }
-}
-
-/// Verifies the server's key against `known_hosts` (or, when the operator
-/// opted out, accepts it), and remembers why it refused.
-struct HostKeys {
-    host: String,
-    port: u16,
-    known_hosts: Option<PathBuf>,
-    refusal: Arc<Mutex<Option<String>>>,
-}
-
-impl client::Handler for HostKeys {
-    type Error = russh::Error;
-
-    async fn check_server_key(&mut self, key: &russh::keys::PublicKeyOrCertificate) -> Result<bool, Self::Error> {
-        let Some(path) = &self.known_hosts else { return Ok(true) };
-        let refuse = |why: String| {
-            if let Ok(mut r) = self.refusal.lock() {
-                *r = Some(why);
-            }
-            Ok(false)
-        };
-        let key = match key {
-            russh::keys::PublicKeyOrCertificate::PublicKey { key, .. } => key,
-            _ => return refuse("the server offered a certificate; only known_hosts keys are supported".into()),
-        };
-        match russh::keys::check_known_hosts_path(&self.host, self.port, key, path) {
-            Ok(true) => Ok(true),
-            Ok(false) => refuse(format!(
-                "{} key {} of {}:{} is not in {}",
-                key.algorithm(),
-                key.public_key_base64(),
-                self.host,
-                self.port,
-                path.display()
-            )),
-            Err(e) => refuse(format!("{e} ({})", path.display())),
+            CliError::Connect(_) | CliError::Closed | CliError::Protocol(_) => FailureReason::NetworkError,
+            CliError::HostKey(_) | CliError::Auth(_) => FailureReason::AuthFailure,
+            CliError::Timeout(..) => FailureReason::Timeout,
+            CliError::Command { .. } => FailureReason::AgentError,
         }
     }
 }
 
 /// What carries the CLI: an SSH shell channel or a Telnet connection.
 enum Link {
-    Ssh {
-        handle: Handle<HostKeys>,
-        channel: Channel<client::Msg>,
-    },
+    Ssh(SshLink),
     Telnet(Telnet),
 }
 
@@ -106,58 +58,47 @@ pub struct Session {
     pub idle_timeout: Duration,
 }
 
-fn config(settings: &CliSettings) -> client::Config {
-    let mut preferred = russh::Preferred::default();
-    if settings.legacy_algorithms {
-        // Old IOS and VRP releases speak nothing newer; opt-in only.
-        let mut kex = preferred.kex.to_vec();
-        kex.extend([russh::kex::DH_G14_SHA1, russh::kex::DH_G1_SHA1]);
-        preferred.kex = Cow::Owned(kex);
-        let mut cipher = preferred.cipher.to_vec();
-        cipher.extend([russh::cipher::AES_128_CBC, russh::cipher::AES_256_CBC]);
-        preferred.cipher = Cow::Owned(cipher);
-        let mut mac = preferred.mac.to_vec();
-        mac.push(russh::mac::HMAC_SHA1);
-        preferred.mac = Cow::Owned(mac);
-    }
-    client::Config {
-        preferred,
-        // Keeps NAT state and idle-kill timers of firewalls from breaking persistent sessions.
-        keepalive_interval: Some(Duration::from_secs(30)),
-        keepalive_max: 3,
-        nodelay: true,
-        ..client::Config::default()
-    }
-}
-
 impl Session {
     /// Connects, authenticates, opens a shell and prepares it.
-    pub async fn open(host: &str, settings: &CliSettings) -> Result<Session, SshError> {
+    pub async fn open(host: &str, settings: &CliSettings) -> Result<Session, CliError> {
         match settings.transport {
-            CliTransport::Ssh => Self::open_ssh(host, settings).await,
+            CliTransport::Ssh => {
+                let t = settings.timeout;
+                let link = SshLink::open(host, settings, t).await?;
+                let mut s = Session::new(Link::Ssh(link), settings);
+                s.prompt = s.find_prompt(t).await?;
+                if let Some(cmd) = paging_off(settings.platform) {
+                    s.run(cmd, t).await?;
+                }
+                Ok(s)
+            }
             CliTransport::Telnet => Self::open_telnet(host, settings).await,
         }
     }
 
-    async fn open_telnet(host: &str, settings: &CliSettings) -> Result<Session, SshError> {
-        let t = settings.timeout;
-        let stream = tokio::time::timeout(t, tokio::net::TcpStream::connect((host, settings.port)))
-            .await
-            .map_err(|_| SshError::Timeout(t, "connecting"))?
-            .map_err(|e| SshError::Connect(e.to_string()))?;
-        let _ = stream.set_nodelay(true);
-        let mut s = Session {
-            link: Link::Telnet(Telnet::new(stream)),
+    fn new(link: Link, settings: &CliSettings) -> Session {
+        Session {
+            link,
             platform: settings.platform,
             prompt: String::new(),
             last_used: Instant::now(),
             idle_timeout: settings.idle_timeout,
-        };
+        }
+    }
+
+    async fn open_telnet(host: &str, settings: &CliSettings) -> Result<Session, CliError> {
+        let t = settings.timeout;
+        let stream = tokio::time::timeout(t, tokio::net::TcpStream::connect((host, settings.port)))
+            .await
+            .map_err(|_| CliError::Timeout(t, "connecting"))?
+            .map_err(|e| CliError::Connect(e.to_string()))?;
+        let _ = stream.set_nodelay(true);
+        let mut s = Session::new(Link::Telnet(Telnet::new(stream)), settings);
         s.telnet_login(settings, t).await?;
         s.prompt = match s.find_prompt(t).await {
             // Devices hang up on a wrong password, some after saying so.
-            Err(SshError::Closed) => {
-                return Err(SshError::Auth(format!("the device refused user {}", settings.username)))
+            Err(CliError::Closed) => {
+                return Err(CliError::Auth(format!("the device refused user {}", settings.username)))
             }
             other => other?,
         };
@@ -168,7 +109,7 @@ impl Session {
     }
 
     /// Answers the username and password prompts of a Telnet login.
-    async fn telnet_login(&mut self, settings: &CliSettings, t: Duration) -> Result<(), SshError> {
+    async fn telnet_login(&mut self, settings: &CliSettings, t: Duration) -> Result<(), CliError> {
         let deadline = Instant::now() + t;
         let password = settings
             .password
@@ -188,11 +129,11 @@ impl Session {
                 "password error",
             ];
             if failed.iter().any(|f| clean.to_ascii_lowercase().contains(f)) {
-                return Err(SshError::Auth(format!("the device refused user {}", settings.username)));
+                return Err(CliError::Auth(format!("the device refused user {}", settings.username)));
             }
             if last.ends_with(':') && (last.contains("user") || last.contains("login")) {
                 if sent_user {
-                    return Err(SshError::Auth(format!(
+                    return Err(CliError::Auth(format!(
                         "the device asked for a login again after user {}",
                         settings.username
                     )));
@@ -207,62 +148,9 @@ impl Session {
         }
     }
 
-    async fn open_ssh(host: &str, settings: &CliSettings) -> Result<Session, SshError> {
-        let t = settings.timeout;
-        let refusal = Arc::new(Mutex::new(None));
-        let handler = HostKeys {
-            host: host.to_owned(),
-            port: settings.port,
-            known_hosts: settings.known_hosts.clone(),
-            refusal: refusal.clone(),
-        };
-        let addr = (host.to_owned(), settings.port);
-        let connected = tokio::time::timeout(t, client::connect(Arc::new(config(settings)), addr, handler)).await;
-        let mut handle = match connected {
-            Err(_) => return Err(SshError::Timeout(t, "connecting")),
-            Ok(Ok(h)) => h,
-            Ok(Err(e)) => {
-                let why = refusal.lock().ok().and_then(|r| r.clone());
-                return Err(match why {
-                    Some(why) => SshError::HostKey(why),
-                    None => SshError::Connect(e.to_string()),
-                });
-            }
-        };
-        let user = match settings.platform {
-            // "+ct": no colours, no terminal auto-detection on RouterOS.
-            Platform::MikrotikRouteros if !settings.username.contains('+') => format!("{}+ct", settings.username),
-            _ => settings.username.clone(),
-        };
-        tokio::time::timeout(t, authenticate(&mut handle, &user, settings))
-            .await
-            .map_err(|_| SshError::Timeout(t, "authenticating"))??;
-        let channel = tokio::time::timeout(t, async {
-            let channel = handle.channel_open_session().await?;
-            channel.request_pty(false, "vt100", 511, 0, 0, 0, &[]).await?;
-            channel.request_shell(false).await?;
-            Ok::<_, russh::Error>(channel)
-        })
-        .await
-        .map_err(|_| SshError::Timeout(t, "opening a shell"))?
-        .map_err(|e| SshError::Protocol(e.to_string()))?;
-        let mut s = Session {
-            link: Link::Ssh { handle, channel },
-            platform: settings.platform,
-            prompt: String::new(),
-            last_used: Instant::now(),
-            idle_timeout: settings.idle_timeout,
-        };
-        s.prompt = s.find_prompt(t).await?;
-        if let Some(cmd) = paging_off(settings.platform) {
-            s.run(cmd, t).await?;
-        }
-        Ok(s)
-    }
-
     pub fn is_closed(&self) -> bool {
         match &self.link {
-            Link::Ssh { handle, .. } => handle.is_closed(),
+            Link::Ssh(l) => l.is_closed(),
             // A closed Telnet connection shows on the next read; run() reports it.
             Link::Telnet(_) => false,
         }
@@ -271,7 +159,7 @@ impl Session {
     /// Reads the login banner up to the first prompt, answering the
     /// questions some platforms ask at login. A device that stays quiet
     /// for a second gets one newline, as some print nothing until they see one.
-    async fn find_prompt(&mut self, t: Duration) -> Result<String, SshError> {
+    async fn find_prompt(&mut self, t: Duration) -> Result<String, CliError> {
         let deadline = Instant::now() + t;
         let mut text = String::new();
         let mut nudged = false;
@@ -279,7 +167,7 @@ impl Session {
             let quiet = (Instant::now() + Duration::from_secs(1)).min(deadline);
             match self.read_some(quiet, "waiting for the prompt").await {
                 Ok(c) => text.push_str(&c),
-                Err(SshError::Timeout(..)) if !nudged && Instant::now() < deadline => {
+                Err(CliError::Timeout(..)) if !nudged && Instant::now() < deadline => {
                     self.send("\n").await?;
                     nudged = true;
                     continue;
@@ -292,7 +180,7 @@ impl Session {
                 .iter()
                 .any(|f| lower.contains(f))
             {
-                return Err(SshError::Auth("the device refused the login".into()));
+                return Err(CliError::Auth("the device refused the login".into()));
             }
             let last = clean.lines().last().unwrap_or("").trim_end();
             if last.contains("[Y/N]") || last.contains("[y/n]") {
@@ -307,44 +195,33 @@ impl Session {
         }
     }
 
-    async fn send(&mut self, s: &str) -> Result<(), SshError> {
+    async fn send(&mut self, s: &str) -> Result<(), CliError> {
         match &mut self.link {
-            Link::Ssh { channel, .. } => channel
-                .data_bytes(s.as_bytes().to_vec())
-                .await
-                .map_err(|e| SshError::Protocol(e.to_string())),
-            Link::Telnet(t) => t.send(s).await.map_err(|_| SshError::Closed),
+            Link::Ssh(l) => l.send(s).await,
+            Link::Telnet(t) => t.send(s).await.map_err(|_| CliError::Closed),
         }
     }
 
     /// Some output, or a timeout when nothing arrives before `deadline`.
-    async fn read_some(&mut self, deadline: Instant, what: &'static str) -> Result<String, SshError> {
+    async fn read_some(&mut self, deadline: Instant, what: &'static str) -> Result<String, CliError> {
         let left = deadline.saturating_duration_since(Instant::now());
-        let channel = match &mut self.link {
-            Link::Ssh { channel, .. } => channel,
-            Link::Telnet(t) => {
-                return match tokio::time::timeout(left, t.recv()).await {
-                    Err(_) => Err(SshError::Timeout(left, what)),
-                    Ok(Ok(Some(data))) => Ok(String::from_utf8_lossy(&data).into_owned()),
-                    Ok(Ok(None)) | Ok(Err(_)) => Err(SshError::Closed),
-                };
-            }
-        };
-        loop {
-            match tokio::time::timeout(left, channel.wait()).await {
-                Err(_) => return Err(SshError::Timeout(left, what)),
-                Ok(None) | Ok(Some(ChannelMsg::Close)) | Ok(Some(ChannelMsg::Eof)) => return Err(SshError::Closed),
-                Ok(Some(ChannelMsg::Data { data })) | Ok(Some(ChannelMsg::ExtendedData { data, .. })) => {
-                    return Ok(String::from_utf8_lossy(&data).into_owned())
-                }
-                Ok(Some(_)) => continue,
-            }
+        match &mut self.link {
+            Link::Ssh(l) => match tokio::time::timeout(left, l.recv()).await {
+                Err(_) => Err(CliError::Timeout(left, what)),
+                Ok(Some(text)) => Ok(text),
+                Ok(None) => Err(CliError::Closed),
+            },
+            Link::Telnet(t) => match tokio::time::timeout(left, t.recv()).await {
+                Err(_) => Err(CliError::Timeout(left, what)),
+                Ok(Ok(Some(data))) => Ok(String::from_utf8_lossy(&data).into_owned()),
+                Ok(Ok(None)) | Ok(Err(_)) => Err(CliError::Closed),
+            },
         }
     }
 
     /// Runs one command and returns its output, without the echoed command
     /// line and the trailing prompt.
-    pub async fn run(&mut self, command: &str, t: Duration) -> Result<String, SshError> {
+    pub async fn run(&mut self, command: &str, t: Duration) -> Result<String, CliError> {
         self.send(&format!("{command}\n")).await?;
         let deadline = Instant::now() + t;
         let mut raw = String::new();
@@ -359,7 +236,7 @@ impl Session {
                 // The first line is the echo of the command.
                 let body = lines.get(1..).unwrap_or(&[]).join("\n");
                 if let Some(err) = error_line(&body) {
-                    return Err(SshError::Command {
+                    return Err(CliError::Command {
                         command: command.to_owned(),
                         message: err.to_owned(),
                     });
@@ -371,54 +248,10 @@ impl Session {
 
     pub async fn close(self) {
         match self.link {
-            Link::Ssh { handle, .. } => {
-                let _ = handle.disconnect(russh::Disconnect::ByApplication, "", "en").await;
-            }
+            Link::Ssh(l) => l.close().await,
             Link::Telnet(t) => t.close().await,
         }
     }
-}
-
-async fn authenticate(handle: &mut Handle<HostKeys>, user: &str, s: &CliSettings) -> Result<(), SshError> {
-    let proto = |e: russh::Error| SshError::Protocol(e.to_string());
-    if let Some(key_file) = &s.key_file {
-        let key = russh::keys::load_secret_key(key_file, s.passphrase.as_ref().map(|p| p.expose()))
-            .map_err(|e| SshError::Auth(format!("cannot load {}: {e}", key_file.display())))?;
-        let hash = handle.best_supported_rsa_hash().await.map_err(proto)?.flatten();
-        let key = russh::keys::PrivateKeyWithHashAlg::new(Arc::new(key), hash);
-        if handle.authenticate_publickey(user, key).await.map_err(proto)?.success() {
-            return Ok(());
-        }
-    }
-    if let Some(password) = &s.password {
-        if handle
-            .authenticate_password(user, password.expose())
-            .await
-            .map_err(proto)?
-            .success()
-        {
-            return Ok(());
-        }
-        // Cisco and Huawei often offer only keyboard-interactive: answer every prompt with the password.
-        let mut reply = handle
-            .authenticate_keyboard_interactive_start(user, None)
-            .await
-            .map_err(proto)?;
-        for _ in 0..3 {
-            match reply {
-                KeyboardInteractiveAuthResponse::Success => return Ok(()),
-                KeyboardInteractiveAuthResponse::Failure { .. } => break,
-                KeyboardInteractiveAuthResponse::InfoRequest { prompts, .. } => {
-                    let answers = prompts.iter().map(|_| password.expose().to_owned()).collect();
-                    reply = handle
-                        .authenticate_keyboard_interactive_respond(answers)
-                        .await
-                        .map_err(proto)?;
-                }
-            }
-        }
-    }
-    Err(SshError::Auth(format!("the device refused user {user}")))
 }
 
 /// The command that turns paging off for the session, per platform.
