@@ -1,0 +1,235 @@
+//! Stage two of loading: raw config → validated [`Config`], or every
+//! problem found, each with file, line, column and field.
+//!
+//! One module per section of the config, each adding its checks to the one
+//! `Validator` that collects every problem: `source` reads the YAML,
+//! `targets` the target list, `snmp` and `cli` each transport's settings,
+//! `values` the value kinds every section shares (secrets, durations,
+//! ranges, label names).
+
+mod cli;
+mod snmp;
+mod source;
+mod targets;
+mod values;
+
+use snmp::transport_keys;
+pub(crate) use source::yaml_problem;
+use source::{absolutize, parse};
+#[cfg(test)]
+pub(crate) use values::expand_env;
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde_saphyr::{Location, Spanned};
+
+use super::raw::{RawConfig, RawSnmp};
+use super::*;
+use crate::collector::snmp::health::Modules as HealthModules;
+
+/// Parses and validates one or more files as one config. Syntax and type
+/// errors stop at the first one in their file (the YAML parser cannot go on);
+/// every other problem, in every file, is collected.
+pub(super) fn load(sources: &[(PathBuf, String)]) -> Result<Config, ConfigError> {
+    let mut problems = Vec::new();
+    let mut raws = Vec::new();
+    for (path, text) in sources {
+        match parse(path, text) {
+            Ok(mut raw) => {
+                absolutize(&mut raw, path.parent().unwrap_or(Path::new("")));
+                raws.push((path.clone(), raw));
+            }
+            Err(p) => problems.push(p),
+        }
+    }
+    let mut v = Validator {
+        file: PathBuf::new(),
+        problems,
+        bad_auths: HashSet::new(),
+    };
+    let config = v.config(raws);
+    if v.problems.is_empty() {
+        Ok(config)
+    } else {
+        let order: Vec<&PathBuf> = sources.iter().map(|(p, _)| p).collect();
+        v.problems
+            .sort_by_key(|p| (order.iter().position(|f| **f == p.file), p.line, p.column));
+        Err(ConfigError::Invalid { problems: v.problems })
+    }
+}
+
+struct Validator {
+    /// The file whose nodes are being checked; problems are attributed to it.
+    file: PathBuf,
+    problems: Vec<Problem>,
+    /// Auth blocks with problems of their own (already reported).
+    bad_auths: HashSet<String>,
+}
+
+impl Validator {
+    pub(super) fn problem(&mut self, at: Location, field: impl Into<String>, message: impl Into<String>) {
+        self.problems.push(Problem {
+            file: self.file.clone(),
+            line: at.line(),
+            column: at.column(),
+            field: field.into(),
+            message: message.into(),
+        });
+    }
+
+    pub(super) fn config(&mut self, raws: Vec<(PathBuf, RawConfig)>) -> Config {
+        // `global` and `defaults` may be set in one file only: two files
+        // disagreeing silently would be worse than an error.
+        let mut global = Global::default();
+        let mut global_from: Option<PathBuf> = None;
+        let mut health = None;
+        let mut defaults: Option<(PathBuf, Spanned<RawSnmp>)> = None;
+        let mut default_thresholds = Thresholds::builtin();
+        let mut defaults_from: Option<PathBuf> = None;
+        for (file, raw) in &raws {
+            self.file.clone_from(file);
+            if let Some(g) = &raw.global {
+                match &global_from {
+                    Some(first) => self.problem(
+                        g.referenced,
+                        "global",
+                        format!("already set in {}; set it in one file only", first.display()),
+                    ),
+                    None => {
+                        global = self.global(Some(g));
+                        global_from = Some(file.clone());
+                        if let Some(h) = &g.value.health_modules {
+                            let path = file.parent().unwrap_or(Path::new("")).join(&h.value);
+                            match HealthModules::load_over_builtin(&path) {
+                                Ok(m) => health = Some(m),
+                                Err(e) => self.problem(h.referenced, "global.health_modules", e),
+                            }
+                        }
+                    }
+                }
+            }
+            if let Some(d) = &raw.defaults {
+                match &defaults_from {
+                    Some(first) => self.problem(
+                        d.referenced,
+                        "defaults",
+                        format!("already set in {}; set it in one file only", first.display()),
+                    ),
+                    None => {
+                        defaults_from = Some(file.clone());
+                        defaults = d.value.snmp.clone().map(|s| (file.clone(), s));
+                        if let Some(t) = &d.value.thresholds {
+                            self.thresholds("defaults.thresholds", &t.value, &mut default_thresholds, false);
+                        }
+                    }
+                }
+            }
+        }
+
+        let mut auths: BTreeMap<String, Spanned<RawSnmp>> = BTreeMap::new();
+        let mut auth_files: HashMap<String, PathBuf> = HashMap::new();
+        for (file, raw) in &raws {
+            self.file.clone_from(file);
+            for (name, block) in &raw.auths {
+                let field = format!("auths.{name}");
+                if let Some(first) = auth_files.get(name) {
+                    let msg = format!("auth block '{name}' is already defined in {}", first.display());
+                    self.problem(block.referenced, field, msg);
+                    continue;
+                }
+                // An auth block is a complete credential set, checked once here
+                // rather than once per target that uses it.
+                let before = self.problems.len();
+                let _ = self.snmp_settings(&field, block.referenced, &block.value);
+                for (key, at) in transport_keys(&block.value) {
+                    self.problem(
+                        at,
+                        format!("{field}.{key}"),
+                        "not allowed in an auth block (set it in defaults.snmp or the target's snmp)",
+                    );
+                }
+                if let Some(a) = &block.value.auth {
+                    self.problem(
+                        a.referenced,
+                        format!("{field}.auth"),
+                        "auth blocks cannot refer to other auth blocks",
+                    );
+                }
+                if self.problems.len() > before {
+                    self.bad_auths.insert(name.clone());
+                }
+                auth_files.insert(name.clone(), file.clone());
+                auths.insert(name.clone(), block.clone());
+            }
+        }
+
+        // Duplicate names are checked on the raw names, so they are reported
+        // even when the targets carrying them have other problems too.
+        let mut seen: HashMap<String, (PathBuf, Location)> = HashMap::new();
+        let mut targets = Vec::new();
+        for (file, raw) in &raws {
+            self.file.clone_from(file);
+            for (i, t) in raw.targets.iter().enumerate() {
+                let Some(n) = &t.value.name else { continue };
+                let name = n.value.trim();
+                match seen.get(name) {
+                    Some((first_file, first)) => {
+                        let place = if first_file == file {
+                            format!("line {}", first.line())
+                        } else {
+                            format!("{}:{}", first_file.display(), first.line())
+                        };
+                        let msg = format!("duplicate target name '{name}' (first defined at {place})");
+                        self.problem(n.referenced, format!("targets[{i}].name"), msg);
+                    }
+                    None => {
+                        seen.insert(name.to_owned(), (file.clone(), n.referenced));
+                    }
+                }
+            }
+            let defaults_snmp = defaults.as_ref().map(|(_, d)| d);
+            for (i, t) in raw.targets.iter().enumerate() {
+                if let Some(target) =
+                    self.target(&format!("targets[{i}]"), t, defaults_snmp, &auths, &default_thresholds)
+                {
+                    targets.push(Arc::new(target));
+                }
+            }
+        }
+        Config {
+            global,
+            targets,
+            health: Arc::new(health.unwrap_or_else(HealthModules::builtin)),
+        }
+    }
+
+    pub(super) fn global(&mut self, raw: Option<&Spanned<super::raw::RawGlobal>>) -> Global {
+        let mut g = Global::default();
+        let Some(raw) = raw else { return g };
+        let raw = &raw.value;
+        if let Some(d) = &raw.scrape_timeout {
+            if let Some(d) = self.duration("global.scrape_timeout", d, Duration::from_millis(10)) {
+                g.scrape_timeout = d;
+            }
+        }
+        if let Some(d) = &raw.scrape_timeout_offset {
+            if let Some(d) = self.duration("global.scrape_timeout_offset", d, Duration::ZERO) {
+                g.scrape_timeout_offset = d;
+            }
+        }
+        if let Some(n) = &raw.max_snmp_sockets {
+            if let Some(n) = self.range("global.max_snmp_sockets", n, 1, 65536) {
+                g.max_snmp_sockets = n as usize;
+            }
+        }
+        if let Some(n) = &raw.max_concurrent_polls {
+            if let Some(n) = self.range("global.max_concurrent_polls", n, 1, 1_000_000) {
+                g.max_concurrent_polls = n as usize;
+            }
+        }
+        g
+    }
+}
