@@ -47,7 +47,7 @@ targets:
     address: 127.0.0.1
     ssh: {platform: cisco_ios, port: $port, username: $(id -un), key_file: $work/client_key, known_hosts: $work/known_hosts}
 CONF
-./target/release/netgauge --config.file="$work/netgauge.yml" --web.listen-address=127.0.0.1:19743 --log.level=warn &
+./target/release/netgauge --config.file="$work/netgauge.yml" --web.listen-address=127.0.0.1:19743 --web.enable-lifecycle --log.level=warn &
 ng_pid=$!
 sleep 0.5
 ms() { date +%s%N; }

@@ -39,6 +39,12 @@ pub struct Cli {
     #[arg(long = "web.config.file", value_name = "FILE", global = true)]
     pub web_config_file: Option<PathBuf>,
 
+    /// Serve `POST /-/reload` (off by default, as in Prometheus: anyone who
+    /// reaches the port could otherwise make netgauge re-read its files).
+    /// SIGHUP reloads either way.
+    #[arg(long = "web.enable-lifecycle", global = true)]
+    pub web_enable_lifecycle: bool,
+
     /// Only log messages with this severity or above.
     #[arg(long = "log.level", value_enum, default_value_t = LogLevel::Info, global = true)]
     pub log_level: LogLevel,

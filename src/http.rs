@@ -159,8 +159,27 @@ async fn route(state: &AppState, req: &Request<Incoming>) -> (&'static str, Resp
 /// `POST /-/reload`: 200 with the new target count, or 500 with every
 /// problem (and the old config still serving), as Prometheus does.
 async fn reload(state: &AppState, req: &Request<Incoming>) -> Resp {
+    if !state.lifecycle {
+        return text(
+            StatusCode::FORBIDDEN,
+            "lifecycle APIs are not enabled: start netgauge with --web.enable-lifecycle, or send it SIGHUP\n",
+        );
+    }
     if req.method() != Method::POST && req.method() != Method::PUT {
         return text(StatusCode::METHOD_NOT_ALLOWED, "use POST to reload\n");
+    }
+    if let Some(why) = cross_site(req) {
+        return text(StatusCode::FORBIDDEN, &format!("cross-site reload refused: {why}\n"));
+    }
+    if let Err(wait) = state.admit_http_reload() {
+        let mut r = text(
+            StatusCode::TOO_MANY_REQUESTS,
+            "too many reloads; the config keeps running, try again shortly\n",
+        );
+        let secs = wait.as_secs_f64().ceil().max(1.0) as u64;
+        r.headers_mut()
+            .insert(hyper::header::RETRY_AFTER, HeaderValue::from(secs));
+        return r;
     }
     match state.reload().await {
         Ok(n) => text(StatusCode::OK, &format!("config reloaded: {n} target(s)\n")),
@@ -168,6 +187,32 @@ async fn reload(state: &AppState, req: &Request<Incoming>) -> Resp {
             StatusCode::INTERNAL_SERVER_ERROR,
             &format!("config not reloaded; the previous one keeps running:\n{e}\n"),
         ),
+    }
+}
+
+/// Why a request looks like a browser's cross-site one (a form on another
+/// page posting here), or `None`. Browsers send `Sec-Fetch-Site`; older
+/// ones send at least `Origin`, which must then name this host. curl,
+/// Prometheus and scripts send neither and are let through.
+fn cross_site(req: &Request<Incoming>) -> Option<&'static str> {
+    let header = |name: &str| req.headers().get(name).and_then(|v| v.to_str().ok());
+    if let Some(site) = header("sec-fetch-site") {
+        return match site.trim().to_ascii_lowercase().as_str() {
+            "same-origin" | "none" => None,
+            _ => Some("Sec-Fetch-Site says another site sent it"),
+        };
+    }
+    let origin = header("origin")?;
+    let host = header("host").unwrap_or("");
+    // `Origin: null` (sandboxed frames, file: pages) never matches.
+    let origin_host = origin
+        .split_once("://")
+        .map(|(_, rest)| rest.trim_end_matches('/'))
+        .unwrap_or("");
+    if !origin_host.is_empty() && origin_host.eq_ignore_ascii_case(host.trim()) {
+        None
+    } else {
+        Some("its Origin is not this host")
     }
 }
 
@@ -289,7 +334,11 @@ async fn probe(state: &AppState, req: &Request<Incoming>) -> Resp {
     let Some(target) = live.config.target(&name) else {
         return text(
             StatusCode::NOT_FOUND,
-            &format!("unknown target '{name}': /probe only polls targets named in the config (see /)\n"),
+            &format!(
+                "unknown target {}: /probe only polls targets named in the config (see /){}\n",
+                crate::echo::quoted(&name),
+                closest_names(&name, &live.config)
+            ),
         );
     };
     let budget = Poller::budget(&live.config, prometheus_timeout(req));
@@ -395,11 +444,25 @@ fn service_discovery(state: &AppState) -> Resp {
     r
 }
 
+/// "; did you mean 'a', 'b'?" for an unknown target name, or nothing.
+fn closest_names(name: &str, config: &crate::config::Config) -> String {
+    let close = config.closest_targets(name);
+    if close.is_empty() {
+        return String::new();
+    }
+    let names: Vec<String> = close.iter().map(|n| crate::echo::quoted(n)).collect();
+    format!("; did you mean {}?", names.join(", "))
+}
+
 fn text(code: StatusCode, body: &str) -> Resp {
     let mut r = Response::new(full(body.to_owned()));
     *r.status_mut() = code;
     r.headers_mut()
         .insert(CONTENT_TYPE, HeaderValue::from_static("text/plain; charset=utf-8"));
+    r.headers_mut().insert(
+        hyper::header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
     r
 }
 

@@ -24,6 +24,8 @@
 //!   `snmp.yml` modules on `/snmp`: its own config, requests and renderer,
 //!   sharing the SNMP client and the exposition encoder.
 //!
+//! [`echo`] bounds and escapes what error messages repeat of a request.
+//!
 //! `main.rs` only parses flags ([`cli`]), sets up logging ([`logging`]) and
 //! calls into these.
 
@@ -33,6 +35,7 @@ pub mod cli;
 pub mod collector;
 pub mod compat;
 pub mod config;
+pub mod echo;
 pub mod exposition;
 pub mod http;
 pub mod inventory;

@@ -207,11 +207,18 @@ async fn probe(cli: &Cli, name: &str) -> Result<ExitCode> {
     let config = Config::load_all(&cli.config_sources())?;
     let state = AppState::new(config);
     let live = state.live();
-    let target = live
-        .config
-        .target(name)
-        .with_context(|| format!("no target named '{name}' in {}", cli.config_display()))?
-        .clone();
+    let Some(target) = live.config.target(name).cloned() else {
+        let close = live.config.closest_targets(name);
+        let hint = match close.is_empty() {
+            true => String::new(),
+            false => format!("; did you mean {}?", close.join(", ")),
+        };
+        anyhow::bail!(
+            "no target named {} in {}{hint}",
+            netgauge::echo::quoted(name),
+            cli.config_display()
+        );
+    };
     let budget = live.config.global.scrape_timeout;
     let set = live.poller.poll(&target, budget).await;
     print!("{}", netgauge::exposition::encode(&set));
@@ -247,7 +254,16 @@ async fn run(cli: &Cli) -> Result<ExitCode> {
     if let Some(c) = &compat {
         tracing::info!(file = %c.options.path.display(), modules = c.yml.modules.len(), auths = c.yml.auths.len(), any_target = c.options.allow_any_target, "serving snmp_exporter modules on /snmp");
     }
-    let state = AppState::with_compat(config, cli.config_sources(), web, cli.web_config_file.clone(), compat);
+    let state = AppState::with_options(
+        config,
+        netgauge::state::Options {
+            sources: cli.config_sources(),
+            web,
+            web_source: cli.web_config_file.clone(),
+            compat,
+            lifecycle: cli.web_enable_lifecycle,
+        },
+    );
     reload_on_sighup(state.clone());
     netgauge::http::serve(listener, state, shutdown_signal()).await?;
     tracing::info!("stopped");

@@ -31,8 +31,45 @@ pub struct AppState {
     /// The files (or directories) the config was read from; empty when it
     /// was built in memory, in which case there is nothing to reload.
     sources: Vec<PathBuf>,
+    /// Whether `POST /-/reload` is served (`--web.enable-lifecycle`).
+    pub lifecycle: bool,
     /// Serialises reloads: SIGHUP and `POST /-/reload` may arrive together.
     reloading: tokio::sync::Mutex<()>,
+    /// Bounds HTTP-triggered reloads: each costs a full parse of every file.
+    reload_bucket: std::sync::Mutex<ReloadBucket>,
+}
+
+/// A token bucket for `POST /-/reload`: [`ReloadBucket::BURST`] at once,
+/// then one per [`ReloadBucket::EVERY`]. SIGHUP is not limited (only a
+/// local user with the right to signal the process can send it).
+struct ReloadBucket {
+    tokens: f64,
+    at: std::time::Instant,
+}
+
+impl ReloadBucket {
+    const BURST: f64 = 3.0;
+    const EVERY: std::time::Duration = std::time::Duration::from_secs(2);
+
+    fn full() -> ReloadBucket {
+        ReloadBucket {
+            tokens: Self::BURST,
+            at: std::time::Instant::now(),
+        }
+    }
+
+    /// Takes a token, or says how long until one is free.
+    fn take(&mut self, now: std::time::Instant) -> Result<(), std::time::Duration> {
+        let refill = now.saturating_duration_since(self.at).as_secs_f64() / Self::EVERY.as_secs_f64();
+        self.tokens = (self.tokens + refill).min(Self::BURST);
+        self.at = now;
+        if self.tokens >= 1.0 {
+            self.tokens -= 1.0;
+            Ok(())
+        } else {
+            Err(Self::EVERY.mul_f64(1.0 - self.tokens))
+        }
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -45,29 +82,39 @@ pub enum ReloadError {
     Web(#[from] WebConfigError),
 }
 
+/// How the exporter was started, beside its config.
+#[derive(Default)]
+pub struct Options {
+    /// The files (or directories) the config was read from, re-read on reload.
+    pub sources: Vec<PathBuf>,
+    pub web: WebConfig,
+    /// Where `web` came from; re-read on reload.
+    pub web_source: Option<PathBuf>,
+    /// snmp_exporter modules for `/snmp`.
+    pub compat: Option<Compat>,
+    /// `--web.enable-lifecycle`: whether `POST /-/reload` is served.
+    pub lifecycle: bool,
+}
+
 impl AppState {
+    /// From a config built in memory: nothing to reload, no `/snmp`.
     pub fn new(config: Config) -> Arc<Self> {
-        Self::with_sources(config, Vec::new())
+        Self::with_options(config, Options::default())
     }
 
-    pub fn with_sources(config: Config, sources: Vec<PathBuf>) -> Arc<Self> {
-        Self::with_web(config, sources, WebConfig::default(), None)
-    }
-
-    /// With a web config, and the file it came from (re-read on reload).
-    pub fn with_web(config: Config, sources: Vec<PathBuf>, web: WebConfig, web_source: Option<PathBuf>) -> Arc<Self> {
-        Self::with_compat(config, sources, web, web_source, None)
-    }
-
-    /// With `/snmp` serving the snmp_exporter modules `compat` was loaded from.
-    pub fn with_compat(
-        config: Config,
-        sources: Vec<PathBuf>,
-        web: WebConfig,
-        web_source: Option<PathBuf>,
-        compat: Option<Compat>,
-    ) -> Arc<Self> {
+    pub fn with_options(config: Config, options: Options) -> Arc<Self> {
+        let Options {
+            sources,
+            web,
+            web_source,
+            compat,
+            lifecycle,
+        } = options;
         let telemetry = Arc::new(Telemetry::new());
+        telemetry.set_known_devices(
+            config.targets.iter().map(|t| t.name.as_str()),
+            config.global.max_unknown_devices,
+        );
         Arc::new(AppState {
             web: RwLock::new(Arc::new(web)),
             web_source,
@@ -79,7 +126,9 @@ impl AppState {
             })),
             telemetry,
             sources,
+            lifecycle,
             reloading: tokio::sync::Mutex::new(()),
+            reload_bucket: std::sync::Mutex::new(ReloadBucket::full()),
         })
     }
 
@@ -97,6 +146,15 @@ impl AppState {
             Ok(w) => w.clone(),
             Err(poisoned) => poisoned.into_inner().clone(),
         }
+    }
+
+    /// Whether an HTTP reload may run now; `Err` is how long to wait.
+    pub fn admit_http_reload(&self) -> Result<(), std::time::Duration> {
+        let mut b = self
+            .reload_bucket
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        b.take(std::time::Instant::now())
     }
 
     /// Re-reads the config files (and the web config file). On any problem
@@ -138,6 +196,10 @@ impl AppState {
         match loaded {
             Ok((config, compat)) => {
                 let n = config.targets.len();
+                self.telemetry.set_known_devices(
+                    config.targets.iter().map(|t| t.name.as_str()),
+                    config.global.max_unknown_devices,
+                );
                 // A new poller: new concurrency cap, and no SNMPv3 session
                 // kept with credentials that may just have changed.
                 let live = Arc::new(Live {
@@ -171,5 +233,27 @@ impl AppState {
                 Err(e.into())
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::{Duration, Instant};
+
+    #[test]
+    fn http_reloads_are_rate_limited_to_a_burst_then_one_per_interval() {
+        let t0 = Instant::now();
+        let mut b = ReloadBucket {
+            tokens: ReloadBucket::BURST,
+            at: t0,
+        };
+        for _ in 0..3 {
+            assert!(b.take(t0).is_ok());
+        }
+        let wait = b.take(t0).unwrap_err();
+        assert!(wait <= ReloadBucket::EVERY && wait > Duration::ZERO, "{wait:?}");
+        assert!(b.take(t0 + ReloadBucket::EVERY).is_ok());
+        assert!(b.take(t0 + ReloadBucket::EVERY).is_err());
     }
 }

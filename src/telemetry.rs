@@ -6,7 +6,7 @@
 //! disagree and no call site can forget one of them.
 
 use std::borrow::Cow;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Mutex;
 
 use crate::metrics::{Desc, Kind, MetricSet};
@@ -29,6 +29,7 @@ desc_consts! {
     RELOAD_TS = ("netgauge_config_last_reload_success_timestamp_seconds", Gauge, "Unix time of the last successful config (re)load.");
     RELOADS = ("netgauge_config_reloads_total", Counter, "Config reloads attempted, by result.");
     CLI_LOGINS = ("netgauge_cli_logins_total", Counter, "CLI sessions opened (SSH handshake or Telnet connection, and login) to a device.");
+    UNKNOWN_DROPPED = ("netgauge_unknown_devices_dropped_total", Counter, "Devices outside the config whose exporter series were dropped, oldest first, to stay within global.max_unknown_devices.");
 }
 
 /// Why a poll failed. The label value of `netgauge_poll_failures_total`.
@@ -133,6 +134,20 @@ pub enum Event<'a> {
     },
 }
 
+impl Event<'_> {
+    /// The device whose series this event touches, if any.
+    fn device(&self) -> Option<&str> {
+        match self {
+            Event::PollFinished { device, .. }
+            | Event::PollFailed { device, .. }
+            | Event::SnmpRequests { device, .. }
+            | Event::Anomaly { device, .. }
+            | Event::CliLogin { device, .. } => Some(device),
+            Event::Http { .. } | Event::ConfigReload { .. } => None,
+        }
+    }
+}
+
 type Key = Vec<String>;
 
 #[derive(Default)]
@@ -147,6 +162,86 @@ struct Counters {
     cli_logins: BTreeMap<Key, u64>,
     last_reload_ok: bool,
     last_reload_success: f64,
+    devices: Devices,
+}
+
+impl Counters {
+    /// Every per-device map, for dropping a device from all of them.
+    fn per_device(&mut self) -> [&mut BTreeMap<Key, u64>; 6] {
+        [
+            &mut self.polls,
+            &mut self.failures,
+            &mut self.requests,
+            &mut self.retries,
+            &mut self.anomalies,
+            &mut self.cli_logins,
+        ]
+    }
+
+    /// Notes that `device` has series; drops the oldest devices outside the
+    /// config when there are more of them than allowed.
+    fn touch(&mut self, device: &str) {
+        let gone = self.devices.touch(device);
+        self.drop_devices(gone);
+    }
+
+    fn drop_devices(&mut self, gone: Vec<String>) {
+        for g in gone {
+            for map in self.per_device() {
+                // Keys start with the device: its entries are one contiguous range.
+                let keys: Vec<Key> = map
+                    .range(vec![g.clone()]..)
+                    .take_while(|(k, _)| k.first() == Some(&g))
+                    .map(|(k, _)| k.clone())
+                    .collect();
+                for k in keys {
+                    map.remove(&k);
+                }
+            }
+        }
+    }
+}
+
+/// Which devices the per-device series may name without limit (the
+/// configured targets), and the others in the order they were last seen.
+/// Without a bound, a request naming a new device each time (`/snmp` with
+/// any target, a target parameter with stray spaces) grew series forever.
+#[derive(Default)]
+struct Devices {
+    known: HashSet<String>,
+    /// Unknown device → when it was last seen (a sequence number).
+    unknown: HashMap<String, u64>,
+    /// Sequence number → unknown device: the oldest first.
+    by_age: BTreeMap<u64, String>,
+    seq: u64,
+    cap: usize,
+    dropped: u64,
+}
+
+impl Devices {
+    /// Records a sighting of `device`; returns the devices to drop.
+    fn touch(&mut self, device: &str) -> Vec<String> {
+        if self.known.contains(device) {
+            return Vec::new();
+        }
+        self.seq += 1;
+        if let Some(old) = self.unknown.insert(device.to_owned(), self.seq) {
+            self.by_age.remove(&old);
+        }
+        self.by_age.insert(self.seq, device.to_owned());
+        self.evict()
+    }
+
+    fn evict(&mut self) -> Vec<String> {
+        let mut gone = Vec::new();
+        while self.unknown.len() > self.cap {
+            let Some((_, d)) = self.by_age.pop_first() else { break };
+            self.unknown.remove(&d);
+            self.dropped += 1;
+            gone.push(d);
+        }
+        gone
+    }
 }
 
 /// Process-wide counters. Cheap to clone behind an `Arc`.
@@ -175,6 +270,10 @@ impl Telemetry {
             counters: Mutex::new(Counters {
                 last_reload_ok: true,
                 last_reload_success: unix_now().floor(),
+                devices: Devices {
+                    cap: crate::config::defaults::MAX_UNKNOWN_DEVICES,
+                    ..Devices::default()
+                },
                 ..Counters::default()
             }),
         }
@@ -185,8 +284,42 @@ impl Telemetry {
         self.counters.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
+    /// The configured targets (their series are never dropped) and how many
+    /// other devices may have series. Called at start and on every reload:
+    /// a target the reload removed becomes an unknown device, the newest.
+    pub fn set_known_devices<'n>(&self, names: impl IntoIterator<Item = &'n str>, max_unknown: usize) {
+        let mut c = self.lock();
+        let known: HashSet<String> = names.into_iter().map(str::to_owned).collect();
+        let mut seen: Vec<String> = Vec::new();
+        for map in c.per_device() {
+            seen.extend(map.keys().filter_map(|k| k.first().cloned()));
+        }
+        seen.sort();
+        seen.dedup();
+        c.devices.known = known;
+        c.devices.cap = max_unknown;
+        for d in &seen {
+            if c.devices.known.contains(d) {
+                if let Some(at) = c.devices.unknown.remove(d) {
+                    c.devices.by_age.remove(&at);
+                }
+            }
+        }
+        // A lower cap applies at once.
+        let mut gone = c.devices.evict();
+        for d in seen {
+            if !c.devices.known.contains(&d) && !c.devices.unknown.contains_key(&d) && !gone.contains(&d) {
+                gone.extend(c.devices.touch(&d));
+            }
+        }
+        c.drop_devices(gone);
+    }
+
     pub fn event(&self, e: Event<'_>) {
         let mut c = self.lock();
+        if let Some(device) = e.device() {
+            c.touch(device);
+        }
         match e {
             Event::PollFinished { device, collector, ok } => {
                 tracing::debug!(device, collector, ok, "poll finished");
@@ -289,6 +422,7 @@ impl Telemetry {
         set.push(&RELOAD_TS, vec![], c.last_reload_success);
         emit(set, &RELOADS, &["result"], &c.reloads);
         emit(set, &CLI_LOGINS, &["device", "transport"], &c.cli_logins);
+        set.push(&UNKNOWN_DROPPED, vec![], c.devices.dropped as f64);
     }
 
     /// CLI logins to `device` so far (any transport), for tests and benchmarks.
@@ -335,5 +469,55 @@ fn emit(set: &mut MetricSet, desc: &Desc, names: &[&'static str], values: &BTree
             .map(|(n, v)| (Cow::Borrowed(*n), v.clone()))
             .collect();
         set.push(desc, labels, *v as f64);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn requests(t: &Telemetry, device: &str) {
+        t.event(Event::SnmpRequests {
+            device,
+            sent: 1,
+            retried: 0,
+        });
+    }
+
+    #[test]
+    fn snmp_target_spelling_cannot_grow_series_without_limit() {
+        let t = Telemetry::new();
+        t.set_known_devices(["core-sw1"], 3);
+        requests(&t, "core-sw1");
+        for i in 0..2000 {
+            requests(&t, &format!("{}10.0.0.1:161", " ".repeat(i)));
+        }
+        let c = t.lock();
+        assert_eq!(c.requests.len(), 4, "the configured device and the 3 newest others");
+        assert!(c.requests.contains_key(&vec!["core-sw1".to_owned()]));
+        assert_eq!(c.devices.dropped, 1997);
+    }
+
+    #[test]
+    fn a_device_seen_again_is_the_newest_and_a_reload_drops_to_the_new_cap() {
+        let t = Telemetry::new();
+        t.set_known_devices(["a", "b", "c"], 2);
+        for d in ["a", "b", "c", "x", "y", "x", "z"] {
+            requests(&t, d);
+        }
+        // y was the oldest unknown when z came.
+        assert_eq!(t.snmp_requests("y"), 0);
+        assert_eq!(t.snmp_requests("x"), 2);
+        // "a" is removed from the config: it becomes the newest unknown; the cap is now 1.
+        t.set_known_devices(["b", "c"], 1);
+        assert_eq!(
+            t.snmp_requests("a"),
+            1,
+            "the removed target is the newest of a, x and z"
+        );
+        assert_eq!((t.snmp_requests("x"), t.snmp_requests("z")), (0, 0));
+        let c = t.lock();
+        assert_eq!(c.devices.unknown.len(), 1);
+        assert_eq!(c.requests.len(), 3);
     }
 }

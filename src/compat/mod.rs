@@ -155,36 +155,56 @@ impl Compat {
         engines.entry(auth.to_owned()).or_default().clone()
     }
 
-    /// Checks the request against the file and the target list; returns what to scrape.
-    fn resolve<'s>(&'s self, req: &Request, config: &Config) -> Result<(Address, Vec<Chosen<'s>>), RequestError> {
+    /// Checks the request against the file and the target list; returns
+    /// where to send, the `device` label to count it under, and what to scrape.
+    fn resolve<'s>(
+        &'s self,
+        req: &Request,
+        config: &Config,
+    ) -> Result<(Address, String, Vec<Chosen<'s>>), RequestError> {
         let target = match req.target.split_once("://") {
             Some(("udp", rest)) => rest,
             Some((scheme, _)) => {
                 return Err(RequestError::BadRequest(format!(
-                    "transport '{scheme}' is not supported; SNMP goes over UDP"
+                    "transport {} is not supported; SNMP goes over UDP",
+                    crate::echo::quoted(scheme)
                 )))
             }
             None => req.target.as_str(),
         };
-        let address = Address::parse(target).map_err(|e| RequestError::BadRequest(format!("bad target: {e}")))?;
-        if !self.options.allow_any_target && !config.targets.iter().any(|t| same_host(&t.address.host, &address.host)) {
+        // The parser's message repeats the value: only the bounded echo goes back.
+        let address = Address::parse(target).map_err(|_| {
+            RequestError::BadRequest(format!(
+                "bad target {}: expected host, host:port, [IPv6] or [IPv6]:port",
+                crate::echo::quoted(target)
+            ))
+        })?;
+        let endpoint = Endpoint::of(&address.host, address.port.unwrap_or(defaults::SNMP_PORT));
+        // The exact host and SNMP port of a configured target: a port the
+        // config does not name (another agent, DNS on 53) is never polled.
+        let configured = config.targets.iter().find(|t| {
+            t.snmp_port()
+                .is_some_and(|port| Endpoint::of(&t.address.host, port) == endpoint)
+        });
+        if configured.is_none() && !self.options.allow_any_target {
             return Err(RequestError::Forbidden(format!(
-                "target '{}' is not in netgauge's target list; start netgauge with --snmp.allow-any-target \
-                 to let /snmp poll any host",
-                address.host
+                "target {endpoint} is not an SNMP host and port in netgauge's target list; start netgauge \
+                 with --snmp.allow-any-target to let /snmp poll any host"
             )));
         }
+        // Never the raw parameter: " 10.0.0.1" and "10.0.0.1" are one device, not two series.
+        let label = configured.map_or_else(|| endpoint.to_string(), |t| t.name.clone());
         let mut chosen = Vec::new();
         for name in &req.modules {
             let module = self
                 .yml
                 .modules
                 .get(name)
-                .ok_or_else(|| RequestError::BadRequest(format!("unknown module '{name}'")))?;
+                .ok_or_else(|| RequestError::BadRequest(format!("unknown module {}", crate::echo::quoted(name))))?;
             let (auth_name, auth) = self.auth_for(req.auth.as_deref(), module)?;
             chosen.push((module, auth_name, auth));
         }
-        Ok((address, chosen))
+        Ok((address, label, chosen))
     }
 
     fn auth_for(&self, requested: Option<&str>, module: &Module) -> Result<(String, Arc<Auth>), RequestError> {
@@ -197,7 +217,8 @@ impl Compat {
             // The older layout: the module's own auth, as snmp_exporter ≤ 0.22 used.
             (None, Some(a)) => Ok((format!("module:{}", module.name), a.clone())),
             (Some(name), Some(_)) if self.yml.legacy => Err(RequestError::BadRequest(format!(
-                "unknown auth '{name}': this snmp.yml has the older layout, where each module has its own auth"
+                "unknown auth {}: this snmp.yml has the older layout, where each module has its own auth",
+                crate::echo::quoted(name)
             ))),
             (requested, _) => {
                 let name = requested.unwrap_or("public_v2");
@@ -206,7 +227,12 @@ impl Compat {
                 let credentials = match name {
                     "public_v2" => SnmpCredentials::V2c { community },
                     "public_v1" => SnmpCredentials::V1 { community },
-                    _ => return Err(RequestError::BadRequest(format!("unknown auth '{name}'"))),
+                    _ => {
+                        return Err(RequestError::BadRequest(format!(
+                            "unknown auth {}",
+                            crate::echo::quoted(name)
+                        )))
+                    }
                 };
                 Ok((name.to_owned(), Arc::new(Auth { credentials })))
             }
@@ -221,7 +247,7 @@ impl Compat {
         shared: &Shared<'_>,
         deadline: Instant,
     ) -> Result<Scrape, RequestError> {
-        let (address, modules) = self.resolve(req, config)?;
+        let (address, device, modules) = self.resolve(req, config)?;
         let host_port = address.with_port(defaults::SNMP_PORT);
         let addr = match tokio::time::timeout_at(
             tokio::time::Instant::from_std(deadline),
@@ -231,11 +257,11 @@ impl Compat {
         .unwrap_or(Err(SnmpError::Deadline))
         {
             Ok(a) => a,
-            Err(e) => return Ok(Scrape::Failed(format!("error scraping target {}: {e}", req.target))),
+            Err(e) => return Ok(Scrape::Failed(format!("error scraping target {device}: {e}"))),
         };
         let scrapes = modules.iter().map(|(module, auth_name, auth)| {
             self.scrape_module(
-                &req.target,
+                &device,
                 addr,
                 auth_name,
                 auth,
@@ -256,8 +282,7 @@ impl Compat {
         }
         if pdus == 0 && !errors.is_empty() {
             return Ok(Scrape::Failed(format!(
-                "error scraping target {}: {}",
-                req.target,
+                "error scraping target {device}: {}",
                 errors.join("; ")
             )));
         }
@@ -377,11 +402,32 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
-/// The host names or addresses are the same (IPv6 in any spelling).
-fn same_host(a: &str, b: &str) -> bool {
-    match (a.parse::<std::net::IpAddr>(), b.parse::<std::net::IpAddr>()) {
-        (Ok(x), Ok(y)) => x == y,
-        _ => a.eq_ignore_ascii_case(b),
+/// A host and port as `/snmp` compares and labels them: an IP address in
+/// its canonical spelling (IPv6 in any spelling is one address), a name in
+/// lower case without a trailing dot.
+#[derive(Debug, PartialEq)]
+struct Endpoint {
+    host: String,
+    port: u16,
+}
+
+impl Endpoint {
+    fn of(host: &str, port: u16) -> Endpoint {
+        let host = match host.parse::<std::net::IpAddr>() {
+            Ok(ip) => ip.to_string(),
+            Err(_) => host.trim_end_matches('.').to_ascii_lowercase(),
+        };
+        Endpoint { host, port }
+    }
+}
+
+impl std::fmt::Display for Endpoint {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.host.contains(':') {
+            write!(f, "[{}]:{}", self.host, self.port)
+        } else {
+            write!(f, "{}:{}", self.host, self.port)
+        }
     }
 }
 
@@ -570,9 +616,14 @@ mod tests {
     }
 
     #[test]
-    fn hosts_compare_as_addresses_or_names() {
-        assert!(same_host("::1", "0:0:0:0:0:0:0:1"));
-        assert!(same_host("Switch1.example", "switch1.example"));
-        assert!(!same_host("10.0.0.1", "10.0.0.2"));
+    fn endpoints_compare_as_addresses_or_names_with_their_port() {
+        assert_eq!(Endpoint::of("::1", 161), Endpoint::of("0:0:0:0:0:0:0:1", 161));
+        assert_eq!(
+            Endpoint::of("Switch1.example.", 161),
+            Endpoint::of("switch1.example", 161)
+        );
+        assert_ne!(Endpoint::of("10.0.0.1", 161), Endpoint::of("10.0.0.2", 161));
+        assert_ne!(Endpoint::of("10.0.0.1", 161), Endpoint::of("10.0.0.1", 16161));
+        assert_eq!(Endpoint::of("::1", 161).to_string(), "[::1]:161");
     }
 }

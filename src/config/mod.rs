@@ -46,6 +46,12 @@ pub mod defaults {
     pub const TELNET_PORT: u16 = 23;
     pub const SSH_TIMEOUT: Duration = Duration::from_secs(15);
     pub const SSH_IDLE_TIMEOUT: Duration = Duration::from_secs(600);
+    /// Devices not in the config (`/snmp` with any target, targets removed
+    /// by a reload) whose exporter series are kept; the oldest go first.
+    pub const MAX_UNKNOWN_DEVICES: usize = 1000;
+    /// A poll that finished this recently answers a new scrape of the same
+    /// target; off by default (in-flight polls are always shared).
+    pub const POLL_REUSE_WINDOW: Duration = Duration::ZERO;
 }
 
 /// A validated configuration. Cheap to share: targets sit behind `Arc`.
@@ -60,6 +66,27 @@ pub struct Config {
 impl Config {
     pub fn target(&self, name: &str) -> Option<&Arc<Target>> {
         self.targets.iter().find(|t| t.name == name)
+    }
+
+    /// Up to three target names closest to `name` (a typo, a wrong case, a
+    /// missing suffix), best first: what to suggest when `name` is unknown.
+    pub fn closest_targets(&self, name: &str) -> Vec<&str> {
+        let wanted = name.to_lowercase();
+        let mut scored: Vec<(f64, &str)> = self
+            .targets
+            .iter()
+            .map(|t| {
+                let have = t.name.to_lowercase();
+                let mut score = strsim::jaro_winkler(&wanted, &have);
+                if !wanted.is_empty() && (have.contains(&wanted) || wanted.contains(&have)) {
+                    score = score.max(0.9);
+                }
+                (score, t.name.as_str())
+            })
+            .filter(|(score, _)| *score >= 0.75)
+            .collect();
+        scored.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(b.1)));
+        scored.into_iter().take(3).map(|(_, n)| n).collect()
     }
 
     /// Parses and validates `text` as if read from `path` (used in messages
@@ -127,6 +154,10 @@ pub struct Global {
     pub max_concurrent_polls: usize,
     /// SNMP requests in flight at once (one socket each), across all devices.
     pub max_snmp_sockets: usize,
+    /// Devices outside the config that keep exporter series.
+    pub max_unknown_devices: usize,
+    /// How long a finished poll's result answers later scrapes (HA pairs).
+    pub poll_reuse_window: Duration,
 }
 
 impl Default for Global {
@@ -136,6 +167,8 @@ impl Default for Global {
             scrape_timeout_offset: defaults::SCRAPE_TIMEOUT_OFFSET,
             max_concurrent_polls: defaults::MAX_CONCURRENT_POLLS,
             max_snmp_sockets: defaults::MAX_SNMP_SOCKETS,
+            max_unknown_devices: defaults::MAX_UNKNOWN_DEVICES,
+            poll_reuse_window: defaults::POLL_REUSE_WINDOW,
         }
     }
 }
@@ -158,6 +191,13 @@ pub struct Target {
     pub thresholds: Thresholds,
     /// Per-interface overrides of the `interface_*` thresholds.
     pub interface_thresholds: Vec<(String, Thresholds)>,
+}
+
+impl Target {
+    /// The UDP port SNMP goes to: the address's own port, else `snmp.port`.
+    pub fn snmp_port(&self) -> Option<u16> {
+        self.snmp.as_ref().map(|s| self.address.port.unwrap_or(s.port))
+    }
 }
 
 /// Alert thresholds by name (the `threshold` label of `netgauge_threshold`).

@@ -41,6 +41,10 @@ pub struct RawGlobal {
     pub max_concurrent_polls: Option<Spanned<u64>>,
     /// SNMP requests in flight at once across all devices (each holds a socket and its buffers).
     pub max_snmp_sockets: Option<Spanned<u64>>,
+    /// Devices outside the config whose exporter series are kept.
+    pub max_unknown_devices: Option<Spanned<u64>>,
+    /// How long a just-finished poll answers later scrapes of its target.
+    pub poll_reuse_window: Option<Spanned<String>>,
     /// A health-modules file layered over the built-in modules.
     pub health_modules: Option<Spanned<String>>,
 }

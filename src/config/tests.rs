@@ -106,6 +106,20 @@ fn env_expansion() {
 }
 
 #[test]
+fn a_secret_typed_into_an_env_reference_is_not_echoed() {
+    let get = |_: &str| None;
+    for secret in ["${hunter2}", "${p@ss w0rd!}", "x${s3cr3t-Value}y"] {
+        let e = expand_env(secret, get).unwrap_err();
+        let inner = &secret[secret.find("${").unwrap() + 2..secret.find('}').unwrap()];
+        assert!(!e.contains(inner), "{secret}: {e}");
+    }
+    // A conventional variable name is still named.
+    assert!(expand_env("${SNMP_COMMUNITY}", get)
+        .unwrap_err()
+        .contains("SNMP_COMMUNITY is not set"));
+}
+
+#[test]
 fn global_settings() {
     let c = load("global: {scrape_timeout: 7s, scrape_timeout_offset: 250ms, max_concurrent_polls: 3}\n");
     assert_eq!(c.global.scrape_timeout, Duration::from_secs(7));

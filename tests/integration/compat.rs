@@ -330,24 +330,24 @@ fn snmp_endpoint_refuses_hosts_modules_and_auths_it_does_not_know() {
     for (path, code, says) in [
         // Not in netgauge's target list, and no --snmp.allow-any-target.
         (
-            "/snmp?target=127.0.0.2:161&module=sys&auth=test_v2",
+            "/snmp?target=127.0.0.2:161&module=sys&auth=test_v2" as &str,
             403,
             "--snmp.allow-any-target",
         ),
         (
-            "/snmp?target=127.0.0.1:1&module=nope&auth=test_v2",
+            &format!("/snmp?target=127.0.0.1:{port}&module=nope&auth=test_v2"),
             400,
             "unknown module 'nope'",
         ),
         (
-            "/snmp?target=127.0.0.1:1&module=sys&auth=nope",
+            &format!("/snmp?target=127.0.0.1:{port}&module=sys&auth=nope"),
             400,
             "unknown auth 'nope'",
         ),
         ("/snmp?module=sys", 400, "'target' parameter"),
         ("/snmp?target=a&target=b", 400, "only be specified once"),
         (
-            "/snmp?target=tcp://127.0.0.1:1&module=sys&auth=test_v2",
+            &format!("/snmp?target=tcp://127.0.0.1:{port}&module=sys&auth=test_v2"),
             400,
             "not supported",
         ),
@@ -361,6 +361,100 @@ fn snmp_endpoint_refuses_hosts_modules_and_auths_it_does_not_know() {
     let (status, body) = get(plain.addr(), "/snmp?target=127.0.0.1");
     assert_eq!(status, 404, "{body}");
     assert!(body.contains("--snmp.config.file"), "{body}");
+}
+
+#[test]
+fn snmp_endpoint_refuses_ports_not_in_the_config() {
+    let snmpd = Snmpd::start();
+    let other = BlackHole::new();
+    let dir = tempfile::tempdir().unwrap();
+    let (ng, snmp) = compat_server_config(
+        dir.path(),
+        CURRENT_LAYOUT,
+        &format!(
+            "targets:\n  - name: agent\n    address: 127.0.0.1:{}\n    snmp: {{community: {V2C_COMMUNITY}}}\n\
+             \x20 - name: cli-only\n    address: 127.0.0.1:{}\n    \
+             ssh: {{platform: cisco_ios, username: u, password: p, insecure_ignore_host_key: true}}\n",
+            snmpd.port, other.port
+        ),
+    );
+    let ours = Netgauge::spawn(&[
+        format!("--config.file={}", ng.display()),
+        format!("--snmp.config.file={}", snmp.display()),
+    ]);
+    // The configured host on another port, the default port, DNS's port, and
+    // the port of a target that has no SNMP: refused before any packet.
+    for target in [
+        format!("127.0.0.1:{}", other.port),
+        "127.0.0.1".to_owned(),
+        "127.0.0.1:53".to_owned(),
+        format!("udp://127.0.0.1:{}", other.port),
+    ] {
+        let (status, body) = get(ours.addr(), &format!("/snmp?target={target}&module=sys&auth=test_v2"));
+        assert_eq!(status, 403, "{target}: {body}");
+        assert!(body.contains("--snmp.allow-any-target"), "{target}: {body}");
+    }
+    assert_eq!(other.datagrams(), 0, "a refused /snmp request sent packets");
+    // The configured pair, in another spelling, is allowed.
+    let (status, body) = get(
+        ours.addr(),
+        &format!("/snmp?target=udp://127.0.0.1:{}&module=sys&auth=test_v2", snmpd.port),
+    );
+    assert_eq!(status, 200, "{body}");
+}
+
+#[test]
+fn snmp_target_spelling_does_not_create_new_device_series() {
+    let snmpd = Snmpd::start();
+    let dir = tempfile::tempdir().unwrap();
+    let (ng, snmp) = compat_server_config(
+        dir.path(),
+        CURRENT_LAYOUT,
+        &format!(
+            "global: {{max_unknown_devices: 5}}\ntargets:\n  - name: agent\n    address: 127.0.0.1:{}\n    \
+             snmp: {{community: {V2C_COMMUNITY}}}\n",
+            snmpd.port
+        ),
+    );
+    let ours = Netgauge::spawn(&[
+        format!("--config.file={}", ng.display()),
+        format!("--snmp.config.file={}", snmp.display()),
+        "--snmp.allow-any-target".to_owned(),
+    ]);
+    let port = snmpd.port;
+    // Stray spaces and another spelling of the address: all one configured device.
+    for k in 0..20 {
+        let target = format!("{}127.0.0.1:{port}", "%20".repeat(k));
+        let (status, body) = get(ours.addr(), &format!("/snmp?target={target}&module=sys&auth=test_v2"));
+        assert_eq!(status, 200, "{body}");
+    }
+    // Hosts outside the config (any-target on): at most 5 keep series, the rest are dropped and counted.
+    let dead: Vec<BlackHole> = (0..12).map(|_| BlackHole::new()).collect();
+    let addr = ours.addr();
+    std::thread::scope(|scope| {
+        for d in &dead {
+            scope.spawn(move || {
+                let path = format!("/snmp?target=127.0.0.1:{}&module=sys&auth=test_v2", d.port);
+                let short = [("X-Prometheus-Scrape-Timeout-Seconds".to_owned(), "1".to_owned())];
+                http_request(addr, "GET", &path, &short)
+            });
+        }
+    });
+    let (_, body) = get(ours.addr(), "/metrics/exporter");
+    let series = parse_exposition(&body);
+    let devices: std::collections::BTreeSet<String> = series
+        .iter()
+        .filter(|s| s.name == "netgauge_snmp_requests_total")
+        .filter_map(|s| s.labels.get("device").cloned())
+        .collect();
+    assert!(devices.contains("agent"), "{devices:?}");
+    assert_eq!(
+        devices.len(),
+        6,
+        "the target and the 5 newest unknown hosts: {devices:?}"
+    );
+    assert!(devices.iter().all(|d| !d.starts_with(' ')), "{devices:?}");
+    assert_eq!(value(&series, "netgauge_unknown_devices_dropped_total", &[]), Some(7.0));
 }
 
 #[test]

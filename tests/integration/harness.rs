@@ -213,6 +213,17 @@ impl BlackHole {
             _socket: socket,
         }
     }
+
+    /// Datagrams received since the last call.
+    pub fn datagrams(&self) -> usize {
+        self._socket.set_nonblocking(true).unwrap();
+        let mut buf = [0u8; 65536];
+        let mut n = 0;
+        while self._socket.recv_from(&mut buf).is_ok() {
+            n += 1;
+        }
+        n
+    }
 }
 
 /// netgauge's HTTP server, in-process on a free port.
@@ -233,7 +244,12 @@ impl Server {
     /// From config files, so that `/-/reload` re-reads them.
     pub async fn start_files(paths: &[PathBuf]) -> Server {
         let config = Config::load_all(paths).unwrap_or_else(|e| panic!("test config invalid:\n{e}"));
-        Self::start_state(AppState::with_sources(config, paths.to_vec())).await
+        let options = netgauge::state::Options {
+            sources: paths.to_vec(),
+            lifecycle: true,
+            ..Default::default()
+        };
+        Self::start_state(AppState::with_options(config, options)).await
     }
 
     pub async fn start_state(state: Arc<AppState>) -> Server {

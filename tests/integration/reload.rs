@@ -125,3 +125,96 @@ fn sighup_reloads_the_running_binary() {
     assert!(status.success());
     assert!(landing("/probe?target=b"), "SIGHUP did not reload");
 }
+
+fn one_target_file(dir: &std::path::Path, name: &str) -> std::path::PathBuf {
+    let file = dir.join("netgauge.yml");
+    std::fs::write(&file, format!("targets:\n{}", target(name, 1161))).unwrap();
+    file
+}
+
+#[tokio::test]
+async fn reload_endpoint_is_closed_without_web_enable_lifecycle() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = one_target_file(dir.path(), "first");
+    let config = netgauge::config::Config::load_all(std::slice::from_ref(&file)).unwrap();
+    let options = netgauge::state::Options {
+        sources: vec![file.clone()],
+        ..Default::default()
+    };
+    let server = Server::start_state(netgauge::state::AppState::with_options(config, options)).await;
+    std::fs::write(&file, format!("targets:\n{}", target("second", 1161))).unwrap();
+    let (status, body) = server.request("POST", "/-/reload", &[]).await;
+    assert_eq!(status, 403, "{body}");
+    assert!(body.contains("--web.enable-lifecycle"), "{body}");
+    assert!(
+        server.state.live().config.target("first").is_some(),
+        "nothing was reloaded"
+    );
+    // SIGHUP's path (the state's own reload) still works.
+    assert_eq!(server.state.reload().await.unwrap(), 1);
+    assert!(server.state.live().config.target("second").is_some());
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn cross_site_reload_requests_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = one_target_file(dir.path(), "first");
+    let server = Server::start_files(std::slice::from_ref(&file)).await;
+    let host = server.addr.to_string();
+    for headers in [
+        vec![("Origin", "http://attacker.example")],
+        vec![("Origin", "null")],
+        vec![("Sec-Fetch-Site", "cross-site"), ("Origin", "http://attacker.example")],
+        vec![("Sec-Fetch-Site", "same-site")],
+    ] {
+        let (status, body) = server.request("POST", "/-/reload", &headers).await;
+        assert_eq!(status, 403, "{headers:?}: {body}");
+        assert!(body.contains("cross-site"), "{body}");
+    }
+    let reloads = |m: &str| {
+        value(
+            &parse_exposition(m),
+            "netgauge_config_reloads_total",
+            &[("result", "success")],
+        )
+    };
+    let (_, m) = server.get("/metrics/exporter", &[]).await;
+    assert_eq!(reloads(&m), None, "a refused request must not reload");
+    // The page's own origin, a fetch the user typed, and curl (no headers) are let through.
+    let own = format!("http://{host}");
+    for headers in [
+        vec![("Origin", own.as_str())],
+        vec![("Sec-Fetch-Site", "same-origin")],
+        vec![],
+    ] {
+        let (status, body) = server.request("POST", "/-/reload", &headers).await;
+        assert_eq!(status, 200, "{headers:?}: {body}");
+    }
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn http_reloads_beyond_a_burst_are_refused_with_429() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = one_target_file(dir.path(), "first");
+    let server = Server::start_files(std::slice::from_ref(&file)).await;
+    let mut codes = Vec::new();
+    for _ in 0..10 {
+        codes.push(server.request("POST", "/-/reload", &[]).await.0);
+    }
+    let ok = codes.iter().filter(|c| **c == 200).count();
+    assert!(
+        (3..=4).contains(&ok),
+        "a burst of 3 (and perhaps one refilled): {codes:?}"
+    );
+    assert!(codes.iter().all(|c| *c == 200 || *c == 429), "{codes:?}");
+    let (_, m) = server.get("/metrics/exporter", &[]).await;
+    let done = value(
+        &parse_exposition(&m),
+        "netgauge_config_reloads_total",
+        &[("result", "success")],
+    );
+    assert_eq!(done, Some(ok as f64), "a refused reload reads no file");
+    server.stop().await;
+}

@@ -330,6 +330,32 @@ async fn a_silent_device_costs_only_its_own_deadline() {
 }
 
 #[tokio::test]
+async fn not_found_body_echoes_a_bounded_escaped_name_and_suggests_close_ones() {
+    let server = Server::start("targets:\n  - {name: core-sw1, address: 127.0.0.1:1161, snmp: {community: x}}\n").await;
+    let hostile = format!("{}%00%1b%5B2J%3Cscript%3Ealert(1)%3C/script%3E", "A".repeat(8192));
+    let (status, body) = server.get(&format!("/probe?target={hostile}"), &[]).await;
+    assert_eq!(status, 404);
+    assert!(body.len() < 400, "{} bytes echoed", body.len());
+    assert!(
+        !body.contains('\0') && !body.contains('\u{1b}') && !body.contains("<script"),
+        "{body}"
+    );
+    assert!(body.contains("(8222 characters)"), "{body}");
+    let (status, body) = server.get("/probe?target=x%00%1b%5B2J%3Cscript%3E", &[]).await;
+    assert_eq!(status, 404);
+    assert!(
+        !body.contains('\0') && !body.contains('\u{1b}') && !body.contains("<script"),
+        "{body}"
+    );
+    let (status, body) = server.get("/probe?target=core-sw", &[]).await;
+    assert_eq!(status, 404);
+    assert!(body.contains("did you mean 'core-sw1'?"), "{body}");
+    let (_, body) = server.get("/probe?target=zzzzzzzz", &[]).await;
+    assert!(!body.contains("did you mean"), "{body}");
+    server.stop().await;
+}
+
+#[tokio::test]
 async fn probe_polls_only_configured_targets() {
     let agent = Snmpd::start();
     let server = Server::start(&format!("targets:\n{}", v2c_target("agent", agent.port, ""))).await;

@@ -239,7 +239,7 @@ async fn open<'a>(
     settings: &'a SnmpSettings,
     ctx: &SnmpContext<'a>,
 ) -> Result<(Client<'a>, System), SnmpError> {
-    let addr = resolve(&target.address.with_port(settings.port)).await?;
+    let addr = resolve(&target.address.with_port(target.snmp_port().unwrap_or(settings.port))).await?;
     let client = Client {
         device: &target.name,
         addr,

@@ -230,6 +230,24 @@ impl Validator {
                 g.max_concurrent_polls = n as usize;
             }
         }
+        if let Some(n) = &raw.max_unknown_devices {
+            if let Some(n) = self.range("global.max_unknown_devices", n, 0, 1_000_000) {
+                g.max_unknown_devices = n as usize;
+            }
+        }
+        if let Some(w) = &raw.poll_reuse_window {
+            if let Some(d) = self.duration("global.poll_reuse_window", w, Duration::ZERO) {
+                if d > Duration::from_secs(60) {
+                    self.problem(
+                        w.referenced,
+                        "global.poll_reuse_window",
+                        "at most 60s: a longer window serves stale data as fresh (set the scrape interval instead)",
+                    );
+                } else {
+                    g.poll_reuse_window = d;
+                }
+            }
+        }
         g
     }
 }

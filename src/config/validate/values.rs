@@ -129,10 +129,33 @@ pub(crate) fn expand_env(s: &str, get: impl Fn(&str) -> Option<String>) -> Resul
         } else if let Some(r) = after.strip_prefix('{') {
             let end = r.find('}').ok_or("unterminated ${ (write $$ for a literal $)")?;
             let name = &r[..end];
-            if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
-                return Err(format!("'${{{name}}}' is not a valid environment variable reference"));
+            // The name is repeated in errors only when it looks like one
+            // (upper case, digits, _): `${s3cret}` is more likely a password
+            // that happens to contain ${ than a variable, and errors are logged.
+            let printable = !name.is_empty()
+                && !name.starts_with(|c: char| c.is_ascii_digit())
+                && name
+                    .chars()
+                    .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_');
+            if !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') || name.is_empty() {
+                return Err(match printable {
+                    true => format!("'${{{name}}}' is not a valid environment variable reference"),
+                    false => "a ${...} here is not a valid environment variable reference (not repeated: it may be \
+                              a secret; write $$ for a literal $)"
+                        .to_owned(),
+                });
             }
-            out.push_str(&get(name).ok_or_else(|| format!("environment variable {name} is not set"))?);
+            match get(name) {
+                Some(v) => out.push_str(&v),
+                None if printable => return Err(format!("environment variable {name} is not set")),
+                None => {
+                    return Err(
+                        "a ${...} here names an environment variable that is not set (the name is not \
+                                repeated: it is not in upper case and may be a secret; write $$ for a literal $)"
+                            .to_owned(),
+                    )
+                }
+            }
             rest = &r[end + 1..];
         } else {
             out.push('$');
