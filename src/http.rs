@@ -26,6 +26,12 @@ use crate::web::WebConfig;
 
 type Resp = Response<BoxBody<Bytes, Infallible>>;
 
+const POLLS_IN_PROGRESS: crate::metrics::Desc = crate::metrics::Desc {
+    name: "netgauge_polls_in_progress",
+    help: "Device polls holding a poll slot now (at most global.max_concurrent_polls).",
+    kind: crate::metrics::Kind::Gauge,
+};
+
 const CLI_SESSIONS: crate::metrics::Desc = crate::metrics::Desc {
     name: "netgauge_cli_sessions_open",
     help: "CLI (SSH and Telnet) sessions held open for reuse by later scrapes.",
@@ -254,6 +260,7 @@ async fn metrics(state: &AppState, req: &Request<Incoming>) -> Resp {
     let mut own = crate::metrics::MetricSet::new();
     state.telemetry.render(&mut own);
     own.push(&CLI_SESSIONS, vec![], live.poller.cli_sessions() as f64);
+    own.push(&POLLS_IN_PROGRESS, vec![], live.poller.polls_in_progress() as f64);
     crate::process::render(&mut own);
     match writer.into_body(&exposition::encode(&own)) {
         crate::exposition::Body::Plain(chunks) => exposition_stream(chunks, None),
@@ -312,7 +319,9 @@ fn exposition_chunks(req: &Request<Incoming>, chunks: Vec<Bytes>) -> Resp {
 fn exporter_metrics(state: &AppState) -> Resp {
     let mut set = crate::metrics::MetricSet::new();
     state.telemetry.render(&mut set);
-    set.push(&CLI_SESSIONS, vec![], state.live().poller.cli_sessions() as f64);
+    let live = state.live();
+    set.push(&CLI_SESSIONS, vec![], live.poller.cli_sessions() as f64);
+    set.push(&POLLS_IN_PROGRESS, vec![], live.poller.polls_in_progress() as f64);
     crate::process::render(&mut set);
     exposition_response(&set)
 }

@@ -18,6 +18,10 @@ pub struct DeviceReport {
     pub health: Vec<HealthReading>,
     /// One entry per collector that ran, successful or not.
     pub collectors: Vec<CollectorRun>,
+    /// netgauge did not poll the device at all (no poll slot was free in
+    /// time): the schema writes no series for it, a gap in the data rather
+    /// than a device wrongly shown down.
+    pub not_polled: bool,
 }
 
 impl DeviceReport {
@@ -63,6 +67,7 @@ impl DeviceReport {
                 snmp.health
             },
             collectors,
+            not_polled: snmp.not_polled && ssh.not_polled,
         }
     }
 }

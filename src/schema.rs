@@ -236,6 +236,9 @@ desc!(
 
 /// Writes `report`'s series for `target` into `sink`.
 pub fn render(target: &Target, report: &DeviceReport, sink: &mut impl Sink) {
+    if report.not_polled {
+        return;
+    }
     let base: Vec<(&str, &str)> = std::iter::once(("device", target.name.as_str()))
         .chain(target.labels.iter().map(|(k, v)| (k.as_str(), v.as_str())))
         .collect();

@@ -21,6 +21,7 @@ desc_consts! {
     BUILD_INFO = ("netgauge_build_info", Info, "Build of this netgauge; the value is always 1.");
     POLLS = ("netgauge_polls_total", Counter, "Polls of a device by a collector.");
     POLL_FAILURES = ("netgauge_poll_failures_total", Counter, "Polls that failed, by reason.");
+    POLLS_COALESCED = ("netgauge_polls_coalesced_total", Counter, "Scrapes of a device answered by a poll already in flight (or just finished, within global.poll_reuse_window) instead of a poll of their own.");
     SNMP_REQUESTS = ("netgauge_snmp_requests_total", Counter, "SNMP requests sent, retries included.");
     SNMP_RETRIES = ("netgauge_snmp_retries_total", Counter, "SNMP requests sent again after a timeout.");
     SNMP_ANOMALIES = ("netgauge_snmp_anomalies_total", Counter, "Agent misbehaviour netgauge worked around, by kind.");
@@ -45,6 +46,9 @@ pub enum FailureReason {
     AgentError,
     /// Socket or name-resolution failure.
     NetworkError,
+    /// netgauge had no poll slot free before the deadline: the device was
+    /// not contacted, and has no series in that scrape.
+    Overloaded,
 }
 
 impl FailureReason {
@@ -55,6 +59,7 @@ impl FailureReason {
             FailureReason::DecodeError => "decode_error",
             FailureReason::AgentError => "agent_error",
             FailureReason::NetworkError => "network_error",
+            FailureReason::Overloaded => "overloaded",
         }
     }
 }
@@ -117,6 +122,10 @@ pub enum Event<'a> {
         count: u64,
         detail: &'a str,
     },
+    /// A scrape took the report of another scrape's poll of the device.
+    PollCoalesced {
+        device: &'a str,
+    },
     Http {
         handler: &'static str,
         code: u16,
@@ -142,7 +151,8 @@ impl Event<'_> {
             | Event::PollFailed { device, .. }
             | Event::SnmpRequests { device, .. }
             | Event::Anomaly { device, .. }
-            | Event::CliLogin { device, .. } => Some(device),
+            | Event::CliLogin { device, .. }
+            | Event::PollCoalesced { device } => Some(device),
             Event::Http { .. } | Event::ConfigReload { .. } => None,
         }
     }
@@ -154,6 +164,7 @@ type Key = Vec<String>;
 struct Counters {
     polls: BTreeMap<Key, u64>,
     failures: BTreeMap<Key, u64>,
+    coalesced: BTreeMap<Key, u64>,
     requests: BTreeMap<Key, u64>,
     retries: BTreeMap<Key, u64>,
     anomalies: BTreeMap<Key, u64>,
@@ -167,10 +178,11 @@ struct Counters {
 
 impl Counters {
     /// Every per-device map, for dropping a device from all of them.
-    fn per_device(&mut self) -> [&mut BTreeMap<Key, u64>; 6] {
+    fn per_device(&mut self) -> [&mut BTreeMap<Key, u64>; 7] {
         [
             &mut self.polls,
             &mut self.failures,
+            &mut self.coalesced,
             &mut self.requests,
             &mut self.retries,
             &mut self.anomalies,
@@ -373,6 +385,10 @@ impl Telemetry {
                 }
                 *n += count;
             }
+            Event::PollCoalesced { device } => {
+                tracing::debug!(device, "scrape joined a poll in flight");
+                *c.coalesced.entry(vec![device.into()]).or_default() += 1;
+            }
             Event::Http { handler, code } => {
                 *c.http.entry(vec![handler.into(), code.to_string()]).or_default() += 1;
             }
@@ -414,6 +430,7 @@ impl Telemetry {
         let c = self.lock();
         emit(set, &POLLS, &["device", "collector"], &c.polls);
         emit(set, &POLL_FAILURES, &["device", "collector", "reason"], &c.failures);
+        emit(set, &POLLS_COALESCED, &["device"], &c.coalesced);
         emit(set, &SNMP_REQUESTS, &["device"], &c.requests);
         emit(set, &SNMP_RETRIES, &["device"], &c.retries);
         emit(set, &SNMP_ANOMALIES, &["device", "kind"], &c.anomalies);

@@ -30,6 +30,8 @@ pub struct Behaviour {
     pub duplicate_replies: bool,
     /// Requests for OIDs under this prefix get error-status genErr.
     pub gen_err_under: Option<Vec<u32>>,
+    /// Every reply waits this long (a slow agent: a busy core switch).
+    pub delay: Option<Duration>,
 }
 
 pub struct FakeAgent {
@@ -86,6 +88,9 @@ impl FakeAgent {
                 let Some(reply) = answer(&buf[..n], &mib, &behaviour) else {
                     continue;
                 };
+                if let Some(d) = behaviour.delay {
+                    std::thread::sleep(d);
+                }
                 let _ = socket.send_to(&reply, peer);
                 if behaviour.duplicate_replies {
                     let _ = socket.send_to(&reply, peer);

@@ -2,6 +2,7 @@
 //! recordings of real devices, promtool, and the netgauge binary itself.
 
 mod cli;
+mod coalescing;
 mod compat;
 mod fake_agent;
 mod harness;

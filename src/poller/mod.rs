@@ -2,7 +2,10 @@
 //!
 //! Every device gets its own deadline; a dead device spends only its own.
 //! A global semaphore caps how many devices are polled at once across all
-//! concurrent scrapes, so a burst of scrapes cannot open unbounded sockets.
+//! concurrent scrapes, so a burst of scrapes cannot open unbounded sockets,
+//! and concurrent scrapes of one device share one poll ([`flights`]).
+
+pub mod flights;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -10,6 +13,7 @@ use std::time::{Duration, Instant};
 use futures_util::stream::{self, StreamExt};
 use tokio::sync::Semaphore;
 
+use self::flights::{Flights, Missed, Turn};
 use crate::collector::cli::{self, SessionPool};
 use crate::collector::snmp::{self, engine::EngineCache, health::Modules, EntityCache, SnmpContext};
 use crate::config::{Config, Target};
@@ -26,6 +30,8 @@ pub struct Poller {
     health: Arc<Modules>,
     permits: Semaphore,
     sockets: Semaphore,
+    flights: Arc<Flights>,
+    max_polls: usize,
 }
 
 impl Poller {
@@ -38,6 +44,8 @@ impl Poller {
             health: config.health.clone(),
             permits: Semaphore::new(config.global.max_concurrent_polls),
             sockets: Semaphore::new(config.global.max_snmp_sockets),
+            flights: Flights::new(config.global.poll_reuse_window),
+            max_polls: config.global.max_concurrent_polls,
         }
     }
 
@@ -54,7 +62,7 @@ impl Poller {
 
     /// Polls one target and renders its series.
     pub async fn poll(&self, target: &Target, budget: Duration) -> MetricSet {
-        let report = self.report(target, Instant::now() + budget).await;
+        let report = self.shared_report(target, Instant::now() + budget).await;
         let mut set = MetricSet::new();
         schema::render(target, &report, &mut set);
         set
@@ -68,7 +76,7 @@ impl Poller {
         // Cloned: a borrowing stream here trips the compiler's Send inference for the HTTP task.
         let mut reports = stream::iter(config.targets.iter().cloned())
             .map(|t| async move {
-                let r = self.report(&t, deadline).await;
+                let r = self.shared_report(&t, deadline).await;
                 (t, r)
             })
             // No more futures than poll slots: each waiting one is ~15 KiB of
@@ -125,6 +133,11 @@ impl Poller {
         self.sessions.close_idle().await
     }
 
+    /// Polls holding a poll slot now.
+    pub fn polls_in_progress(&self) -> usize {
+        self.max_polls.saturating_sub(self.permits.available_permits())
+    }
+
     /// CLI (SSH and Telnet) sessions held open now.
     pub fn cli_sessions(&self) -> usize {
         self.sessions.open_sessions()
@@ -140,25 +153,60 @@ impl Poller {
         }
     }
 
+    /// The report of a poll of `target`: this scrape's own, or that of a
+    /// poll already in flight (or, with a reuse window, just finished).
+    async fn shared_report(&self, target: &Target, deadline: Instant) -> Arc<DeviceReport> {
+        loop {
+            match self.flights.turn(&target.name, deadline) {
+                Turn::Lead(leader) => {
+                    let report = Arc::new(self.report(target, deadline).await);
+                    leader.finish(report.clone());
+                    return report;
+                }
+                Turn::Alone => return Arc::new(self.report(target, deadline).await),
+                Turn::Reuse(report) => {
+                    self.telemetry.event(Event::PollCoalesced { device: &target.name });
+                    return report;
+                }
+                Turn::Join(slot) => match flights::wait(slot, deadline).await {
+                    Ok(report) => {
+                        self.telemetry.event(Event::PollCoalesced { device: &target.name });
+                        return report;
+                    }
+                    // Its scrape went away before the report: poll (or join another) now.
+                    Err(Missed::LeaderGone) => continue,
+                    Err(Missed::Deadline) => {
+                        let started = Instant::now();
+                        self.telemetry.event(Event::PollFailed {
+                            device: &target.name,
+                            collector: snmp::SYSTEM,
+                            reason: FailureReason::Timeout,
+                            detail: "the poll this scrape joined did not finish before its deadline",
+                        });
+                        return Arc::new(failed(snmp::SYSTEM, started));
+                    }
+                },
+            }
+        }
+    }
+
     async fn report(&self, target: &Target, deadline: Instant) -> DeviceReport {
         let started = Instant::now();
         let permit = tokio::time::timeout_at(tokio::time::Instant::from_std(deadline), self.permits.acquire()).await;
         let _permit = match permit {
             Ok(Ok(p)) => p,
             _ => {
+                // Not the device's fault: no series for it this scrape (a
+                // gap), rather than a healthy switch reported down.
                 self.telemetry.event(Event::PollFailed {
                     device: &target.name,
                     collector: snmp::SYSTEM,
-                    reason: FailureReason::Timeout,
+                    reason: FailureReason::Overloaded,
                     detail: "no poll slot free before the deadline (raise global.max_concurrent_polls)",
                 });
                 return DeviceReport {
-                    collectors: vec![CollectorRun {
-                        collector: snmp::SYSTEM,
-                        duration: started.elapsed(),
-                        success: false,
-                    }],
-                    ..DeviceReport::default()
+                    not_polled: true,
+                    ..failed(snmp::SYSTEM, started)
                 };
             }
         };
@@ -175,5 +223,17 @@ impl Poller {
             }
             (None, None) => DeviceReport::default(),
         }
+    }
+}
+
+/// A report of one failed collector run and nothing else.
+fn failed(collector: &'static str, started: Instant) -> DeviceReport {
+    DeviceReport {
+        collectors: vec![CollectorRun {
+            collector,
+            duration: started.elapsed(),
+            success: false,
+        }],
+        ..DeviceReport::default()
     }
 }
