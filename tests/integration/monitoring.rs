@@ -458,6 +458,40 @@ fn every_alert_has_a_promtool_case_where_it_fires_and_an_input_series_where_it_m
 }
 
 #[test]
+fn alerts_readme_lists_exactly_the_alerts_in_the_rules() {
+    let (alerts, _) = shipped_rules();
+    let readme = std::fs::read_to_string(format!("{ROOT}/alerts/README.md")).unwrap();
+    // The table whose header starts `| alert | severity |`: name -> severity.
+    let mut listed = BTreeMap::new();
+    let rows = readme
+        .lines()
+        .skip_while(|l| !l.starts_with("| alert | severity |"))
+        .skip(2);
+    for row in rows.take_while(|l| l.starts_with('|')) {
+        let cells: Vec<&str> = row.split('|').map(|c| c.trim().trim_matches('`')).collect();
+        assert!(
+            listed.insert(cells[1].to_owned(), cells[2].to_owned()).is_none(),
+            "alerts/README.md lists {} twice",
+            cells[1]
+        );
+    }
+    let missing: Vec<_> = alerts.keys().filter(|a| !listed.contains_key(*a)).collect();
+    let extra: Vec<_> = listed.keys().filter(|a| !alerts.contains_key(*a)).collect();
+    assert!(
+        missing.is_empty() && extra.is_empty(),
+        "alerts/README.md's table disagrees with alerts/netgauge.rules.yml: \
+         missing from the README: {missing:?}; in the README but not in the rules: {extra:?}"
+    );
+    for (name, severity) in &listed {
+        assert_eq!(
+            severity,
+            &text(&alerts[name]["labels"]["severity"]),
+            "alerts/README.md: severity of {name}"
+        );
+    }
+}
+
+#[test]
 fn alertmanager_config_checks_routes_and_templates() {
     let config = format!("{ROOT}/examples/alertmanager/alertmanager.yml");
     let out = Command::new(require("amtool"))
