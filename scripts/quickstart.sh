@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs net-snmp's agent, starts a private one on 127.0.0.1:16100 with the
 # credentials examples/netgauge-quickstart.yml uses, builds netgauge and runs
-# it against that agent on http://127.0.0.1:9742/. Ctrl-C stops both.
+# it against that agent on http://127.0.0.1:9742/, in the foreground.
+# Ctrl-C stops both. Honours CARGO_TARGET_DIR (default ./target).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
@@ -17,10 +18,12 @@ if [ ! -x /usr/sbin/snmpd ]; then
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends snmpd snmp >/dev/null
 fi
 
-work=target/quickstart
+# The agent's scratch files live in cargo's target directory, wherever that is.
+work="${CARGO_TARGET_DIR:-target}/quickstart"
 mkdir -p "$work/persist"
+work="$(cd "$work" && pwd)"
 cat > "$work/snmpd.conf" <<CONF
-[snmp] persistentDir $PWD/$work/persist
+[snmp] persistentDir $work/persist
 rocommunity netgauge-quickstart 127.0.0.1
 createUser netgauge SHA-256 "quickstart-auth" AES "quickstart-priv"
 rouser netgauge priv
@@ -34,6 +37,12 @@ trap 'kill $snmpd_pid 2>/dev/null || true' EXIT
 cargo build --release --locked
 echo
 echo "netgauge is starting on http://127.0.0.1:9742/ (targets: examples/netgauge-quickstart.yml)"
-echo "try: curl -s 'http://127.0.0.1:9742/probe?target=localhost-v3' | head -40"
+echo "open:  http://127.0.0.1:9742/                             the targets, with links to their probes"
+echo "       http://127.0.0.1:9742/probe?target=localhost-v3    one device's series (SNMPv3)"
+echo "       http://127.0.0.1:9742/metrics                      every device, and netgauge's own series"
+echo "try:   curl -s 'http://127.0.0.1:9742/probe?target=localhost-v3' | head -40"
+echo "Ctrl-C stops netgauge and the agent."
 echo
-./target/release/netgauge --config.file=examples/netgauge-quickstart.yml --web.listen-address=127.0.0.1:9742
+# cargo run finds the binary built above wherever CARGO_TARGET_DIR points.
+cargo run --release --locked --quiet --bin netgauge -- \
+  --config.file=examples/netgauge-quickstart.yml --web.listen-address=127.0.0.1:9742
