@@ -1,6 +1,6 @@
 //! What a collector learned about one device, independent of how it learned it.
 //!
-//! SNMP and (later) SSH collectors both fill a [`DeviceReport`]; only
+//! The SNMP and CLI (SSH, Telnet) collectors both fill a [`DeviceReport`]; only
 //! [`crate::schema`] turns it into series. That is what keeps the metric
 //! names and labels identical whatever the transport.
 

@@ -80,6 +80,8 @@ pub enum Anomaly {
     LateReply,
     /// CLI output lines a parser did not understand (output drift between OS versions).
     UnparsedCliLines,
+    /// A datagram on a request's socket that was not an SNMP message; skipped.
+    UndecodableReply,
 }
 
 impl Anomaly {
@@ -91,6 +93,7 @@ impl Anomaly {
             Anomaly::DuplicateInterfaceName => "duplicate_interface_name",
             Anomaly::LateReply => "late_reply",
             Anomaly::UnparsedCliLines => "unparsed_cli_lines",
+            Anomaly::UndecodableReply => "undecodable_reply",
         }
     }
 }

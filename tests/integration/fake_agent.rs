@@ -32,6 +32,8 @@ pub struct Behaviour {
     pub gen_err_under: Option<Vec<u32>>,
     /// Every reply waits this long (a slow agent: a busy core switch).
     pub delay: Option<Duration>,
+    /// This many datagrams of noise go before every reply.
+    pub garbage_before_reply: usize,
 }
 
 pub struct FakeAgent {
@@ -90,6 +92,15 @@ impl FakeAgent {
                 };
                 if let Some(d) = behaviour.delay {
                     std::thread::sleep(d);
+                }
+                for i in 0..behaviour.garbage_before_reply {
+                    // Not BER at all, a truncated reply, and a sequence that claims more than it holds.
+                    let noise: Vec<u8> = match i % 3 {
+                        0 => b"\x00\xffnot snmp".to_vec(),
+                        1 => reply[..reply.len() / 2].to_vec(),
+                        _ => vec![0x30, 0x84, 0x7f, 0xff, 0xff, 0xff, 0x02, 0x01],
+                    };
+                    let _ = socket.send_to(&noise, peer);
                 }
                 let _ = socket.send_to(&reply, peer);
                 if behaviour.duplicate_replies {

@@ -127,3 +127,32 @@ async fn an_error_status_fails_only_the_collector_that_hit_it() {
     .is_some());
     server.stop().await;
 }
+
+#[tokio::test]
+async fn undecodable_datagrams_are_skipped_and_the_real_reply_is_still_read() {
+    let agent = FakeAgent::start(
+        basic_mib(),
+        Behaviour {
+            garbage_before_reply: 30,
+            ..Behaviour::default()
+        },
+    );
+    let server = Server::start(&config(agent.port)).await;
+    let (s, m) = scrape(&server).await;
+    assert_eq!(value(&s, "netgauge_device_up", &[]), Some(1.0));
+    assert_eq!(
+        value(&s, "netgauge_interface_receive_bytes_total", &[("interface", "port2")]),
+        Some(10e9)
+    );
+    let noise = value(
+        &m,
+        "netgauge_snmp_anomalies_total",
+        &[("device", "fake"), ("kind", "undecodable_reply")],
+    )
+    .unwrap_or(0.0);
+    assert!(noise >= 30.0, "counted: {noise}");
+    for reason in [FailureReason::DecodeError, FailureReason::Timeout] {
+        assert_eq!(server.state.telemetry.failures("fake", reason), 0, "{reason:?}");
+    }
+    server.stop().await;
+}

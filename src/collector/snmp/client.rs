@@ -325,6 +325,14 @@ impl Client<'_> {
                         detail: "reply to an earlier request",
                     });
                 }
+                if c.undecodable > 0 {
+                    self.telemetry.event(Event::Anomaly {
+                        device: self.device,
+                        kind: Anomaly::UndecodableReply,
+                        count: std::mem::take(&mut c.undecodable),
+                        detail: "datagram that is not an SNMP message, skipped",
+                    });
+                }
             }
             match result {
                 Ok(Ok(reply)) => {
@@ -343,6 +351,24 @@ impl Client<'_> {
                         self.engines.forget_if(&self.engine_key(), started);
                     }
                     resynced = true;
+                }
+                // snmp2's v3 session gives up on a datagram it cannot parse:
+                // count it and ask again (one retry), rather than fail the request.
+                Ok(Err(
+                    snmp2::Error::AsnParse
+                    | snmp2::Error::AsnInvalidLen
+                    | snmp2::Error::AsnEof
+                    | snmp2::Error::AsnUnsupportedType
+                    | snmp2::Error::AsnIntOverflow,
+                )) if matches!(s, Session::Usm(..)) && attempt + 1 < attempts => {
+                    self.telemetry.event(Event::Anomaly {
+                        device: self.device,
+                        kind: Anomaly::UndecodableReply,
+                        count: 1,
+                        detail: "datagram that is not an SNMP message; asked again",
+                    });
+                    *session = None;
+                    attempt += 1;
                 }
                 Ok(Err(snmp2::Error::RequestIdMismatch)) => {
                     self.telemetry.event(Event::Anomaly {

@@ -24,16 +24,28 @@ thread_local! {
     static RECEIVE_BUFFER: std::cell::RefCell<Vec<u8>> = std::cell::RefCell::new(vec![0; MAX_DATAGRAM]);
 }
 
-/// The reply in `datagram` if it answers request `id`; `None` for a reply to an earlier request.
-fn read_reply(datagram: &[u8], id: i32) -> Result<Option<super::client::Reply>, snmp2::Error> {
-    let pdu = snmp2::Pdu::from_bytes(datagram)?;
+/// What one datagram on a request's socket was.
+enum Datagram {
+    /// The answer to this request (or the agent's error for it).
+    Answer(Result<super::client::Reply, snmp2::Error>),
+    /// A reply to an earlier, timed-out request.
+    Earlier,
+    /// Not an SNMP message at all: noise, a truncated or corrupted
+    /// datagram. Skipped, so the real reply can still arrive in time.
+    Undecodable,
+}
+
+fn read_reply(datagram: &[u8], id: i32) -> Datagram {
+    let Ok(pdu) = snmp2::Pdu::from_bytes(datagram) else {
+        return Datagram::Undecodable;
+    };
     if pdu.req_id != id {
-        return Ok(None);
+        return Datagram::Earlier;
     }
     if pdu.message_type != snmp2::MessageType::Response {
-        return Err(snmp2::Error::AsnWrongType);
+        return Datagram::Answer(Err(snmp2::Error::AsnWrongType));
     }
-    super::client::Reply::from_pdu(&pdu).map(Some)
+    Datagram::Answer(super::client::Reply::from_pdu(&pdu))
 }
 
 pub enum Request<'a> {
@@ -52,6 +64,8 @@ pub struct CommunitySession {
     next_id: i32,
     /// Replies to earlier (timed-out) requests read and skipped.
     pub late_replies: u64,
+    /// Datagrams that were not SNMP messages, read and skipped.
+    pub undecodable: u64,
 }
 
 impl CommunitySession {
@@ -62,6 +76,7 @@ impl CommunitySession {
             community: community.to_vec(),
             next_id: first_id,
             late_replies: 0,
+            undecodable: 0,
         })
     }
 
@@ -72,14 +87,17 @@ impl CommunitySession {
         self.next_id = self.next_id.wrapping_add(1) & 0x7fff_ffff;
         let msg = encode(self.version, &self.community, id, req);
         self.socket.send(&msg).await.map_err(|_| snmp2::Error::Send)?;
-        let late = &mut self.late_replies;
+        let (late, undecodable) = (&mut self.late_replies, &mut self.undecodable);
         receive(&self.socket, |datagram| match read_reply(datagram, id) {
-            Ok(Some(reply)) => Some(Ok(reply)),
-            Ok(None) => {
+            Datagram::Answer(a) => Some(a),
+            Datagram::Earlier => {
                 *late += 1;
                 None
             }
-            Err(e) => Some(Err(e)),
+            Datagram::Undecodable => {
+                *undecodable += 1;
+                None
+            }
         })
         .await
     }

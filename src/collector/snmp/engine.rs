@@ -149,6 +149,14 @@ pub async fn discover(addr: SocketAddr, msg_id: i32, security: &mut v3::Security
         // snmp2 reports a Report that taught it the engine as "AuthUpdated".
         match snmp2::Pdu::from_bytes_with_security(datagram, Some(&mut *security)) {
             Ok(_) | Err(snmp2::Error::AuthUpdated) => Some(Ok(())),
+            // Noise on the socket: keep waiting for the Report until the timeout.
+            Err(
+                snmp2::Error::AsnParse
+                | snmp2::Error::AsnInvalidLen
+                | snmp2::Error::AsnEof
+                | snmp2::Error::AsnUnsupportedType
+                | snmp2::Error::AsnIntOverflow,
+            ) => None,
             Err(e) => Some(Err(e)),
         }
     })
