@@ -82,6 +82,8 @@ pub enum Anomaly {
     UnparsedCliLines,
     /// A datagram on a request's socket that was not an SNMP message; skipped.
     UndecodableReply,
+    /// A walk stopped at `global.max_rows_per_table` or `global.max_bytes_per_device`.
+    WalkLimit,
 }
 
 impl Anomaly {
@@ -94,6 +96,7 @@ impl Anomaly {
             Anomaly::LateReply => "late_reply",
             Anomaly::UnparsedCliLines => "unparsed_cli_lines",
             Anomaly::UndecodableReply => "undecodable_reply",
+            Anomaly::WalkLimit => "walk_limit",
         }
     }
 }

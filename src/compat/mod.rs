@@ -125,6 +125,7 @@ impl Request {
 pub struct Shared<'a> {
     pub telemetry: &'a Telemetry,
     pub sockets: &'a tokio::sync::Semaphore,
+    pub limits: crate::collector::snmp::client::Limits,
 }
 
 /// The answer to a `/snmp` scrape.
@@ -329,6 +330,8 @@ impl Compat {
             sockets: shared.sockets,
             sent: Default::default(),
             retried: Default::default(),
+            limits: shared.limits,
+            collected: Default::default(),
         };
         let deadline = tokio::time::Instant::from_std(deadline);
         let (plan, mut errors) = if !module.filters.is_empty() {

@@ -52,6 +52,11 @@ pub mod defaults {
     /// A poll that finished this recently answers a new scrape of the same
     /// target; off by default (in-flight polls are always shared).
     pub const POLL_REUSE_WINDOW: Duration = Duration::ZERO;
+    /// Rows one walked table column may have: a Ruijie core has 3,271
+    /// interfaces, a full-table router's routes are not what netgauge walks.
+    pub const MAX_ROWS_PER_TABLE: usize = 100_000;
+    /// What one poll of one device may collect, values and indexes.
+    pub const MAX_BYTES_PER_DEVICE: usize = 64 << 20;
 }
 
 /// A validated configuration. Cheap to share: targets sit behind `Arc`.
@@ -158,6 +163,9 @@ pub struct Global {
     pub max_unknown_devices: usize,
     /// How long a finished poll's result answers later scrapes (HA pairs).
     pub poll_reuse_window: Duration,
+    /// Rows per walked column, and bytes per device poll.
+    pub max_rows_per_table: usize,
+    pub max_bytes_per_device: usize,
 }
 
 impl Default for Global {
@@ -169,6 +177,8 @@ impl Default for Global {
             max_snmp_sockets: defaults::MAX_SNMP_SOCKETS,
             max_unknown_devices: defaults::MAX_UNKNOWN_DEVICES,
             poll_reuse_window: defaults::POLL_REUSE_WINDOW,
+            max_rows_per_table: defaults::MAX_ROWS_PER_TABLE,
+            max_bytes_per_device: defaults::MAX_BYTES_PER_DEVICE,
         }
     }
 }

@@ -45,6 +45,10 @@ pub struct RawGlobal {
     pub max_unknown_devices: Option<Spanned<u64>>,
     /// How long a just-finished poll answers later scrapes of its target.
     pub poll_reuse_window: Option<Spanned<String>>,
+    /// Rows one walked table column may have before the walk stops.
+    pub max_rows_per_table: Option<Spanned<u64>>,
+    /// Bytes one poll of one device may collect before its walks stop.
+    pub max_bytes_per_device: Option<Spanned<u64>>,
     /// A health-modules file layered over the built-in modules.
     pub health_modules: Option<Spanned<String>>,
 }

@@ -32,6 +32,7 @@ pub struct Poller {
     sockets: Semaphore,
     flights: Arc<Flights>,
     max_polls: usize,
+    limits: crate::collector::snmp::client::Limits,
 }
 
 impl Poller {
@@ -46,6 +47,7 @@ impl Poller {
             sockets: Semaphore::new(config.global.max_snmp_sockets),
             flights: Flights::new(config.global.poll_reuse_window),
             max_polls: config.global.max_concurrent_polls,
+            limits: crate::collector::snmp::client::Limits::of(&config.global),
         }
     }
 
@@ -129,6 +131,7 @@ impl Poller {
         crate::compat::Shared {
             telemetry: &self.telemetry,
             sockets: &self.sockets,
+            limits: self.limits,
         }
     }
 
@@ -155,6 +158,7 @@ impl Poller {
             sockets: &self.sockets,
             health: &self.health,
             entities: &self.entities,
+            limits: self.limits,
         }
     }
 

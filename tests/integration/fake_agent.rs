@@ -34,6 +34,9 @@ pub struct Behaviour {
     pub delay: Option<Duration>,
     /// This many datagrams of noise go before every reply.
     pub garbage_before_reply: usize,
+    /// This column never ends: every row is followed by another, each
+    /// value 1 KiB (an agent bug, or a hostile agent).
+    pub endless_under: Option<Vec<u32>>,
 }
 
 pub struct FakeAgent {
@@ -156,6 +159,13 @@ pub fn answer(req: &[u8], mib: &[(Vec<u32>, V)], b: &Behaviour) -> Option<Vec<u8
             let mut scripted = vec![0usize; cursors.len()];
             for _ in 0..max_rep {
                 for (j, cur) in cursors.iter_mut().enumerate() {
+                    if let Some(col) = b.endless_under.as_ref().filter(|p| cur.starts_with(p)) {
+                        let mut o = col.clone();
+                        o.push(cur.get(col.len()).map_or(1, |n| n + 1));
+                        vbs.push((o.clone(), Some(V::Str(KIB))));
+                        *cur = o;
+                        continue;
+                    }
                     if let Some(col) = b.non_increasing_under.as_ref().filter(|p| cur.starts_with(p)) {
                         // This column answers rows 1, 2 and then 1 again.
                         let mut o = col.clone();
@@ -179,6 +189,12 @@ pub fn answer(req: &[u8], mib: &[(Vec<u32>, V)], b: &Behaviour) -> Option<Vec<u8
     }
     Some(response(&community, pdu.req_id, 0, 0, &vbs, Tail::EndOfMibView))
 }
+
+/// A 1 KiB string value.
+const KIB: &str = match std::str::from_utf8(&[b'x'; 1024]) {
+    Ok(s) => s,
+    Err(_) => "",
+};
 
 /// What a missing value is encoded as.
 enum Tail {

@@ -156,3 +156,60 @@ async fn undecodable_datagrams_are_skipped_and_the_real_reply_is_still_read() {
     }
     server.stop().await;
 }
+
+fn endless_ifdescr() -> FakeAgent {
+    FakeAgent::start(
+        basic_mib(),
+        Behaviour {
+            endless_under: Some(vec![1, 3, 6, 1, 2, 1, 2, 2, 1, 2]),
+            ..Behaviour::default()
+        },
+    )
+}
+
+fn limited(port: u16, limit: &str) -> String {
+    format!("global: {{{limit}}}\n{}", config(port))
+}
+
+fn walk_limits(m: &[Series]) -> f64 {
+    value(
+        m,
+        "netgauge_snmp_anomalies_total",
+        &[("device", "fake"), ("kind", "walk_limit")],
+    )
+    .unwrap_or(0.0)
+}
+
+#[tokio::test]
+async fn an_endless_table_stops_at_max_rows_per_table_and_keeps_the_rest() {
+    let agent = endless_ifdescr();
+    let server = Server::start(&limited(agent.port, "max_rows_per_table: 2000")).await;
+    let (s, m) = scrape(&server).await;
+    assert_eq!(value(&s, "netgauge_device_up", &[]), Some(1.0));
+    assert_eq!(
+        value(&s, "netgauge_device_uptime_seconds", &[]),
+        Some(123.45),
+        "the rest of the poll is kept"
+    );
+    assert!(walk_limits(&m) >= 1.0, "counted");
+    let names = s.iter().filter(|x| x.name == "netgauge_interface_info").count();
+    assert!(
+        (1000..=2000).contains(&names),
+        "{names} interfaces from a 2,000-row limit"
+    );
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn an_endless_table_stops_at_max_bytes_per_device() {
+    let agent = endless_ifdescr();
+    // 64 KiB, the smallest allowed: about 60 rows of 1 KiB.
+    let server = Server::start(&limited(agent.port, "max_bytes_per_device: 65536")).await;
+    let (s, m) = scrape(&server).await;
+    assert_eq!(value(&s, "netgauge_device_up", &[]), Some(1.0));
+    // Reported once per poll (the /probe and the /metrics poll), not once per column.
+    assert_eq!(walk_limits(&m), 2.0);
+    let rows = s.iter().filter(|x| x.name == "netgauge_interface_info").count();
+    assert!((10..100).contains(&rows), "{rows} interfaces");
+    server.stop().await;
+}

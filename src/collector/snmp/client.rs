@@ -193,6 +193,51 @@ pub struct Client<'a> {
     /// Requests sent and re-sent, reported to telemetry once, on drop.
     pub sent: AtomicU64,
     pub retried: AtomicU64,
+    /// What this poll may collect, and what it has so far.
+    pub limits: Limits,
+    pub collected: Collected,
+}
+
+/// Bounds on what one poll collects: an agent whose table never ends (or
+/// that answers every GETBULK with a new row) must cost bounded memory.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    pub max_rows_per_table: usize,
+    pub max_bytes_per_device: usize,
+}
+
+impl Limits {
+    pub fn of(g: &crate::config::Global) -> Limits {
+        Limits {
+            max_rows_per_table: g.max_rows_per_table,
+            max_bytes_per_device: g.max_bytes_per_device,
+        }
+    }
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits::of(&crate::config::Global::default())
+    }
+}
+
+/// Bytes one poll has collected, and whether it already hit its limit
+/// (reported once per poll, not once per column).
+#[derive(Default)]
+pub struct Collected {
+    bytes: AtomicU64,
+    over: std::sync::atomic::AtomicBool,
+}
+
+/// About what a row costs held in memory: its index, its value, and the
+/// vectors' own headers.
+fn row_bytes(index: &[u32], val: &Val) -> u64 {
+    let value = match val {
+        Val::Str(b) | Val::Opaque(b) => b.len(),
+        Val::Oid(o) => o.len() * 4,
+        _ => 8,
+    };
+    (index.len() * 4 + value + 56) as u64
 }
 
 impl Drop for Client<'_> {
@@ -216,6 +261,8 @@ pub struct Walk {
     pub rows: Vec<(Oid, Val)>,
     /// The agent returned an OID not after the previous one; the walk stopped there.
     pub non_increasing: bool,
+    /// A limit on what one poll collects stopped the walk (the rows so far are kept).
+    pub truncated: bool,
 }
 
 impl Client<'_> {
@@ -548,6 +595,39 @@ impl Client<'_> {
     /// Whether a returned varbind continues its column's walk.
     fn accept(&self, root: &[u32], cursor: &[u32], oid: &[u32], val: &Val, walk: &mut Walk) -> Step {
         if *val == Val::EndOfMibView || !oid.starts_with(root) {
+            return Step::Done;
+        }
+        if walk.rows.len() >= self.limits.max_rows_per_table {
+            walk.truncated = true;
+            self.telemetry.event(Event::Anomaly {
+                device: self.device,
+                kind: Anomaly::WalkLimit,
+                count: 1,
+                detail: &format!(
+                    "{} has more than {} rows (global.max_rows_per_table); the walk stopped there",
+                    dotted(root),
+                    self.limits.max_rows_per_table
+                ),
+            });
+            return Step::Done;
+        }
+        let bytes = self
+            .collected
+            .bytes
+            .fetch_add(row_bytes(&oid[root.len()..], val), Ordering::Relaxed);
+        if bytes > self.limits.max_bytes_per_device as u64 {
+            walk.truncated = true;
+            if !self.collected.over.swap(true, Ordering::Relaxed) {
+                self.telemetry.event(Event::Anomaly {
+                    device: self.device,
+                    kind: Anomaly::WalkLimit,
+                    count: 1,
+                    detail: &format!(
+                        "this poll collected more than {} bytes (global.max_bytes_per_device); its walks stopped",
+                        self.limits.max_bytes_per_device
+                    ),
+                });
+            }
             return Step::Done;
         }
         if oid <= cursor {

@@ -42,6 +42,7 @@ pub struct SnmpContext<'a> {
     pub sockets: &'a tokio::sync::Semaphore,
     pub health: &'a Modules,
     pub entities: &'a EntityCache,
+    pub limits: client::Limits,
 }
 
 /// entPhysicalName tables by device. They change only when hardware does,
@@ -250,6 +251,8 @@ async fn open<'a>(
         sockets: ctx.sockets,
         sent: Default::default(),
         retried: Default::default(),
+        limits: ctx.limits,
+        collected: Default::default(),
     };
     let sys = system(&client).await?;
     Ok((client, sys))

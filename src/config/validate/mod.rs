@@ -235,6 +235,16 @@ impl Validator {
                 g.max_unknown_devices = n as usize;
             }
         }
+        if let Some(n) = &raw.max_rows_per_table {
+            if let Some(n) = self.range("global.max_rows_per_table", n, 1, 100_000_000) {
+                g.max_rows_per_table = n as usize;
+            }
+        }
+        if let Some(n) = &raw.max_bytes_per_device {
+            if let Some(n) = self.range("global.max_bytes_per_device", n, 64 << 10, 16 << 30) {
+                g.max_bytes_per_device = n as usize;
+            }
+        }
         if let Some(w) = &raw.poll_reuse_window {
             if let Some(d) = self.duration("global.poll_reuse_window", w, Duration::ZERO) {
                 if d > Duration::from_secs(60) {
