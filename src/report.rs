@@ -22,6 +22,8 @@ pub struct DeviceReport {
     /// time): the schema writes no series for it, a gap in the data rather
     /// than a device wrongly shown down.
     pub not_polled: bool,
+    /// The device refused netgauge's credentials (SNMPv3 or CLI login).
+    pub auth_failed: bool,
 }
 
 impl DeviceReport {
@@ -68,6 +70,7 @@ impl DeviceReport {
             },
             collectors,
             not_polled: snmp.not_polled && ssh.not_polled,
+            auth_failed: snmp.auth_failed || ssh.auth_failed,
         }
     }
 }

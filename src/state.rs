@@ -6,6 +6,7 @@ use std::sync::{Arc, RwLock};
 
 use crate::compat::{self, Compat};
 use crate::config::{Config, ConfigError};
+use crate::poller::backoff::AuthBackoff;
 use crate::poller::Poller;
 use crate::telemetry::{Event, Telemetry};
 use crate::web::{WebConfig, WebConfigError};
@@ -28,6 +29,8 @@ pub struct AppState {
     /// Where `/snmp`'s snmp.yml comes from; re-read on reload.
     compat_options: Option<compat::Options>,
     pub telemetry: Arc<Telemetry>,
+    /// Which devices refused netgauge's credentials: kept across reloads.
+    backoff: Arc<AuthBackoff>,
     /// The files (or directories) the config was read from; empty when it
     /// was built in memory, in which case there is nothing to reload.
     sources: Vec<PathBuf>,
@@ -111,6 +114,7 @@ impl AppState {
             lifecycle,
         } = options;
         let telemetry = Arc::new(Telemetry::new());
+        let backoff = Arc::new(AuthBackoff::default());
         telemetry.set_known_devices(
             config.targets.iter().map(|t| t.name.as_str()),
             config.global.max_unknown_devices,
@@ -120,11 +124,12 @@ impl AppState {
             web_source,
             compat_options: compat.as_ref().map(|c| c.options.clone()),
             live: RwLock::new(Arc::new(Live {
-                poller: Poller::new(&config, telemetry.clone()),
+                poller: Poller::new(&config, telemetry.clone(), backoff.clone()),
                 config: Arc::new(config),
                 compat: compat.map(Arc::new),
             })),
             telemetry,
+            backoff,
             sources,
             lifecycle,
             reloading: tokio::sync::Mutex::new(()),
@@ -203,7 +208,7 @@ impl AppState {
                 // A new poller: new concurrency cap, and no SNMPv3 session
                 // kept with credentials that may just have changed.
                 let live = Arc::new(Live {
-                    poller: Poller::new(&config, self.telemetry.clone()),
+                    poller: Poller::new(&config, self.telemetry.clone(), self.backoff.clone()),
                     config: Arc::new(config),
                     compat: compat.map(Arc::new),
                 });

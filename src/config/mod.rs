@@ -57,6 +57,9 @@ pub mod defaults {
     pub const MAX_ROWS_PER_TABLE: usize = 100_000;
     /// What one poll of one device may collect, values and indexes.
     pub const MAX_BYTES_PER_DEVICE: usize = 64 << 20;
+    /// The longest wait before a device that refused netgauge's credentials
+    /// is tried again (the wait starts at a minute and doubles).
+    pub const AUTH_FAILURE_BACKOFF: Duration = Duration::from_secs(600);
 }
 
 /// A validated configuration. Cheap to share: targets sit behind `Arc`.
@@ -166,6 +169,8 @@ pub struct Global {
     /// Rows per walked column, and bytes per device poll.
     pub max_rows_per_table: usize,
     pub max_bytes_per_device: usize,
+    /// Longest wait after authentication failures; zero: no backoff.
+    pub auth_failure_backoff: Duration,
 }
 
 impl Default for Global {
@@ -179,6 +184,7 @@ impl Default for Global {
             poll_reuse_window: defaults::POLL_REUSE_WINDOW,
             max_rows_per_table: defaults::MAX_ROWS_PER_TABLE,
             max_bytes_per_device: defaults::MAX_BYTES_PER_DEVICE,
+            auth_failure_backoff: defaults::AUTH_FAILURE_BACKOFF,
         }
     }
 }

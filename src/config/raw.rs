@@ -49,6 +49,8 @@ pub struct RawGlobal {
     pub max_rows_per_table: Option<Spanned<u64>>,
     /// Bytes one poll of one device may collect before its walks stop.
     pub max_bytes_per_device: Option<Spanned<u64>>,
+    /// Longest wait before retrying a device that refused the credentials.
+    pub auth_failure_backoff: Option<Spanned<String>>,
     /// A health-modules file layered over the built-in modules.
     pub health_modules: Option<Spanned<String>>,
 }

@@ -5,6 +5,7 @@
 //! concurrent scrapes, so a burst of scrapes cannot open unbounded sockets,
 //! and concurrent scrapes of one device share one poll ([`flights`]).
 
+pub mod backoff;
 pub mod flights;
 
 use std::sync::Arc;
@@ -13,6 +14,7 @@ use std::time::{Duration, Instant};
 use futures_util::stream::{self, StreamExt};
 use tokio::sync::Semaphore;
 
+use self::backoff::{AuthBackoff, Transport};
 use self::flights::{Flights, Missed, Turn};
 use crate::collector::cli::{self, SessionPool};
 use crate::collector::snmp::{self, engine::EngineCache, health::Modules, EntityCache, SnmpContext};
@@ -33,11 +35,19 @@ pub struct Poller {
     flights: Arc<Flights>,
     max_polls: usize,
     limits: crate::collector::snmp::client::Limits,
+    /// Outlives this poller: a reload keeps backing off from devices whose
+    /// credentials it did not change.
+    backoff: Arc<AuthBackoff>,
 }
 
 impl Poller {
-    pub fn new(config: &Config, telemetry: Arc<Telemetry>) -> Self {
+    pub fn new(config: &Config, telemetry: Arc<Telemetry>, backoff: Arc<AuthBackoff>) -> Self {
+        backoff.configure(
+            config.global.auth_failure_backoff,
+            config.targets.iter().map(|t| t.name.as_str()),
+        );
         Poller {
+            backoff,
             telemetry,
             engines: EngineCache::default(),
             entities: EntityCache::default(),
@@ -219,18 +229,81 @@ impl Poller {
                 };
             }
         };
-        let ctx = self.context();
         match (&target.snmp, &target.cli) {
-            (Some(s), None) => snmp::collect(target, s, deadline, &ctx).await,
-            (None, Some(h)) => cli::collect(target, h, deadline, &self.sessions, &self.telemetry).await,
+            (Some(s), None) => self.snmp(target, s, deadline).await,
+            (None, Some(h)) => self.cli(target, h, deadline).await,
             (Some(s), Some(h)) => {
-                let (a, b) = tokio::join!(
-                    snmp::collect(target, s, deadline, &ctx),
-                    cli::collect(target, h, deadline, &self.sessions, &self.telemetry)
-                );
+                let (a, b) = tokio::join!(self.snmp(target, s, deadline), self.cli(target, h, deadline));
                 DeviceReport::merge(a, b)
             }
             (None, None) => DeviceReport::default(),
+        }
+    }
+
+    async fn snmp(&self, target: &Target, s: &crate::config::SnmpSettings, deadline: Instant) -> DeviceReport {
+        let fingerprint = backoff::snmp_fingerprint(s);
+        if let Some(r) = self.backing_off(target, Transport::Snmp, fingerprint, snmp::SYSTEM) {
+            return r;
+        }
+        let report = snmp::collect(target, s, deadline, &self.context()).await;
+        self.note_auth(target, Transport::Snmp, fingerprint, &report);
+        report
+    }
+
+    async fn cli(&self, target: &Target, h: &crate::config::CliSettings, deadline: Instant) -> DeviceReport {
+        let fingerprint = backoff::cli_fingerprint(h);
+        let system = cli::collectors(h.transport).0;
+        if let Some(r) = self.backing_off(target, Transport::Cli, fingerprint, system) {
+            return r;
+        }
+        let report = cli::collect(target, h, deadline, &self.sessions, &self.telemetry).await;
+        self.note_auth(target, Transport::Cli, fingerprint, &report);
+        report
+    }
+
+    /// A failed report, without contacting the device, while `transport`
+    /// backs off from an authentication failure.
+    fn backing_off(
+        &self,
+        target: &Target,
+        transport: Transport,
+        fingerprint: u64,
+        collector: &'static str,
+    ) -> Option<DeviceReport> {
+        let started = Instant::now();
+        let w = self.backoff.waiting(&target.name, transport, fingerprint, started)?;
+        self.telemetry.event(Event::PollFailed {
+            device: &target.name,
+            collector,
+            reason: FailureReason::AuthFailure,
+            detail: &format!(
+                "not contacted: the device refused the credentials {} time(s) in a row; next try in {}s \
+                 (or at once after a reload that changes them)",
+                w.failures,
+                w.left.as_secs().max(1)
+            ),
+        });
+        Some(DeviceReport {
+            auth_failed: true,
+            ..failed(collector, started)
+        })
+    }
+
+    fn note_auth(&self, target: &Target, transport: Transport, fingerprint: u64, report: &DeviceReport) {
+        if report.auth_failed {
+            let wait = self
+                .backoff
+                .failed(&target.name, transport, fingerprint, Instant::now());
+            if !wait.is_zero() {
+                tracing::warn!(
+                    device = %target.name,
+                    transport = ?transport,
+                    wait_seconds = wait.as_secs(),
+                    "authentication failed; not trying this device again before the wait is over"
+                );
+            }
+        } else if report.up {
+            self.backoff.succeeded(&target.name, transport);
         }
     }
 }

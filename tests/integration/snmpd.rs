@@ -227,7 +227,7 @@ async fn v3_wrong_password_is_an_auth_failure_and_never_printed() {
     let agent = Snmpd::start();
     let secret = "wrong-but-secret-password";
     let yaml = format!(
-        "targets:\n  - name: v3bad\n    address: 127.0.0.1:{}\n    snmp: {{version: 3, username: {V3_AUTHONLY_USER}, password: {secret}, auth_protocol: SHA, timeout: 500ms, retries: 0}}\n",
+        "global: {{auth_failure_backoff: 0s}}\ntargets:\n  - name: v3bad\n    address: 127.0.0.1:{}\n    snmp: {{version: 3, username: {V3_AUTHONLY_USER}, password: {secret}, auth_protocol: SHA, timeout: 500ms, retries: 0}}\n",
         agent.port
     );
     let server = Server::start(&yaml).await;
@@ -250,6 +250,43 @@ async fn v3_wrong_password_is_an_auth_failure_and_never_printed() {
     }
     assert!(metrics
         .contains(r#"netgauge_poll_failures_total{device="v3bad",collector="snmp_system",reason="auth_failure"}"#));
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn a_refused_password_is_not_tried_on_every_scrape_until_a_reload_changes_it() {
+    let agent = Snmpd::start();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("netgauge.yml");
+    let write = |password: &str, labels: &str| {
+        let yaml = format!(
+            "targets:\n  - name: v3\n    address: 127.0.0.1:{}\n    labels: {{{labels}}}\n    snmp: {{version: 3, \
+             username: {V3_AUTHONLY_USER}, password: {password}, auth_protocol: SHA, timeout: 500ms, retries: 0}}\n",
+            agent.port
+        );
+        std::fs::write(&file, yaml).unwrap();
+    };
+    write("wrong-password", "site: a");
+    let server = Server::start_files(std::slice::from_ref(&file)).await;
+    let requests = || server.state.telemetry.snmp_requests("v3");
+    let auth_failures = || server.state.telemetry.failures("v3", FailureReason::AuthFailure);
+    probe(&server, "v3").await;
+    assert_eq!((requests(), auth_failures()), (2, 1));
+    // Backing off: reported as an auth failure, nothing sent.
+    let s = probe(&server, "v3").await;
+    assert_eq!(value(&s, "netgauge_device_up", &[("device", "v3")]), Some(0.0));
+    assert_eq!((requests(), auth_failures()), (2, 2));
+    // A reload that leaves the credentials alone keeps the backoff.
+    write("wrong-password", "site: b");
+    server.state.reload().await.unwrap();
+    probe(&server, "v3").await;
+    assert_eq!((requests(), auth_failures()), (2, 3));
+    // Fixed credentials: tried at once, and up.
+    write(V3_AUTH_PASS, "site: b");
+    server.state.reload().await.unwrap();
+    let s = probe(&server, "v3").await;
+    assert_eq!(value(&s, "netgauge_device_up", &[("device", "v3")]), Some(1.0));
+    assert_eq!(auth_failures(), 3);
     server.stop().await;
 }
 

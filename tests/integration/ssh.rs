@@ -296,6 +296,15 @@ async fn wrong_credentials_unknown_host_key_and_a_device_that_stops_mid_output()
     let s = probe(&server, "badpw").await;
     assert_eq!(value(&s, "netgauge_device_up", &[("device", "badpw")]), Some(0.0));
     assert_eq!(server.state.telemetry.failures("badpw", FailureReason::AuthFailure), 1);
+    // The next scrape does not log in again (TACACS lockouts, AAA log floods): it reports the backoff.
+    let s = probe(&server, "badpw").await;
+    assert_eq!(value(&s, "netgauge_device_up", &[("device", "badpw")]), Some(0.0));
+    assert_eq!(server.state.telemetry.failures("badpw", FailureReason::AuthFailure), 2);
+    assert_eq!(
+        server.state.telemetry.cli_logins("badpw"),
+        1,
+        "one login attempt for two scrapes"
+    );
 
     let s = probe(&server, "badhost").await;
     assert_eq!(value(&s, "netgauge_device_up", &[("device", "badhost")]), Some(0.0));

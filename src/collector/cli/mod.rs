@@ -29,7 +29,7 @@ use crate::report::{CollectorRun, DeviceReport};
 use crate::telemetry::{Anomaly, Event, Telemetry};
 
 /// Collector names: (system, interfaces) per transport.
-fn collectors(t: CliTransport) -> (&'static str, &'static str) {
+pub fn collectors(t: CliTransport) -> (&'static str, &'static str) {
     match t {
         CliTransport::Ssh => ("ssh_system", "ssh_interfaces"),
         CliTransport::Telnet => ("telnet_system", "telnet_interfaces"),
@@ -195,6 +195,8 @@ pub async fn collect(
             }
         }
         Err(e) => {
+            // A rejected host key is not the account's fault: no backoff for it.
+            report.auth_failed = matches!(e, CliError::Auth(_));
             telemetry.event(Event::PollFailed {
                 device: &target.name,
                 collector: system,

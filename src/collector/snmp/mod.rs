@@ -29,7 +29,7 @@ use self::oids::Column;
 use self::value::Val;
 use crate::config::{SnmpSettings, SnmpVersion, Target};
 use crate::report::{CollectorRun, DeviceReport};
-use crate::telemetry::{Event, Telemetry};
+use crate::telemetry::{Event, FailureReason, Telemetry};
 
 pub const SYSTEM: &str = "snmp_system";
 pub const INTERFACES: &str = "snmp_interfaces";
@@ -99,6 +99,7 @@ pub async fn collect(
         Err(e) => {
             // Unreachable or refusing us: walking tables would only burn the deadline.
             fail(SYSTEM, &e);
+            report.auth_failed = e.reason() == FailureReason::AuthFailure;
             report.collectors.push(run(SYSTEM, started, false));
             return report;
         }

@@ -245,6 +245,11 @@ impl Validator {
                 g.max_bytes_per_device = n as usize;
             }
         }
+        if let Some(d) = &raw.auth_failure_backoff {
+            if let Some(d) = self.duration("global.auth_failure_backoff", d, Duration::ZERO) {
+                g.auth_failure_backoff = d;
+            }
+        }
         if let Some(w) = &raw.poll_reuse_window {
             if let Some(d) = self.duration("global.poll_reuse_window", w, Duration::ZERO) {
                 if d > Duration::from_secs(60) {
