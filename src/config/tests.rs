@@ -192,3 +192,36 @@ fn vendor_override_and_health_modules_file() {
         .to_string();
     assert!(e.contains("global.health_modules: cannot read"), "{e}");
 }
+
+#[test]
+fn a_hundred_thousand_labelled_targets_fit_in_one_file() {
+    let mut yaml = String::from("defaults:\n  snmp: {community: public}\ntargets:\n");
+    for i in 0..100_000u32 {
+        yaml.push_str(&format!(
+            "  - name: sw{i}\n    address: 10.{}.{}.{}\n    labels: {{site: s{}, role: access}}\n",
+            i >> 16,
+            (i >> 8) & 255,
+            i & 255,
+            i % 97
+        ));
+    }
+    let config = Config::from_yaml(Path::new("inventory.yml"), &yaml).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(config.targets.len(), 100_000);
+}
+
+#[test]
+fn an_alias_bomb_is_still_refused() {
+    // Labels whose value is a 1 KiB scalar, aliased by 100,000 targets:
+    // 100 MB if expanded, over the parser's 64 MiB cap on scalar bytes.
+    let mut yaml = format!(
+        "targets:\n  - {{name: t0, address: 10.0.0.1, labels: {{note: &big {}}}}}\n",
+        "x".repeat(1024)
+    );
+    for i in 1..100_000u32 {
+        yaml.push_str(&format!(
+            "  - {{name: t{i}, address: 10.0.0.1, labels: {{note: *big}}}}\n"
+        ));
+    }
+    let e = Config::from_yaml(Path::new("bomb.yml"), &yaml).unwrap_err().to_string();
+    assert!(e.contains("bomb.yml:") && e.contains("budget"), "{e}");
+}

@@ -6,8 +6,23 @@ use std::path::Path;
 use super::super::raw::{RawConfig, RawSnmp};
 use super::super::Problem;
 
+/// The parser's limits, raised for large inventories: the default node
+/// budget (250,000) refused files of more than about 22,700 labelled
+/// targets. A labelled target is about 11 nodes and 13 events, so these fit
+/// 100,000 targets in one file with room for descriptions and per-target
+/// settings. Alias, anchor and scalar-size limits stay at the parser's
+/// defaults: they are what stops an alias bomb (a 64 MiB cap, tested).
+fn options() -> serde_saphyr::Options {
+    serde_saphyr::options! {
+        budget: serde_saphyr::budget! {
+            max_nodes: 4_000_000,
+            max_events: 8_000_000,
+        },
+    }
+}
+
 pub(super) fn parse(path: &Path, text: &str) -> Result<RawConfig, Problem> {
-    match serde_saphyr::from_str::<Option<RawConfig>>(text) {
+    match serde_saphyr::from_str_with_options::<Option<RawConfig>>(text, options()) {
         Ok(raw) => Ok(raw.unwrap_or_default()),
         Err(e) => Err(yaml_problem(path, text, &e)),
     }
