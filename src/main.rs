@@ -231,6 +231,7 @@ async fn probe(cli: &Cli, name: &str) -> Result<ExitCode> {
 }
 
 async fn run(cli: &Cli) -> Result<ExitCode> {
+    raise_open_files_limit();
     // Parsed on a runtime worker: a large target list or snmp.yml leaves
     // megabytes of freed parse memory in the allocator arena of the thread
     // that read it. On a worker, scrapes reuse that memory; on the main
@@ -268,6 +269,17 @@ async fn run(cli: &Cli) -> Result<ExitCode> {
     netgauge::http::serve(listener, state, shutdown_signal()).await?;
     tracing::info!("stopped");
     Ok(ExitCode::SUCCESS)
+}
+
+/// Raises the soft open-files limit to the hard one, as Go programs (and so
+/// Prometheus and its exporters) do at start: each CLI session and each
+/// SNMP request in flight holds a descriptor, and the usual soft limit of
+/// 1,024 ran out near 1,000 SSH targets.
+fn raise_open_files_limit() {
+    match rlimit::increase_nofile_limit(u64::MAX) {
+        Ok(n) => tracing::debug!(limit = n, "open-files soft limit raised to the hard limit"),
+        Err(e) => tracing::debug!(error = %e, "cannot raise the open-files limit"),
+    }
 }
 
 /// Binds the first address that works (`[::]` falls back to `0.0.0.0` on IPv4-only hosts).

@@ -225,3 +225,29 @@ fn an_alias_bomb_is_still_refused() {
     let e = Config::from_yaml(Path::new("bomb.yml"), &yaml).unwrap_err().to_string();
     assert!(e.contains("bomb.yml:") && e.contains("budget"), "{e}");
 }
+
+#[test]
+fn an_ssh_only_target_connects_to_the_port_in_its_address() {
+    let c = load(
+        "targets:\n  - name: a\n    address: 192.0.2.1:2222\n    ssh: {platform: cisco_ios, username: u, password: p, insecure_ignore_host_key: true}\n\
+         \x20 - name: b\n    address: 192.0.2.2:2323\n    telnet: {platform: cisco_ios, username: u, password: p}\n\
+         \x20 - name: c\n    address: 192.0.2.3:1161\n    snmp: {community: x}\n    ssh: {platform: cisco_ios, username: u, password: p, insecure_ignore_host_key: true}\n",
+    );
+    let port = |n: &str| c.target(n).and_then(|t| t.cli.as_ref()).map(|s| s.port);
+    assert_eq!(port("a"), Some(2222));
+    assert_eq!(port("b"), Some(2323));
+    // With SNMP too, the address's port is SNMP's and SSH keeps its own.
+    assert_eq!(port("c"), Some(22));
+    assert_eq!(c.target("c").and_then(|t| t.snmp_port()), Some(1161));
+}
+
+#[test]
+fn an_address_port_and_a_different_ssh_port_are_an_error_naming_ssh_port() {
+    let e = Config::from_yaml(
+        Path::new("t.yml"),
+        "targets:\n  - name: a\n    address: 192.0.2.1:2222\n    ssh: {platform: cisco_ios, port: 22, username: u, password: p, insecure_ignore_host_key: true}\n",
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(e.contains("targets[0].ssh.port") && e.contains("2222"), "{e}");
+}

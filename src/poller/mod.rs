@@ -79,7 +79,12 @@ impl Poller {
 
     /// Polls one target and renders its series.
     pub async fn poll(&self, target: &Target, budget: Duration) -> MetricSet {
-        let report = self.shared_report(target, Instant::now() + budget).await;
+        let deadline = Instant::now() + budget;
+        let stop = tokio::time::Instant::from_std(deadline + grace(budget));
+        let report = match tokio::time::timeout_at(stop, self.shared_report(target, deadline)).await {
+            Ok(r) => r,
+            Err(_) => Arc::new(self.too_late(target)),
+        };
         let mut set = MetricSet::new();
         schema::render(target, &report, &mut set);
         set
@@ -88,36 +93,65 @@ impl Poller {
     /// Polls every target concurrently and writes each one's series into
     /// `sink` as soon as it is done (so devices appear in completion order),
     /// so finished reports never wait in memory behind a slow device.
+    ///
+    /// Every poll ends at the deadline; in case one does not (a CPU starved
+    /// by hundreds of SSH handshakes delays timers too), the scrape stops
+    /// waiting a moment after it and reports the stragglers as timed out, so
+    /// the response is never later than Prometheus's timeout.
     pub async fn poll_all(&self, config: &Config, budget: Duration, sink: &mut impl Sink) {
         let deadline = Instant::now() + budget;
-        // Cloned: a borrowing stream here trips the compiler's Send inference for the HTTP task.
-        let mut reports = stream::iter(config.targets.iter().cloned())
-            .map(|t| async move {
-                let r = self.shared_report(&t, deadline).await;
-                (t, r)
-            })
-            // No more futures than poll slots: each waiting one is ~15 KiB of
-            // state machine, and 2,000 of them were half the fleet's heap.
-            .buffer_unordered(config.global.max_concurrent_polls.clamp(1, config.targets.len().max(1)));
-        while let Some((t, r)) = reports.next().await {
-            schema::render(&t, &r, sink);
+        let stop = tokio::time::Instant::from_std(deadline + grace(budget));
+        let mut pending: Vec<bool> = vec![true; config.targets.len()];
+        {
+            // Cloned: a borrowing stream here trips the compiler's Send inference for the HTTP task.
+            let mut reports = stream::iter(config.targets.iter().cloned().enumerate())
+                .map(|(i, t)| async move {
+                    let r = self.shared_report(&t, deadline).await;
+                    (i, t, r)
+                })
+                // No more futures than poll slots: each waiting one is ~15 KiB of
+                // state machine, and 2,000 of them were half the fleet's heap.
+                .buffer_unordered(config.global.max_concurrent_polls.clamp(1, config.targets.len().max(1)));
+            while let Ok(Some((i, t, r))) = tokio::time::timeout_at(stop, reports.next()).await {
+                pending[i] = false;
+                schema::render(&t, &r, sink);
+            }
         }
+        for (t, _) in config.targets.iter().zip(&pending).filter(|(_, p)| **p) {
+            schema::render(t, &self.too_late(t), sink);
+        }
+    }
+
+    /// The report of a poll the scrape could not wait for any longer.
+    fn too_late(&self, target: &Target) -> DeviceReport {
+        self.telemetry.event(Event::PollFailed {
+            device: &target.name,
+            collector: snmp::SYSTEM,
+            reason: FailureReason::Timeout,
+            detail: "not finished when the scrape had to answer",
+        });
+        failed(snmp::SYSTEM, Instant::now())
     }
 
     /// Whether `target` answers, and what it says it is; `Err` says why not.
     pub async fn identify(&self, target: &Target, budget: Duration) -> Result<String, String> {
-        let Some(settings) = &target.snmp else {
-            return Err("no transport configured".into());
-        };
         let _permit = self.permits.acquire().await.map_err(|e| e.to_string())?;
-        let ctx = self.context();
-        match snmp::identify(target, settings, Instant::now() + budget, &ctx).await {
-            Ok(i) => Ok(format!("{} {} {} ({})", i.vendor, i.model, i.os_version, i.hostname)
+        let deadline = Instant::now() + budget;
+        let info = match (&target.snmp, &target.cli) {
+            (Some(settings), _) => snmp::identify(target, settings, deadline, &self.context())
+                .await
+                .map_err(|e| format!("snmp: {e}")),
+            (None, Some(settings)) => cli::identify(target, settings, deadline)
+                .await
+                .map_err(|e| format!("{}: {e}", settings.transport_name())),
+            (None, None) => return Err("no transport configured".into()),
+        }?;
+        Ok(
+            format!("{} {} {} ({})", info.vendor, info.model, info.os_version, info.hostname)
                 .split_whitespace()
                 .collect::<Vec<_>>()
-                .join(" ")),
-            Err(e) => Err(e.to_string()),
-        }
+                .join(" "),
+        )
     }
 
     /// Starts a task that closes idle CLI sessions every 30 s, for as long
@@ -306,6 +340,14 @@ impl Poller {
             self.backoff.succeeded(&target.name, transport);
         }
     }
+}
+
+/// How long after the devices' deadline a scrape still waits for their
+/// reports (they end at the deadline, but their timers may fire late):
+/// a twentieth of the budget, at most 250 ms, well inside the margin kept
+/// from Prometheus's timeout.
+fn grace(budget: Duration) -> Duration {
+    (budget / 20).min(Duration::from_millis(250))
 }
 
 /// A report of one failed collector run and nothing else.

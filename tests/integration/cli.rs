@@ -192,3 +192,40 @@ fn check_connect_reports_reachability_of_every_target() {
     );
     assert!(stdout.contains("1/2 target(s) reachable"), "{stdout}");
 }
+
+#[test]
+fn the_open_files_soft_limit_is_raised_to_the_hard_limit() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("n.yml");
+    std::fs::write(&f, "targets: []\n").unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    // Started with the usual soft limit far below its hard one.
+    let _child = crate::harness::Proc(
+        Command::new(crate::harness::require("prlimit"))
+            .args(["--nofile=256:4096", "--"])
+            .arg(env!("CARGO_BIN_EXE_netgauge"))
+            .arg(format!("--config.file={}", f.display()))
+            .arg(format!("--web.listen-address=127.0.0.1:{port}"))
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let addr = std::net::SocketAddr::from(([127, 0, 0, 1], port));
+    let started = std::time::Instant::now();
+    while std::net::TcpStream::connect(addr).is_err() {
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(10),
+            "netgauge did not start"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let (_, body) = crate::harness::http_request(addr, "GET", "/metrics/exporter", &[]);
+    let series = crate::harness::parse_exposition(&body);
+    assert_eq!(crate::harness::value(&series, "process_max_fds", &[]), Some(4096.0));
+}

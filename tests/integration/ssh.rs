@@ -400,3 +400,79 @@ async fn telnet_login_commands_and_a_refused_password() {
     assert_eq!(server.state.telemetry.failures("badpw", FailureReason::AuthFailure), 1);
     server.stop().await;
 }
+
+#[tokio::test]
+async fn a_slow_login_banner_waits_for_the_prompt_up_to_the_configured_timeout() {
+    let platform = Platform::CiscoIos;
+    let sshd = Sshd::start(
+        platform,
+        "show_version/cisco_ios_show_version.raw",
+        "show_interfaces/cisco_ios_show_interfaces.raw",
+    );
+    // Silent for 3.5 s after login, as behind a slow AAA server; the timeout is 8 s.
+    std::fs::write(sshd.path("control/banner_delay"), "3.5").unwrap();
+    let target = sshd.target("slow", platform, "").replace("timeout: 3s", "timeout: 8s");
+    let server = Server::start(&format!("targets:\n{target}")).await;
+    let s = probe(&server, "slow").await;
+    assert_eq!(value(&s, "netgauge_device_up", &[("device", "slow")]), Some(1.0));
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn a_login_slower_than_the_scrape_finishes_in_the_background_and_the_response_is_on_time() {
+    let platform = Platform::CiscoIos;
+    let sshd = Sshd::start(
+        platform,
+        "show_version/cisco_ios_show_version.raw",
+        "show_interfaces/cisco_ios_show_interfaces.raw",
+    );
+    std::fs::write(sshd.path("control/banner_delay"), "5").unwrap();
+    let target = sshd.target("slow", platform, "").replace("timeout: 3s", "timeout: 15s");
+    let server = Server::start(&format!("targets:\n{target}")).await;
+    // Prometheus gives up after 4 s: the answer must be complete before that.
+    let started = Instant::now();
+    let (status, body) = server
+        .get("/probe?target=slow", &[("X-Prometheus-Scrape-Timeout-Seconds", "4")])
+        .await;
+    let took = started.elapsed();
+    assert_eq!(status, 200);
+    assert!(
+        took < Duration::from_secs(4),
+        "answered after {took:?}, past Prometheus's timeout"
+    );
+    assert_eq!(
+        value(&parse_exposition(&body), "netgauge_device_up", &[("device", "slow")]),
+        Some(0.0)
+    );
+    // The login went on; once it is done the next scrape uses its session.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let s = probe(&server, "slow").await;
+    assert_eq!(value(&s, "netgauge_device_up", &[("device", "slow")]), Some(1.0));
+    assert_eq!(
+        server.state.telemetry.cli_logins("slow"),
+        1,
+        "the background login's session was kept"
+    );
+    server.stop().await;
+}
+
+#[test]
+fn check_connect_logs_in_to_ssh_targets() {
+    let platform = Platform::CiscoIos;
+    let sshd = Sshd::start(
+        platform,
+        "show_version/cisco_ios_show_version.raw",
+        "show_interfaces/cisco_ios_show_interfaces.raw",
+    );
+    let file = sshd.path("netgauge.yml");
+    std::fs::write(&file, format!("targets:\n{}", sshd.target("edge", platform, ""))).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_netgauge"))
+        .args(["check", "--connect"])
+        .arg(format!("--config.file={}", file.display()))
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}");
+    assert!(stdout.contains("ok    edge (127.0.0.1): cisco"), "{stdout}");
+    assert!(!stdout.contains("no transport configured"), "{stdout}");
+}

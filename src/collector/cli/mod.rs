@@ -50,7 +50,16 @@ fn commands(p: Platform) -> (&'static [&'static str], &'static str) {
     }
 }
 
-type Slot = Arc<tokio::sync::Mutex<Option<Session>>>;
+/// What a device's slot holds between scrapes.
+enum Held {
+    Ready(Session),
+    /// A login that a scrape started but could not wait for (its deadline
+    /// came first): it goes on in its own task, bounded by the configured
+    /// timeout, and the next scrape takes its session (or its error).
+    LoggingIn(tokio::task::JoinHandle<Result<Session, CliError>>),
+}
+
+type Slot = Arc<tokio::sync::Mutex<Option<Held>>>;
 
 /// One session slot per device. The slot's lock also serialises scrapes of
 /// the same device: a CLI runs one command at a time.
@@ -74,7 +83,7 @@ impl SessionPool {
         }
     }
 
-    /// Sessions currently held open (a slot busy with a scrape counts).
+    /// Sessions currently held open (a slot busy with a scrape, or logging in, counts).
     pub fn open_sessions(&self) -> usize {
         self.all_slots()
             .iter()
@@ -88,14 +97,27 @@ impl SessionPool {
         let mut closed = 0;
         for slot in self.all_slots() {
             let Ok(mut guard) = slot.try_lock() else { continue };
-            if guard
-                .as_ref()
-                .is_some_and(|s| s.last_used.elapsed() > s.idle_timeout || s.is_closed())
-            {
-                if let Some(s) = guard.take() {
+            let stale = match guard.as_ref() {
+                Some(Held::Ready(s)) => s.last_used.elapsed() > s.idle_timeout || s.is_closed(),
+                // A background login that failed: nothing to keep.
+                Some(Held::LoggingIn(h)) => h.is_finished(),
+                None => false,
+            };
+            if !stale {
+                continue;
+            }
+            match guard.take() {
+                Some(Held::Ready(s)) => {
                     s.close().await;
                     closed += 1;
                 }
+                Some(Held::LoggingIn(h)) => {
+                    if let Ok(Ok(s)) = h.await {
+                        // Finished but never collected: keep it for the next scrape.
+                        *guard = Some(Held::Ready(s));
+                    }
+                }
+                None => {}
             }
         }
         closed
@@ -115,38 +137,35 @@ pub async fn collect(
     let mut report = DeviceReport::default();
     let (system, interfaces_collector) = collectors(settings.transport);
     let slot = pool.slot(&target.name);
+    let budget = deadline.saturating_duration_since(tokio::time::Instant::now());
     let result = timeout_at(deadline, async {
         let mut guard = slot.lock().await;
-        let login = || async {
-            telemetry.event(Event::CliLogin {
-                device: &target.name,
-                transport: settings.transport_name(),
-            });
-            Session::open(&target.address.host, settings).await
-        };
         let (mut session, reused) = match guard.take() {
-            Some(s) if !s.is_closed() && s.last_used.elapsed() < settings.idle_timeout => (s, true),
-            stale => {
-                if let Some(s) = stale {
-                    s.close().await;
-                }
-                (login().await?, false)
+            Some(Held::Ready(s)) if !s.is_closed() && s.last_used.elapsed() < settings.idle_timeout => (s, true),
+            Some(Held::Ready(stale)) => {
+                stale.close().await;
+                (login(&mut guard, target, settings, telemetry).await?, false)
             }
+            Some(Held::LoggingIn(pending)) => {
+                *guard = Some(Held::LoggingIn(pending));
+                (finish_login(&mut guard).await?, false)
+            }
+            None => (login(&mut guard, target, settings, telemetry).await?, false),
         };
         let mut outcome = run_all(&mut session, settings).await;
         // A kept session the device dropped in the meantime: log in again once, now.
         if reused && matches!(outcome, Err(CliError::Closed | CliError::Protocol(_))) {
             session.close().await;
-            session = login().await?;
+            session = login(&mut guard, target, settings, telemetry).await?;
             outcome = run_all(&mut session, settings).await;
         }
         if outcome.is_ok() {
-            *guard = Some(session);
+            *guard = Some(Held::Ready(session));
         }
         outcome
     })
     .await
-    .unwrap_or(Err(CliError::Timeout(settings.timeout, "scrape deadline")));
+    .unwrap_or(Err(CliError::Timeout(budget, "scrape deadline")));
 
     match result {
         Ok((version, interfaces, health)) => {
@@ -211,6 +230,63 @@ pub async fn collect(
         }
     }
     report
+}
+
+/// Logs in, reads the platform's version commands and logs out: what
+/// `netgauge check --connect` says of a CLI target. No session is kept.
+pub async fn identify(
+    target: &Target,
+    settings: &CliSettings,
+    deadline: Instant,
+) -> Result<crate::report::DeviceInfo, CliError> {
+    let deadline = tokio::time::Instant::from_std(deadline);
+    let budget = deadline.saturating_duration_since(tokio::time::Instant::now());
+    timeout_at(deadline, async {
+        let mut session = Session::open(&target.address.host, settings, settings.timeout.min(budget)).await?;
+        let mut text = String::new();
+        for cmd in commands(settings.platform).0 {
+            text.push_str(&session.run(cmd, settings.timeout).await?);
+            text.push('\n');
+        }
+        session.close().await;
+        let mut info = settings.platform.parse_version(&text).value.info;
+        if info.vendor.is_empty() {
+            info.vendor = settings.platform.vendor().to_owned();
+        }
+        Ok(info)
+    })
+    .await
+    .unwrap_or(Err(CliError::Timeout(budget, "check deadline")))
+}
+
+/// Starts a login in its own task, parks it in the slot, and waits for it.
+/// If this scrape's deadline cancels the wait, the login goes on and the
+/// next scrape finds it in the slot: a slow AAA server costs one scrape,
+/// not every scrape, and the response is never late because of it.
+async fn login(
+    guard: &mut Option<Held>,
+    target: &Target,
+    settings: &CliSettings,
+    telemetry: &Telemetry,
+) -> Result<Session, CliError> {
+    telemetry.event(Event::CliLogin {
+        device: &target.name,
+        transport: settings.transport_name(),
+    });
+    let (host, settings) = (target.address.host.clone(), settings.clone());
+    let task = tokio::spawn(async move { Session::open(&host, &settings, settings.timeout).await });
+    *guard = Some(Held::LoggingIn(task));
+    finish_login(guard).await
+}
+
+/// Waits for the login parked in the slot; the slot keeps it until it is done.
+async fn finish_login(guard: &mut Option<Held>) -> Result<Session, CliError> {
+    let Some(Held::LoggingIn(task)) = guard.as_mut() else {
+        return Err(CliError::Protocol("no login in progress".into()));
+    };
+    let done = task.await;
+    *guard = None;
+    done.unwrap_or_else(|e| Err(CliError::Protocol(format!("login task failed: {e}"))))
 }
 
 type Outputs = (

@@ -59,11 +59,11 @@ pub struct Session {
 }
 
 impl Session {
-    /// Connects, authenticates, opens a shell and prepares it.
-    pub async fn open(host: &str, settings: &CliSettings) -> Result<Session, CliError> {
+    /// Connects, authenticates, opens a shell and prepares it; each step
+    /// within `t` (the configured timeout, or less when the scrape ends sooner).
+    pub async fn open(host: &str, settings: &CliSettings, t: Duration) -> Result<Session, CliError> {
         match settings.transport {
             CliTransport::Ssh => {
-                let t = settings.timeout;
                 let link = SshLink::open(host, settings, t).await?;
                 let mut s = Session::new(Link::Ssh(link), settings);
                 s.prompt = s.find_prompt(t).await?;
@@ -72,7 +72,7 @@ impl Session {
                 }
                 Ok(s)
             }
-            CliTransport::Telnet => Self::open_telnet(host, settings).await,
+            CliTransport::Telnet => Self::open_telnet(host, settings, t).await,
         }
     }
 
@@ -86,8 +86,7 @@ impl Session {
         }
     }
 
-    async fn open_telnet(host: &str, settings: &CliSettings) -> Result<Session, CliError> {
-        let t = settings.timeout;
+    async fn open_telnet(host: &str, settings: &CliSettings, t: Duration) -> Result<Session, CliError> {
         let stream = tokio::time::timeout(t, tokio::net::TcpStream::connect((host, settings.port)))
             .await
             .map_err(|_| CliError::Timeout(t, "connecting"))?
@@ -158,20 +157,26 @@ impl Session {
 
     /// Reads the login banner up to the first prompt, answering the
     /// questions some platforms ask at login. A device that stays quiet
-    /// for a second gets one newline, as some print nothing until they see one.
+    /// for a second gets one newline, as some print nothing until they see
+    /// one; then it has the rest of `t` (AAA servers and busy devices take
+    /// seconds before the prompt).
     async fn find_prompt(&mut self, t: Duration) -> Result<String, CliError> {
         let deadline = Instant::now() + t;
         let mut text = String::new();
         let mut nudged = false;
         loop {
-            let quiet = (Instant::now() + Duration::from_secs(1)).min(deadline);
-            match self.read_some(quiet, "waiting for the prompt").await {
+            let until = match nudged {
+                false => (Instant::now() + Duration::from_secs(1)).min(deadline),
+                true => deadline,
+            };
+            match self.read_some(until, "waiting for the prompt").await {
                 Ok(c) => text.push_str(&c),
                 Err(CliError::Timeout(..)) if !nudged && Instant::now() < deadline => {
                     self.send("\n").await?;
                     nudged = true;
                     continue;
                 }
+                Err(CliError::Timeout(..)) => return Err(CliError::Timeout(t, "waiting for the prompt")),
                 Err(e) => return Err(e),
             }
             let clean = clean(&text);

@@ -92,6 +92,30 @@ impl Validator {
                 None
             }
         };
+        // The port in `address` is the port of the target's only transport:
+        // `address: host:2222` on an SSH-only target used to be taken as an
+        // SNMP port and SSH silently went to 22.
+        let mut cli = cli;
+        let own = raw
+            .ssh
+            .as_ref()
+            .map(|s| ("ssh", s))
+            .or(raw.telnet.as_ref().map(|t| ("telnet", t)));
+        if let (None, Some(c), Some(port), Some((key, own))) =
+            (&snmp, cli.as_mut(), address.as_ref().and_then(|a| a.port), own)
+        {
+            match &own.value.port {
+                Some(p) if p.value != u64::from(port) => self.problem(
+                    p.referenced,
+                    format!("{field}.{key}.port"),
+                    format!(
+                        "{} disagrees with the port {port} in `address`; give the port in one place",
+                        p.value
+                    ),
+                ),
+                _ => c.port = port,
+            }
+        }
         let mut thresholds = default_thresholds.clone();
         if let Some(t) = &raw.thresholds {
             self.thresholds(&format!("{field}.thresholds"), &t.value, &mut thresholds, false);
