@@ -20,6 +20,9 @@ pub enum V {
     Gauge32(u32),
     Ticks(u32),
     Counter64(u64),
+    /// A Counter64 that grows by this much per second of wall-clock time:
+    /// traffic at an exact, known rate, whatever else the machine does.
+    Rate(u64),
 }
 
 #[derive(Clone, Default)]
@@ -221,6 +224,13 @@ fn response(
             Some(V::Gauge32(c)) => tlv(0x42, &uint(u64::from(*c))),
             Some(V::Ticks(c)) => tlv(0x43, &uint(u64::from(*c))),
             Some(V::Counter64(c)) => tlv(0x46, &uint(*c)),
+            Some(V::Rate(per_second)) => {
+                let now = std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .unwrap_or_default()
+                    .as_secs_f64();
+                tlv(0x46, &uint((now * *per_second as f64) as u64))
+            }
             None => match tail {
                 Tail::Null => tlv(0x05, &[]),
                 Tail::NoSuchObject => tlv(0x80, &[]),
