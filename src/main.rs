@@ -39,6 +39,9 @@ fn runtime() -> Result<tokio::runtime::Runtime> {
 fn check(cli: &Cli) -> Result<ExitCode> {
     let mut ok = match Config::load_all(&cli.config_sources()) {
         Ok(c) => {
+            for w in &c.warnings {
+                eprintln!("warning: {w}");
+            }
             println!("{}: OK, {} target(s)", cli.config_display(), c.targets.len());
             true
         }
@@ -245,6 +248,9 @@ async fn run(cli: &Cli) -> Result<ExitCode> {
     .await
     .context("loading the configuration")??;
     tracing::info!(config = %cli.config_display(), targets = config.targets.len(), version = env!("CARGO_PKG_VERSION"), "starting netgauge");
+    for w in &config.warnings {
+        tracing::warn!(warning = %w, "config");
+    }
     let web = match &cli.web_config_file {
         Some(p) => netgauge::web::WebConfig::load(p)?,
         None => netgauge::web::WebConfig::default(),

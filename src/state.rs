@@ -201,6 +201,9 @@ impl AppState {
         match loaded {
             Ok((config, compat)) => {
                 let n = config.targets.len();
+                for w in &config.warnings {
+                    tracing::warn!(warning = %w, "config");
+                }
                 self.telemetry.set_known_devices(
                     config.targets.iter().map(|t| t.name.as_str()),
                     config.global.max_unknown_devices,

@@ -69,6 +69,9 @@ pub struct Config {
     pub targets: Vec<Arc<Target>>,
     /// Health modules: the built-in ones, with `global.health_modules` over them.
     pub health: Arc<crate::collector::snmp::health::Modules>,
+    /// Settings that are valid but probably not what was meant; `check`
+    /// prints them and start-up and reloads log them.
+    pub warnings: Vec<Problem>,
 }
 
 impl Config {

@@ -251,3 +251,55 @@ fn an_address_port_and_a_different_ssh_port_are_an_error_naming_ssh_port() {
     .to_string();
     assert!(e.contains("targets[0].ssh.port") && e.contains("2222"), "{e}");
 }
+
+fn problems(yaml: &str) -> Vec<Problem> {
+    match Config::from_yaml(Path::new("t.yml"), yaml) {
+        Err(e) => e.problems().to_vec(),
+        Ok(_) => panic!("expected problems"),
+    }
+}
+
+#[test]
+fn an_error_in_defaults_is_named_where_it_was_written_and_said_once() {
+    let p = problems(
+        "defaults:\n  snmp:\n    community: x\n    timeout: 5 parsecs\ntargets:\n  - {name: a, address: 192.0.2.1}\n  - {name: b, address: 192.0.2.2}\n",
+    );
+    assert_eq!(p.len(), 1, "{p:?}");
+    assert_eq!((p[0].line, p[0].field.as_str()), (4, "defaults.snmp.timeout"));
+}
+
+#[test]
+fn an_unreadable_priv_password_file_is_one_problem_not_two() {
+    let p = problems(
+        "targets:\n  - name: a\n    address: 192.0.2.1\n    snmp: {version: 3, username: u, password: abcdefghi, \
+         priv_password_file: /nonexistent/priv, security_level: authPriv}\n",
+    );
+    assert_eq!(p.len(), 1, "{p:?}");
+    assert_eq!(p[0].field, "targets[0].snmp.priv_password_file");
+}
+
+#[test]
+fn a_type_error_names_its_whole_field_path() {
+    for yaml in [
+        "targets:\n  - name: a\n    address: 192.0.2.1\n    snmp: {community: x, retries: one}\n",
+        "targets:\n  - name: a\n    address: 192.0.2.1\n    snmp:\n      community: x\n      retries: one\n",
+    ] {
+        let p = problems(yaml);
+        assert_eq!(p[0].field, "targets[0].snmp.retries", "{p:?}");
+    }
+}
+
+#[test]
+fn an_snmp_timeout_past_the_scrape_timeout_is_a_warning() {
+    let c = load(
+        "global: {scrape_timeout: 10s}\ndefaults:\n  snmp: {community: x, timeout: 1h}\ntargets:\n  - {name: a, address: 192.0.2.1}\n  - {name: b, address: 192.0.2.2}\n",
+    );
+    assert_eq!(c.warnings.len(), 1, "{:?}", c.warnings);
+    assert_eq!(c.warnings[0].field, "defaults.snmp.timeout");
+    assert!(c.warnings[0].message.contains("global.scrape_timeout (10s)"));
+    assert!(
+        load("targets:\n  - {name: a, address: 192.0.2.1, snmp: {community: x}}\n")
+            .warnings
+            .is_empty()
+    );
+}

@@ -48,10 +48,13 @@ pub(super) fn load(sources: &[(PathBuf, String)]) -> Result<Config, ConfigError>
     let mut v = Validator {
         file: PathBuf::new(),
         problems,
+        warnings: Vec::new(),
         bad_auths: HashSet::new(),
+        scrape_timeout: Global::default().scrape_timeout,
     };
-    let config = v.config(raws);
+    let mut config = v.config(raws);
     if v.problems.is_empty() {
+        config.warnings = v.warnings;
         Ok(config)
     } else {
         let order: Vec<&PathBuf> = sources.iter().map(|(p, _)| p).collect();
@@ -65,13 +68,27 @@ struct Validator {
     /// The file whose nodes are being checked; problems are attributed to it.
     file: PathBuf,
     problems: Vec<Problem>,
+    /// Valid but probably not meant (a timeout the scrape deadline cuts first).
+    warnings: Vec<Problem>,
     /// Auth blocks with problems of their own (already reported).
     bad_auths: HashSet<String>,
+    /// `global.scrape_timeout`, once read: per-target timeouts are compared with it.
+    scrape_timeout: Duration,
 }
 
 impl Validator {
     pub(super) fn problem(&mut self, at: Location, field: impl Into<String>, message: impl Into<String>) {
         self.problems.push(Problem {
+            file: self.file.clone(),
+            line: at.line(),
+            column: at.column(),
+            field: field.into(),
+            message: message.into(),
+        });
+    }
+
+    pub(super) fn warning(&mut self, at: Location, field: impl Into<String>, message: impl Into<String>) {
+        self.warnings.push(Problem {
             file: self.file.clone(),
             line: at.line(),
             column: at.column(),
@@ -100,6 +117,7 @@ impl Validator {
                     ),
                     None => {
                         global = self.global(Some(g));
+                        self.scrape_timeout = global.scrape_timeout;
                         global_from = Some(file.clone());
                         if let Some(h) = &g.value.health_modules {
                             let path = file.parent().unwrap_or(Path::new("")).join(&h.value);
@@ -190,7 +208,7 @@ impl Validator {
                     }
                 }
             }
-            let defaults_snmp = defaults.as_ref().map(|(_, d)| d);
+            let defaults_snmp = defaults.as_ref().map(|(f, d)| (f.as_path(), d));
             for (i, t) in raw.targets.iter().enumerate() {
                 if let Some(target) =
                     self.target(&format!("targets[{i}]"), t, defaults_snmp, &auths, &default_thresholds)
@@ -203,6 +221,7 @@ impl Validator {
             global,
             targets,
             health: Arc::new(health.unwrap_or_else(HealthModules::builtin)),
+            warnings: Vec::new(),
         }
     }
 

@@ -15,9 +15,10 @@ impl Validator {
         &mut self,
         field: &str,
         own: Option<&Spanned<RawSnmp>>,
-        defaults: Option<&Spanned<RawSnmp>>,
+        defaults_in: Option<(&std::path::Path, &Spanned<RawSnmp>)>,
         auths: &BTreeMap<String, Spanned<RawSnmp>>,
     ) -> Option<SnmpSettings> {
+        let defaults = defaults_in.map(|(_, d)| d);
         let anchor = own.or(defaults).map(|s| s.referenced)?;
         let auth_ref = own
             .and_then(|o| o.value.auth.clone())
@@ -51,9 +52,48 @@ impl Validator {
         if let Some(o) = own {
             overlay(&mut merged, &o.value);
         }
-        self.snmp_settings(field, anchor, &merged)
+        let (before, warned) = (self.problems.len(), self.warnings.len());
+        let settings = self.snmp_settings(field, anchor, &merged);
+        if let Some((file, d)) = defaults_in {
+            attribute_to_defaults(&mut self.problems, before, field, file, &d.value);
+            attribute_to_defaults(&mut self.warnings, warned, field, file, &d.value);
+        }
+        settings
     }
+}
 
+/// Problems with a key a target inherited from `defaults.snmp` are the
+/// defaults' problems: named `defaults.snmp.KEY` in the defaults' file,
+/// and said once, not once per target. `list[from..]` are this target's.
+fn attribute_to_defaults(
+    list: &mut Vec<Problem>,
+    from: usize,
+    field: &str,
+    file: &std::path::Path,
+    defaults: &RawSnmp,
+) {
+    let keys = all_keys(defaults);
+    let mut found = list.split_off(from);
+    for p in &mut found {
+        let inherited = keys
+            .iter()
+            .find(|(k, at)| at.line() == p.line && at.column() == p.column && p.field == format!("{field}.{k}"));
+        if let Some((k, _)) = inherited {
+            p.field = format!("defaults.snmp.{k}");
+            p.file = file.to_path_buf();
+        }
+    }
+    for p in found {
+        let seen = list.iter().any(|q| {
+            q.file == p.file && q.line == p.line && q.column == p.column && q.field == p.field && q.message == p.message
+        });
+        if !seen {
+            list.push(p);
+        }
+    }
+}
+
+impl Validator {
     pub(super) fn snmp_settings(&mut self, field: &str, anchor: Location, s: &RawSnmp) -> Option<SnmpSettings> {
         let before = self.problems.len();
         let version = match &s.version {
@@ -144,14 +184,23 @@ impl Validator {
                     None => SecurityLevel::NoAuthNoPriv,
                 };
                 let at = s.security_level.as_ref().map_or(anchor, |l| l.referenced);
-                if level != SecurityLevel::NoAuthNoPriv && auth_password.is_none() {
+                // A password that was given but could not be read is already
+                // reported: saying it is missing too would be noise.
+                let given = |a: &Option<Spanned<String>>, b: &Option<Spanned<String>>| a.is_some() || b.is_some();
+                if level != SecurityLevel::NoAuthNoPriv
+                    && auth_password.is_none()
+                    && !given(&s.password, &s.password_file)
+                {
                     self.problem(
                         at,
                         format!("{field}.password"),
                         "security level needs an auth password (password or password_file)",
                     );
                 }
-                if level == SecurityLevel::AuthPriv && priv_password.is_none() {
+                if level == SecurityLevel::AuthPriv
+                    && priv_password.is_none()
+                    && !given(&s.priv_password, &s.priv_password_file)
+                {
                     self.problem(
                         at,
                         format!("{field}.priv_password"),
@@ -227,9 +276,24 @@ impl Validator {
             None => defaults::SNMP_PORT,
         };
         let timeout = match &s.timeout {
-            Some(d) => self
-                .duration(&format!("{field}.timeout"), d, Duration::from_millis(10))
-                .unwrap_or_default(),
+            Some(d) => {
+                let t = self
+                    .duration(&format!("{field}.timeout"), d, Duration::from_millis(10))
+                    .unwrap_or_default();
+                if t >= self.scrape_timeout {
+                    self.warning(
+                        d.referenced,
+                        format!("{field}.timeout"),
+                        format!(
+                            "{} per request is not less than global.scrape_timeout ({}): the scrape \
+                             deadline ends every request first and retries never happen",
+                            humantime::format_duration(t),
+                            humantime::format_duration(self.scrape_timeout)
+                        ),
+                    );
+                }
+                t
+            }
             None => defaults::SNMP_TIMEOUT,
         };
         let retries = match &s.retries {
@@ -306,6 +370,25 @@ pub(super) fn overlay(base: &mut RawSnmp, top: &RawSnmp) {
     exclusive!(community, community_file);
     exclusive!(password, password_file);
     exclusive!(priv_password, priv_password_file);
+}
+
+/// Every key set in `s`, with where its value is.
+fn all_keys(s: &RawSnmp) -> Vec<(&'static str, Location)> {
+    let mut out = transport_keys(s);
+    out.extend(v3_keys(s));
+    if let Some(v) = &s.version {
+        out.push(("version", v.referenced));
+    }
+    for (k, v) in [
+        ("community", &s.community),
+        ("community_file", &s.community_file),
+        ("auth", &s.auth),
+    ] {
+        if let Some(v) = v {
+            out.push((k, v.referenced));
+        }
+    }
+    out
 }
 
 pub(super) fn transport_keys(s: &RawSnmp) -> Vec<(&'static str, Location)> {

@@ -3,6 +3,8 @@
 
 use std::path::Path;
 
+use serde_saphyr::Spanned;
+
 use super::super::raw::{RawConfig, RawSnmp};
 use super::super::Problem;
 
@@ -42,9 +44,101 @@ pub(crate) fn yaml_problem(path: &Path, text: &str, e: &serde_saphyr::Error) -> 
         file: path.to_path_buf(),
         line,
         column,
-        field: key_at(text, line, column),
+        field: path_at(text, line, column).unwrap_or_else(|| key_at(text, line, column)),
         message: friendlier(&strip_location_suffix(&message)),
     }
+}
+
+/// The config's shape without types: every map and list, with where each
+/// value starts. The typed parse stops at its first type error with only a
+/// position; parsing the same text untyped finds the value at that position
+/// and so its whole path (`targets[0].snmp.retries`).
+enum Node {
+    Map(Vec<(String, Spanned<Node>)>),
+    Seq(Vec<Spanned<Node>>),
+    Leaf,
+}
+
+impl<'de> serde::Deserialize<'de> for Node {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = Node;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("any YAML value")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut m: A) -> Result<Node, A::Error> {
+                let mut entries = Vec::new();
+                while let Some(k) = m.next_key::<String>()? {
+                    entries.push((k, m.next_value()?));
+                }
+                Ok(Node::Map(entries))
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut q: A) -> Result<Node, A::Error> {
+                let mut items = Vec::new();
+                while let Some(v) = q.next_element()? {
+                    items.push(v);
+                }
+                Ok(Node::Seq(items))
+            }
+            fn visit_bool<E>(self, _: bool) -> Result<Node, E> {
+                Ok(Node::Leaf)
+            }
+            fn visit_i64<E>(self, _: i64) -> Result<Node, E> {
+                Ok(Node::Leaf)
+            }
+            fn visit_u64<E>(self, _: u64) -> Result<Node, E> {
+                Ok(Node::Leaf)
+            }
+            fn visit_f64<E>(self, _: f64) -> Result<Node, E> {
+                Ok(Node::Leaf)
+            }
+            fn visit_str<E>(self, _: &str) -> Result<Node, E> {
+                Ok(Node::Leaf)
+            }
+            fn visit_unit<E>(self) -> Result<Node, E> {
+                Ok(Node::Leaf)
+            }
+            fn visit_none<E>(self) -> Result<Node, E> {
+                Ok(Node::Leaf)
+            }
+            fn visit_some<D: serde::Deserializer<'de>>(self, d: D) -> Result<Node, D::Error> {
+                <Node as serde::Deserialize>::deserialize(d)
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// The path of the value that starts at `line`:`column`, if the text
+/// parses as untyped YAML and a value starts there.
+fn path_at(text: &str, line: u64, column: u64) -> Option<String> {
+    fn find(node: &Spanned<Node>, path: &mut String, line: u64, column: u64) -> bool {
+        let here = node.referenced;
+        if here.line() == line && here.column() == column && !path.is_empty() {
+            return true;
+        }
+        let len = path.len();
+        let children: Vec<(String, &Spanned<Node>)> = match &node.value {
+            Node::Map(entries) => entries
+                .iter()
+                .map(|(k, v)| (if path.is_empty() { k.clone() } else { format!(".{k}") }, v))
+                .collect(),
+            Node::Seq(items) => items.iter().enumerate().map(|(i, v)| (format!("[{i}]"), v)).collect(),
+            Node::Leaf => Vec::new(),
+        };
+        for (step, child) in children {
+            path.push_str(&step);
+            if find(child, path, line, column) {
+                return true;
+            }
+            path.truncate(len);
+        }
+        false
+    }
+    let root: Spanned<Node> = serde_saphyr::from_str_with_options(text, options()).ok()?;
+    let mut path = String::new();
+    find(&root, &mut path, line, column).then_some(path)
 }
 
 /// Makes relative `*_file` paths relative to the file that names them, so an

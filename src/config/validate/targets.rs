@@ -15,7 +15,7 @@ impl Validator {
         &mut self,
         field: &str,
         t: &Spanned<RawTarget>,
-        defaults_snmp: Option<&Spanned<RawSnmp>>,
+        defaults_snmp: Option<(&std::path::Path, &Spanned<RawSnmp>)>,
         auths: &BTreeMap<String, Spanned<RawSnmp>>,
         default_thresholds: &Thresholds,
     ) -> Option<Target> {
