@@ -12,12 +12,12 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     netgauge::logging::init(cli.log_level, cli.log_format);
     let result = match &cli.command {
-        Some(Command::Check { connect: false }) => check(&cli),
-        Some(Command::Check { connect: true }) => runtime().and_then(|rt| rt.block_on(check_connect(&cli))),
+        Some(Command::Check { connect: false, .. }) => check(&cli),
+        Some(Command::Check { connect: true, .. }) => runtime().and_then(|rt| rt.block_on(check_connect(&cli))),
         Some(Command::Import { file, format }) => import(file, *format),
-        Some(Command::Export { format }) => export(&cli, *format),
-        Some(Command::Healthcheck) => healthcheck(&cli),
-        Some(Command::Probe { target }) => runtime().and_then(|rt| rt.block_on(probe(&cli, target))),
+        Some(Command::Export { format, .. }) => export(&cli, *format),
+        Some(Command::Healthcheck { .. }) => healthcheck(&cli),
+        Some(Command::Probe { target, .. }) => runtime().and_then(|rt| rt.block_on(probe(&cli, target))),
         None => runtime().and_then(|rt| rt.block_on(run(&cli))),
     };
     match result {
@@ -166,14 +166,15 @@ fn import(file: &std::path::Path, format: Option<cli::InventoryFormat>) -> Resul
 
 fn healthcheck(cli: &Cli) -> Result<ExitCode> {
     use std::io::{Read, Write};
-    let addrs = cli::listen_addresses(&cli.listen_address).map_err(anyhow::Error::msg)?;
+    let web = cli.web_args();
+    let addrs = cli::listen_addresses(&web.listen_address).map_err(anyhow::Error::msg)?;
     // A wildcard listen address is reached through loopback.
     let port = addrs.first().map(|a| a.port()).unwrap_or(9742);
     let host = match addrs.first() {
         Some(a) if !a.ip().is_unspecified() => a.ip(),
         _ => std::net::IpAddr::from([127, 0, 0, 1]),
     };
-    let tls = match &cli.web_config_file {
+    let tls = match &web.web_config_file {
         Some(p) => netgauge::web::WebConfig::load(p)?.tls.is_some(),
         None => false,
     };
@@ -251,11 +252,11 @@ async fn run(cli: &Cli) -> Result<ExitCode> {
     for w in &config.warnings {
         tracing::warn!(warning = %w, "config");
     }
-    let web = match &cli.web_config_file {
+    let web = match &cli.web.web_config_file {
         Some(p) => netgauge::web::WebConfig::load(p)?,
         None => netgauge::web::WebConfig::default(),
     };
-    let addrs = cli::listen_addresses(&cli.listen_address).map_err(anyhow::Error::msg)?;
+    let addrs = cli::listen_addresses(&cli.web.listen_address).map_err(anyhow::Error::msg)?;
     let listener = bind(&addrs).await?;
     tracing::info!(address = %listener.local_addr()?, tls = web.tls.is_some(), basic_auth = web.requires_auth(), "listening");
     if let Some(c) = &compat {
@@ -266,7 +267,7 @@ async fn run(cli: &Cli) -> Result<ExitCode> {
         netgauge::state::Options {
             sources: cli.config_sources(),
             web,
-            web_source: cli.web_config_file.clone(),
+            web_source: cli.web.web_config_file.clone(),
             compat,
             lifecycle: cli.web_enable_lifecycle,
         },
