@@ -92,6 +92,10 @@ pub struct LabelDef {
     #[serde(default)]
     pub index: bool,
     pub text: Option<String>,
+    /// The row's position among the rows read, after this prefix: `cpu `
+    /// gives `cpu 0`, `cpu 1`… for tables whose index means nothing to a
+    /// person (hrProcessorTable's is hrDeviceIndex: `196608`).
+    pub ordinal: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -208,9 +212,12 @@ impl MetricDef {
                 l.entity_index,
                 l.index,
                 l.text.is_some(),
+                l.ordinal.is_some(),
             ];
             if forms.iter().filter(|b| **b).count() != 1 {
-                return Err("label needs exactly one of column, entity_column, entity_index, index, text".into());
+                return Err(
+                    "label needs exactly one of column, entity_column, entity_index, index, text, ordinal".into(),
+                );
             }
             if self.oid.is_some() && l.text.is_none() {
                 return Err("a scalar metric's label must be text".into());
@@ -306,7 +313,7 @@ pub fn evaluate(defs: &[&MetricDef], w: &Walked) -> Vec<Reading> {
                 .as_ref()
                 .and_then(|l| l.text.clone())
                 .unwrap_or_else(|| dotted(&o.0));
-            if let Some(value) = finish(d, v * d.value.scale) {
+            if let Some(value) = finish(d, scaled(v, d.value.scale)) {
                 push(
                     Reading {
                         kind: d.kind,
@@ -332,6 +339,7 @@ pub fn evaluate(defs: &[&MetricDef], w: &Walked) -> Vec<Reading> {
             .or_else(|| d.value.sum.as_ref().and_then(|s| s.first().copied()));
         let first = first.or_else(|| d.value.product.as_ref().and_then(|s| s.first().copied()));
         let Some(rows) = first.and_then(col) else { continue };
+        let mut ordinal = 0usize;
         'rows: for idx in rows.keys() {
             for f in &d.filter {
                 let pass = match (&f.index_prefix, f.column) {
@@ -362,12 +370,16 @@ pub fn evaluate(defs: &[&MetricDef], w: &Walked) -> Vec<Reading> {
                 None
             };
             let Some(mut value) = raw else { continue };
-            value *= d.value.scale;
+            value = scaled(value, d.value.scale);
             if let Some(c) = d.value.divide_by_power10_column {
                 let p = get(c, idx).and_then(number).unwrap_or(0.0);
                 value /= 10f64.powi(p as i32);
             }
-            let label = label(d.label.as_ref(), idx, |c| get(c, idx), &w.entity_names);
+            let label = match d.label.as_ref().and_then(|l| l.ordinal.as_ref()) {
+                Some(prefix) => format!("{prefix}{ordinal}"),
+                None => label(d.label.as_ref(), idx, |c| get(c, idx), &w.entity_names),
+            };
+            ordinal += 1;
             if let Some(value) = finish(d, value) {
                 push(
                     Reading {
@@ -424,6 +436,17 @@ fn label<'a>(
     };
     // An empty or missing name would merge rows: fall back to the index.
     found.filter(|s| !s.is_empty()).unwrap_or(index)
+}
+
+/// `v × scale`, dividing when the scale is one over a whole number: a
+/// device's 57 % then reads 0.57, not 57 × 0.01 = 0.5700000000000001.
+fn scaled(v: f64, scale: f64) -> f64 {
+    let inverse = 1.0 / scale;
+    if scale != 0.0 && scale.abs() < 1.0 && (inverse - inverse.round()).abs() < 1e-9 {
+        v / inverse.round()
+    } else {
+        v * scale
+    }
 }
 
 fn number(v: &Val) -> Option<f64> {
@@ -531,6 +554,14 @@ mod tests {
     }
 
     #[test]
+    fn percent_scales_read_as_the_device_said_them() {
+        assert_eq!(scaled(57.0, 0.01).to_string(), "0.57");
+        assert_eq!(scaled(3.0, 0.1).to_string(), "0.3");
+        assert_eq!(scaled(5.0, 2.5), 12.5);
+        assert_eq!(scaled(5.0, 1.0), 5.0);
+    }
+
+    #[test]
     fn filters_scales_and_fallback_labels() {
         let m = Modules::builtin();
         let defs = m.for_vendor("net-snmp");
@@ -547,7 +578,8 @@ mod tests {
             (&storage(4, 31), Val::Int(4096)),
             (&storage(5, 31), Val::Int(1000)),
             (&storage(6, 31), Val::Int(999)),
-            (&[1, 3, 6, 1, 2, 1, 25, 3, 3, 1, 2, 0, 768], Val::Int(17)),
+            (&[1, 3, 6, 1, 2, 1, 25, 3, 3, 1, 2, 0, 196608], Val::Int(17)),
+            (&[1, 3, 6, 1, 2, 1, 25, 3, 3, 1, 2, 0, 196609], Val::Int(57)),
             // ENTITY-SENSOR: 415 with precision 1 = 41.5 °C; entity 9 has no name, so its index labels it.
             (&[1, 3, 6, 1, 2, 1, 99, 1, 1, 1, 1, 0, 9], Val::Int(8)),
             (&[1, 3, 6, 1, 2, 1, 99, 1, 1, 1, 3, 0, 9], Val::Int(1)),
@@ -557,10 +589,16 @@ mod tests {
         assert_eq!(
             r,
             vec![
+                // hrDeviceIndex means nothing to a person: numbered in row order.
                 Reading {
                     kind: Kind::Cpu,
-                    label: "768".into(),
+                    label: "cpu 0".into(),
                     value: 0.17
+                },
+                Reading {
+                    kind: Kind::Cpu,
+                    label: "cpu 1".into(),
+                    value: 0.57
                 },
                 Reading {
                     kind: Kind::MemoryUsed,
