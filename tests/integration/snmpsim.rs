@@ -369,12 +369,20 @@ async fn health_from_recordings_of_real_devices() {
     }
     assert!(boards >= 1);
 
-    // A Linux host (HOST-RESOURCES-MIB): every hrProcessorLoad row and the RAM pool.
+    // A Linux host (HOST-RESOURCES-MIB): every hrProcessorLoad row, as
+    // "cpu N" in index order, and the RAM pool.
     let l = rec("unknown-002");
     let s = probe("unknown-002").await;
-    for (idx, load) in rec_column(l, "1.3.6.1.2.1.25.3.3.1.2") {
+    let mut loads = rec_column(l, "1.3.6.1.2.1.25.3.3.1.2");
+    loads.sort_by_key(|(idx, _)| {
+        idx.split('.')
+            .map(|a| a.parse::<u32>().unwrap_or(0))
+            .collect::<Vec<_>>()
+    });
+    assert!(!loads.is_empty());
+    for (n, (_, load)) in loads.iter().enumerate() {
         assert_eq!(
-            value(&s, "netgauge_cpu_usage_ratio", &[("cpu", &idx)]),
+            value(&s, "netgauge_cpu_usage_ratio", &[("cpu", &format!("cpu {n}"))]),
             Some(load.parse::<f64>().unwrap() / 100.0)
         );
     }
@@ -411,7 +419,10 @@ async fn health_from_recordings_of_real_devices() {
         value(&s, "netgauge_power_supply_up", &[d[0], ("power_supply", "psu2")]),
         Some(0.0)
     );
-    assert_eq!(value(&s, "netgauge_cpu_usage_ratio", &[d[0], ("cpu", "1")]), Some(0.12));
+    assert_eq!(
+        value(&s, "netgauge_cpu_usage_ratio", &[d[0], ("cpu", "cpu 0")]),
+        Some(0.12)
+    );
     assert_eq!(
         value(&s, "netgauge_memory_total_bytes", &[d[0], ("pool", "main memory")]),
         Some(2147483648.0)
