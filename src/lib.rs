@@ -8,7 +8,9 @@
 //!   so every problem is reported with file, line and column. [`secret`]
 //!   keeps credentials out of logs.
 //! * [`poller`]: on each scrape, polls targets concurrently, each under its
-//!   own deadline, through the collectors.
+//!   own deadline, through the collectors; concurrent scrapes of a device
+//!   share one poll ([`poller::flights`]), and devices that refused the
+//!   credentials are left alone for a while ([`poller::backoff`]).
 //! * [`collector`]: talks to devices and fills a [`report::DeviceReport`],
 //!   the transport-independent description of a device:
 //!   [`collector::snmp`] over SNMP v1/v2c/v3, [`collector::cli`] over a
