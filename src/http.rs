@@ -258,10 +258,7 @@ async fn metrics(state: &AppState, req: &Request<Incoming>) -> Resp {
     };
     live.poller.poll_all(&live.config, budget, &mut writer).await;
     let mut own = crate::metrics::MetricSet::new();
-    state.telemetry.render(&mut own);
-    own.push(&CLI_SESSIONS, vec![], live.poller.cli_sessions() as f64);
-    own.push(&POLLS_IN_PROGRESS, vec![], live.poller.polls_in_progress() as f64);
-    crate::process::render(&mut own);
+    own_series(state, &live, &mut own);
     match writer.into_body(&exposition::encode(&own)) {
         crate::exposition::Body::Plain(chunks) => exposition_stream(chunks, None),
         crate::exposition::Body::Gzip(chunks) => exposition_stream(chunks, Some("gzip")),
@@ -318,12 +315,19 @@ fn exposition_chunks(req: &Request<Incoming>, chunks: Vec<Bytes>) -> Resp {
 /// scrape for netgauge's health when devices are scraped through `/probe`.
 fn exporter_metrics(state: &AppState) -> Resp {
     let mut set = crate::metrics::MetricSet::new();
-    state.telemetry.render(&mut set);
-    let live = state.live();
+    own_series(state, &state.live(), &mut set);
+    exposition_response(&set)
+}
+
+/// The exporter's own series, on `/metrics` and `/metrics/exporter` alike.
+fn own_series(state: &AppState, live: &crate::state::Live, set: &mut crate::metrics::MetricSet) {
+    state.telemetry.render(set);
     set.push(&CLI_SESSIONS, vec![], live.poller.cli_sessions() as f64);
     set.push(&POLLS_IN_PROGRESS, vec![], live.poller.polls_in_progress() as f64);
-    crate::process::render(&mut set);
-    exposition_response(&set)
+    if live.config.traps.is_some() {
+        state.traps.render(set);
+    }
+    crate::process::render(set);
 }
 
 async fn probe(state: &AppState, req: &Request<Incoming>) -> Resp {

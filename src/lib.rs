@@ -50,4 +50,5 @@ pub mod schema;
 pub mod secret;
 pub mod state;
 pub mod telemetry;
+pub mod traps;
 pub mod web;

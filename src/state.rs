@@ -6,7 +6,6 @@ use std::sync::{Arc, RwLock};
 
 use crate::compat::{self, Compat};
 use crate::config::{Config, ConfigError};
-use crate::poller::backoff::AuthBackoff;
 use crate::poller::Poller;
 use crate::telemetry::{Event, Telemetry};
 use crate::web::{WebConfig, WebConfigError};
@@ -29,8 +28,11 @@ pub struct AppState {
     /// Where `/snmp`'s snmp.yml comes from; re-read on reload.
     compat_options: Option<compat::Options>,
     pub telemetry: Arc<Telemetry>,
-    /// Which devices refused netgauge's credentials: kept across reloads.
-    backoff: Arc<AuthBackoff>,
+    /// Which devices refused netgauge's credentials, and every device's
+    /// interfaces by ifIndex: kept across reloads.
+    pub kept: crate::poller::Kept,
+    /// The trap receiver's alerts and engine: kept across reloads.
+    pub traps: Arc<crate::traps::Shared>,
     /// The files (or directories) the config was read from; empty when it
     /// was built in memory, in which case there is nothing to reload.
     sources: Vec<PathBuf>,
@@ -114,7 +116,7 @@ impl AppState {
             lifecycle,
         } = options;
         let telemetry = Arc::new(Telemetry::new());
-        let backoff = Arc::new(AuthBackoff::default());
+        let kept = crate::poller::Kept::default();
         telemetry.set_known_devices(
             config.targets.iter().map(|t| t.name.as_str()),
             config.global.max_unknown_devices,
@@ -124,12 +126,13 @@ impl AppState {
             web_source,
             compat_options: compat.as_ref().map(|c| c.options.clone()),
             live: RwLock::new(Arc::new(Live {
-                poller: Poller::new(&config, telemetry.clone(), backoff.clone()),
+                poller: Poller::new(&config, telemetry.clone(), &kept),
                 config: Arc::new(config),
                 compat: compat.map(Arc::new),
             })),
             telemetry,
-            backoff,
+            kept,
+            traps: Arc::new(crate::traps::Shared::default()),
             sources,
             lifecycle,
             reloading: tokio::sync::Mutex::new(()),
@@ -211,7 +214,7 @@ impl AppState {
                 // A new poller: new concurrency cap, and no SNMPv3 session
                 // kept with credentials that may just have changed.
                 let live = Arc::new(Live {
-                    poller: Poller::new(&config, self.telemetry.clone(), self.backoff.clone()),
+                    poller: Poller::new(&config, self.telemetry.clone(), &self.kept),
                     config: Arc::new(config),
                     compat: compat.map(Arc::new),
                 });

@@ -31,6 +31,37 @@ desc_consts! {
     RELOADS = ("netgauge_config_reloads_total", Counter, "Config reloads attempted, by result.");
     CLI_LOGINS = ("netgauge_cli_logins_total", Counter, "CLI sessions opened (SSH handshake or Telnet connection, and login) to a device.");
     UNKNOWN_DROPPED = ("netgauge_unknown_devices_dropped_total", Counter, "Devices outside the config whose exporter series were dropped, oldest first, to stay within global.max_unknown_devices.");
+    TRAPS_RECEIVED = ("netgauge_traps_received_total", Counter, "SNMP notifications (traps and informs) accepted, by device and trap definition (other: no definition matched).");
+    TRAPS_DROPPED = ("netgauge_traps_dropped_total", Counter, "SNMP notifications dropped, by reason.");
+    TRAP_LAST_RECEIVED = ("netgauge_trap_last_received_timestamp_seconds", Gauge, "Unix time of the last notification accepted from a device.");
+    ALERTMANAGER_REQUESTS = ("netgauge_alertmanager_requests_total", Counter, "Requests that sent trap alerts to an Alertmanager, by result.");
+}
+
+/// Why a notification was dropped. The label value of `netgauge_traps_dropped_total`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum TrapDrop {
+    /// From an address no target (or relay) is configured with.
+    UnknownSource,
+    /// Wrong community, unknown v3 user, failed signature, or outside the time window.
+    AuthFailure,
+    /// Not an SNMP notification (malformed, truncated, a request, an unknown version).
+    DecodeError,
+    /// Over the device's `traps.rate_limit`.
+    RateLimited,
+    /// More alerts active than netgauge keeps; the oldest was dropped.
+    AlertLimit,
+}
+
+impl TrapDrop {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TrapDrop::UnknownSource => "unknown_source",
+            TrapDrop::AuthFailure => "auth_failure",
+            TrapDrop::DecodeError => "decode_error",
+            TrapDrop::RateLimited => "rate_limited",
+            TrapDrop::AlertLimit => "alert_limit",
+        }
+    }
 }
 
 /// Why a poll failed. The label value of `netgauge_poll_failures_total`.
@@ -147,6 +178,24 @@ pub enum Event<'a> {
         targets: usize,
         detail: &'a str,
     },
+    /// A notification accepted from a device (`trap`: its definition's name, or `other`).
+    TrapReceived {
+        device: &'a str,
+        trap: &'a str,
+    },
+    /// A notification dropped; logged loudly once per source and reason.
+    TrapDropped {
+        reason: TrapDrop,
+        source: std::net::IpAddr,
+        detail: &'a str,
+    },
+    /// One request to an Alertmanager with `alerts` trap alerts.
+    AlertmanagerRequest {
+        url: &'a str,
+        ok: bool,
+        alerts: usize,
+        detail: &'a str,
+    },
 }
 
 impl Event<'_> {
@@ -158,8 +207,12 @@ impl Event<'_> {
             | Event::SnmpRequests { device, .. }
             | Event::Anomaly { device, .. }
             | Event::CliLogin { device, .. }
+            | Event::TrapReceived { device, .. }
             | Event::PollCoalesced { device } => Some(device),
-            Event::Http { .. } | Event::ConfigReload { .. } => None,
+            Event::Http { .. }
+            | Event::ConfigReload { .. }
+            | Event::TrapDropped { .. }
+            | Event::AlertmanagerRequest { .. } => None,
         }
     }
 }
@@ -177,6 +230,13 @@ struct Counters {
     http: BTreeMap<Key, u64>,
     reloads: BTreeMap<Key, u64>,
     cli_logins: BTreeMap<Key, u64>,
+    traps_received: BTreeMap<Key, u64>,
+    /// Device → Unix time (seconds) of its last notification.
+    trap_last: BTreeMap<Key, u64>,
+    traps_dropped: BTreeMap<Key, u64>,
+    /// (source, reason) pairs already logged at warn level; bounded.
+    drops_logged: HashSet<(std::net::IpAddr, TrapDrop)>,
+    alertmanager: BTreeMap<Key, u64>,
     last_reload_ok: bool,
     last_reload_success: f64,
     devices: Devices,
@@ -184,7 +244,7 @@ struct Counters {
 
 impl Counters {
     /// Every per-device map, for dropping a device from all of them.
-    fn per_device(&mut self) -> [&mut BTreeMap<Key, u64>; 7] {
+    fn per_device(&mut self) -> [&mut BTreeMap<Key, u64>; 9] {
         [
             &mut self.polls,
             &mut self.failures,
@@ -193,6 +253,8 @@ impl Counters {
             &mut self.retries,
             &mut self.anomalies,
             &mut self.cli_logins,
+            &mut self.traps_received,
+            &mut self.trap_last,
         ]
     }
 
@@ -417,6 +479,49 @@ impl Telemetry {
                     .entry(vec![if ok { "success" } else { "failure" }.into()])
                     .or_default() += 1;
             }
+            Event::TrapReceived { device, trap } => {
+                tracing::debug!(device, trap, "trap received");
+                let key = vec![device.to_owned(), trap.to_owned()];
+                match c.traps_received.get_mut(&key) {
+                    Some(n) => *n += 1,
+                    None => {
+                        c.traps_received.insert(key, 1);
+                    }
+                }
+                c.trap_last.insert(vec![device.to_owned()], unix_now().floor() as u64);
+            }
+            Event::TrapDropped { reason, source, detail } => {
+                // A broken or hostile sender repeats itself thousands of
+                // times a second: say it loudly once per source and reason.
+                const MAX_LOGGED: usize = 10_000;
+                let first = c.drops_logged.len() < MAX_LOGGED && c.drops_logged.insert((source, reason));
+                if first {
+                    tracing::warn!(%source, reason = reason.as_str(), detail, "trap dropped (said once per source and reason)");
+                } else {
+                    tracing::debug!(%source, reason = reason.as_str(), detail, "trap dropped");
+                }
+                *c.traps_dropped.entry(vec![reason.as_str().into()]).or_default() += 1;
+            }
+            Event::AlertmanagerRequest {
+                url,
+                ok,
+                alerts,
+                detail,
+            } => {
+                if ok {
+                    tracing::debug!(url, alerts, "alerts sent to alertmanager");
+                } else {
+                    tracing::warn!(
+                        url,
+                        alerts,
+                        detail,
+                        "sending alerts to alertmanager failed; kept and retried"
+                    );
+                }
+                *c.alertmanager
+                    .entry(vec![if ok { "success" } else { "failure" }.into()])
+                    .or_default() += 1;
+            }
         }
     }
 
@@ -446,6 +551,10 @@ impl Telemetry {
         emit(set, &RELOADS, &["result"], &c.reloads);
         emit(set, &CLI_LOGINS, &["device", "transport"], &c.cli_logins);
         set.push(&UNKNOWN_DROPPED, vec![], c.devices.dropped as f64);
+        emit(set, &TRAPS_RECEIVED, &["device", "trap"], &c.traps_received);
+        emit(set, &TRAP_LAST_RECEIVED, &["device"], &c.trap_last);
+        emit(set, &TRAPS_DROPPED, &["reason"], &c.traps_dropped);
+        emit(set, &ALERTMANAGER_REQUESTS, &["result"], &c.alertmanager);
     }
 
     /// CLI logins to `device` so far (any transport), for tests and benchmarks.

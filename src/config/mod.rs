@@ -60,6 +60,14 @@ pub mod defaults {
     /// The longest wait before a device that refused netgauge's credentials
     /// is tried again (the wait starts at a minute and doubles).
     pub const AUTH_FAILURE_BACKOFF: Duration = Duration::from_secs(600);
+    /// The SNMP notification port.
+    pub const TRAPS_LISTEN: &str = "[::]:162";
+    /// How often active trap alerts are sent to Alertmanager again (it
+    /// resolves alerts not re-sent within its `resolve_timeout`, 5 m).
+    pub const TRAPS_RESEND_INTERVAL: Duration = Duration::from_secs(60);
+    pub const TRAPS_TTL: Duration = Duration::from_secs(3600);
+    pub const TRAPS_RATE_PER_SECOND: f64 = 200.0;
+    pub const TRAPS_BURST: u32 = 1000;
 }
 
 /// A validated configuration. Cheap to share: targets sit behind `Arc`.
@@ -72,6 +80,10 @@ pub struct Config {
     /// Settings that are valid but probably not what was meant; `check`
     /// prints them and start-up and reloads log them.
     pub warnings: Vec<Problem>,
+    /// The trap receiver, when `traps:` is set.
+    pub traps: Option<TrapsConfig>,
+    /// Trap definitions: the built-in ones, with `global.trap_definitions` over them.
+    pub trap_definitions: Arc<crate::traps::definitions::Definitions>,
 }
 
 impl Config {
@@ -210,6 +222,8 @@ pub struct Target {
     pub thresholds: Thresholds,
     /// Per-interface overrides of the `interface_*` thresholds.
     pub interface_thresholds: Vec<(String, Thresholds)>,
+    /// Addresses traps from this device come from; empty: its address.
+    pub trap_sources: Vec<std::net::IpAddr>,
 }
 
 impl Target {
@@ -217,6 +231,28 @@ impl Target {
     pub fn snmp_port(&self) -> Option<u16> {
         self.snmp.as_ref().map(|s| self.address.port.unwrap_or(s.port))
     }
+}
+
+/// `traps:`: the SNMP notification receiver.
+#[derive(Debug, Clone)]
+pub struct TrapsConfig {
+    pub listen: std::net::SocketAddr,
+    /// Alertmanager base URLs; every alert goes to all of them.
+    pub alertmanager_urls: Vec<String>,
+    pub resend_interval: Duration,
+    /// Alerts without a clearing notification resolve after this.
+    pub ttl: Duration,
+    pub state_file: Option<PathBuf>,
+    pub accept_unknown_sources: bool,
+    /// Notifications per second per device, and the bucket's size.
+    pub rate_per_second: f64,
+    pub burst: u32,
+    pub relays: Vec<std::net::IpAddr>,
+    /// Replaces every target's community for v1/v2c notifications.
+    pub community: Option<Secret>,
+    /// netgauge's SNMP engine ID; generated and kept in the state file when unset.
+    pub engine_id: Option<Vec<u8>>,
+    pub page_undescribed_interfaces: bool,
 }
 
 /// Alert thresholds by name (the `threshold` label of `netgauge_threshold`).

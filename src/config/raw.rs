@@ -27,6 +27,40 @@ pub struct RawConfig {
     pub auths: BTreeMap<String, Spanned<RawSnmp>>,
     #[serde(default)]
     pub targets: Vec<Spanned<RawTarget>>,
+    /// The SNMP trap receiver; off when absent.
+    #[serde(default)]
+    pub traps: Option<Spanned<RawTraps>>,
+}
+
+/// `traps:`: where to listen for notifications and where their alerts go.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawTraps {
+    pub listen: Option<Spanned<String>>,
+    pub alertmanager_urls: Option<Spanned<Vec<Spanned<String>>>>,
+    pub resend_interval: Option<Spanned<String>>,
+    pub ttl: Option<Spanned<String>>,
+    pub state_file: Option<Spanned<String>>,
+    pub accept_unknown_sources: Option<Spanned<bool>>,
+    pub rate_limit: Option<Spanned<RawRateLimit>>,
+    /// Trap forwarders whose notifications are attributed to the agent they carry.
+    pub relays: Option<Spanned<Vec<Spanned<String>>>>,
+    /// Overrides the targets' own communities for v1/v2c notifications.
+    pub community: Option<Spanned<String>>,
+    pub community_file: Option<Spanned<String>>,
+    /// netgauge's own SNMP engine ID (hex), for v3 informs.
+    pub engine_id: Option<Spanned<String>>,
+    /// Whether linkDown of an interface without a description raises an alert.
+    pub page_undescribed_interfaces: Option<Spanned<bool>>,
+}
+
+/// `traps.rate_limit`: a token bucket per device.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawRateLimit {
+    /// `200/s`, `1000/m`.
+    pub per_device: Option<Spanned<String>>,
+    pub burst: Option<Spanned<u64>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -53,6 +87,8 @@ pub struct RawGlobal {
     pub auth_failure_backoff: Option<Spanned<String>>,
     /// A health-modules file layered over the built-in modules.
     pub health_modules: Option<Spanned<String>>,
+    /// A trap-definitions file layered over the built-in definitions.
+    pub trap_definitions: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -78,6 +114,8 @@ pub struct RawTarget {
     pub thresholds: Option<Spanned<RawThresholds>>,
     /// Interface name → overrides of the `interface_*` thresholds.
     pub interface_thresholds: Option<BTreeMap<String, Spanned<RawThresholds>>>,
+    /// Addresses this device sends traps from, when not its `address`.
+    pub trap_sources: Option<Spanned<Vec<Spanned<String>>>>,
 }
 
 /// Alert thresholds, exported as series so the shipped alert rules need no

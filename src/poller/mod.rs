@@ -6,6 +6,7 @@
 //! and concurrent scrapes of one device share one poll ([`flights`]).
 
 pub mod backoff;
+pub mod directory;
 pub mod flights;
 
 use std::sync::Arc;
@@ -38,16 +39,28 @@ pub struct Poller {
     /// Outlives this poller: a reload keeps backing off from devices whose
     /// credentials it did not change.
     backoff: Arc<AuthBackoff>,
+    /// Outlives this poller too: every poll's interfaces, for the trap receiver.
+    directory: Arc<directory::Directory>,
+}
+
+/// What a poller shares with the pollers before and after it (reloads
+/// replace the poller, not these).
+#[derive(Clone, Default)]
+pub struct Kept {
+    pub backoff: Arc<AuthBackoff>,
+    pub directory: Arc<directory::Directory>,
 }
 
 impl Poller {
-    pub fn new(config: &Config, telemetry: Arc<Telemetry>, backoff: Arc<AuthBackoff>) -> Self {
-        backoff.configure(
+    pub fn new(config: &Config, telemetry: Arc<Telemetry>, kept: &Kept) -> Self {
+        kept.backoff.configure(
             config.global.auth_failure_backoff,
             config.targets.iter().map(|t| t.name.as_str()),
         );
+        kept.directory.retain(&config.targets);
         Poller {
-            backoff,
+            backoff: kept.backoff.clone(),
+            directory: kept.directory.clone(),
             telemetry,
             engines: EngineCache::default(),
             entities: EntityCache::default(),
@@ -244,6 +257,12 @@ impl Poller {
     }
 
     async fn report(&self, target: &Target, deadline: Instant) -> DeviceReport {
+        let report = self.poll_device(target, deadline).await;
+        self.directory.update(target, &report);
+        report
+    }
+
+    async fn poll_device(&self, target: &Target, deadline: Instant) -> DeviceReport {
         let started = Instant::now();
         let permit = tokio::time::timeout_at(tokio::time::Instant::from_std(deadline), self.permits.acquire()).await;
         let _permit = match permit {

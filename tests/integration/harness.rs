@@ -485,6 +485,16 @@ impl Netgauge {
     /// Starts `netgauge ARGS --web.listen-address=127.0.0.1:PORT` and waits
     /// (at most 10 s) until it accepts connections.
     pub fn spawn(args: &[String]) -> Netgauge {
+        Self::spawn_logging(args, None)
+    }
+
+    /// Like [`Netgauge::spawn`], with its log written to `log` (for a
+    /// failing test to show).
+    pub fn spawn_logging(args: &[String], log: Option<&Path>) -> Netgauge {
+        let stderr = match log {
+            Some(p) => Stdio::from(std::fs::File::create(p).unwrap()),
+            None => Stdio::null(),
+        };
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .unwrap()
             .local_addr()
@@ -495,7 +505,7 @@ impl Netgauge {
             .arg(format!("--web.listen-address=127.0.0.1:{port}"))
             .stdin(Stdio::null())
             .stdout(Stdio::null())
-            .stderr(Stdio::null())
+            .stderr(stderr)
             .spawn()
             .unwrap();
         let pid = child.id();

@@ -14,4 +14,5 @@ mod reload;
 mod snmpd;
 mod snmpsim;
 mod ssh;
+mod traps;
 mod web;

@@ -11,6 +11,7 @@ mod cli;
 mod snmp;
 mod source;
 mod targets;
+mod traps;
 mod values;
 
 use snmp::transport_keys;
@@ -29,6 +30,7 @@ use serde_saphyr::{Location, Spanned};
 use super::raw::{RawConfig, RawSnmp};
 use super::*;
 use crate::collector::snmp::health::Modules as HealthModules;
+use crate::traps::definitions::Definitions as TrapDefinitions;
 
 /// Parses and validates one or more files as one config. Syntax and type
 /// errors stop at the first one in their file (the YAML parser cannot go on);
@@ -103,6 +105,9 @@ impl Validator {
         let mut global = Global::default();
         let mut global_from: Option<PathBuf> = None;
         let mut health = None;
+        let mut trap_definitions = None;
+        let mut traps: Option<TrapsConfig> = None;
+        let mut traps_from: Option<PathBuf> = None;
         let mut defaults: Option<(PathBuf, Spanned<RawSnmp>)> = None;
         let mut default_thresholds = Thresholds::builtin();
         let mut defaults_from: Option<PathBuf> = None;
@@ -126,6 +131,26 @@ impl Validator {
                                 Err(e) => self.problem(h.referenced, "global.health_modules", e),
                             }
                         }
+                        if let Some(t) = &g.value.trap_definitions {
+                            let path = file.parent().unwrap_or(Path::new("")).join(&t.value);
+                            match TrapDefinitions::load_over_builtin(&path) {
+                                Ok(d) => trap_definitions = Some(d),
+                                Err(e) => self.problem(t.referenced, "global.trap_definitions", e.message),
+                            }
+                        }
+                    }
+                }
+            }
+            if let Some(t) = &raw.traps {
+                match &traps_from {
+                    Some(first) => self.problem(
+                        t.referenced,
+                        "traps",
+                        format!("already set in {}; set it in one file only", first.display()),
+                    ),
+                    None => {
+                        traps_from = Some(file.clone());
+                        traps = self.traps(t);
                     }
                 }
             }
@@ -213,15 +238,20 @@ impl Validator {
                 if let Some(target) =
                     self.target(&format!("targets[{i}]"), t, defaults_snmp, &auths, &default_thresholds)
                 {
-                    targets.push(Arc::new(target));
+                    targets.push((file.clone(), t.referenced, Arc::new(target)));
                 }
             }
         }
+        if traps_from.is_some() {
+            self.ambiguous_trap_sources(&targets);
+        }
         Config {
             global,
-            targets,
+            targets: targets.into_iter().map(|(_, _, t)| t).collect(),
             health: Arc::new(health.unwrap_or_else(HealthModules::builtin)),
             warnings: Vec::new(),
+            traps,
+            trap_definitions: Arc::new(trap_definitions.unwrap_or_else(TrapDefinitions::builtin)),
         }
     }
 

@@ -131,6 +131,7 @@ impl Validator {
             );
             interface_thresholds.push((ifname.clone(), own));
         }
+        let trap_sources = self.trap_sources(field, raw.trap_sources.as_ref());
         if self.problems.len() > before {
             return None;
         }
@@ -148,6 +149,7 @@ impl Validator {
             cli,
             thresholds,
             interface_thresholds,
+            trap_sources,
         })
     }
 

@@ -1,0 +1,212 @@
+//! The SNMP notification receiver: traps and informs in, Alertmanager
+//! alerts out, resolved by the matching notification, by a poll that sees
+//! the interface up again, or by `traps.ttl`.
+//!
+//! Data flows one way, like the exporter's: [`receiver`] (the socket:
+//! [`decode`] and [`usm`] turn datagrams into notifications, [`sources`]
+//! says who sent them and whether they may, [`definitions`] what they
+//! mean) → the [`alerts::Book`] → [`pusher`] (to every Alertmanager).
+//! The poller's interface directory feeds the book too (a poll that sees
+//! a port up resolves its linkDown), and [`store`] keeps the book and the
+//! engine ID across restarts. The book lives in [`Shared`], beside the
+//! config a reload swaps, so a reload never forgets a firing alert.
+
+pub mod alerts;
+pub mod ber;
+pub mod decode;
+pub mod definitions;
+pub mod pusher;
+pub mod receiver;
+pub mod sources;
+pub mod store;
+pub mod usm;
+
+use std::future::Future;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, SystemTime};
+
+use tokio::sync::Notify;
+
+use crate::metrics::{Desc, Kind, MetricSet};
+use crate::state::AppState;
+
+pub const TRAP_ALERTS_ACTIVE: Desc = Desc {
+    name: "netgauge_trap_alerts_active",
+    help: "Alerts raised by SNMP notifications that are firing now.",
+    kind: Kind::Gauge,
+};
+
+/// What the receiver's tasks share, and what outlives reloads.
+pub struct Shared {
+    book: Mutex<alerts::Book>,
+    /// Wakes the pusher: the book changed.
+    kick: Notify,
+    /// One bit per configured Alertmanager.
+    all_delivered: AtomicU64,
+    /// The book changed since the state file was written.
+    dirty: AtomicBool,
+    /// netgauge's engine ID and boot count (for v3 informs).
+    engine: Mutex<(Vec<u8>, i64)>,
+}
+
+impl Default for Shared {
+    fn default() -> Self {
+        Shared {
+            book: Mutex::new(alerts::Book::default()),
+            kick: Notify::new(),
+            all_delivered: AtomicU64::new(1),
+            dirty: AtomicBool::new(false),
+            engine: Mutex::new((usm::new_engine_id(), 1)),
+        }
+    }
+}
+
+impl Shared {
+    pub fn book(&self) -> MutexGuard<'_, alerts::Book> {
+        self.book.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// The book changed: tell Alertmanager, and write the state file.
+    pub fn changed(&self) {
+        self.dirty.store(true, Ordering::Relaxed);
+        self.kick.notify_one();
+    }
+
+    pub fn state_changed(&self) {
+        self.dirty.store(true, Ordering::Relaxed);
+    }
+
+    pub fn engine_id(&self) -> (Vec<u8>, i64) {
+        self.engine
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
+    }
+
+    /// The receiver's own series.
+    pub fn render(&self, set: &mut MetricSet) {
+        set.push(&TRAP_ALERTS_ACTIVE, vec![], self.book().firing() as f64);
+    }
+}
+
+pub fn unix_now() -> f64 {
+    SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map(|d| d.as_secs_f64())
+        .unwrap_or(0.0)
+}
+
+/// Runs the receiver, the pusher and the book's upkeep until `shutdown`;
+/// then writes the state file one last time. Idle (a sleep a second)
+/// while the config has no `traps:` section; a reload that adds one
+/// starts it.
+pub async fn run(state: Arc<AppState>, shutdown: impl Future<Output = ()>) {
+    let shared = state.traps.clone();
+    restore(&state, &shared);
+    tokio::select! {
+        () = receiver::run(state.clone(), shared.clone()) => {},
+        () = pusher::run(state.clone(), shared.clone()) => {},
+        () = upkeep(state.clone(), shared.clone()) => {},
+        () = shutdown => {},
+    }
+    save(&state, &shared);
+}
+
+/// Loads the state file named by the config at start: active alerts, the
+/// engine ID and boot count (incremented: a v3 sender must see a new boot).
+fn restore(state: &AppState, shared: &Shared) {
+    let live = state.live();
+    let Some(tc) = &live.config.traps else { return };
+    let mut saved = match tc.state_file.as_deref().map(store::load) {
+        Some(Ok(s)) => s,
+        Some(Err(e)) => {
+            // Kept for inspection; starting empty beats not starting.
+            tracing::error!(error = %e, "trap state file unreadable; starting without its alerts");
+            store::Saved::default()
+        }
+        None => store::Saved::default(),
+    };
+    let engine_id = tc
+        .engine_id
+        .clone()
+        .or_else(|| store::unhex(&saved.engine_id).filter(|e| e.len() >= 5))
+        .unwrap_or_else(usm::new_engine_id);
+    let boots = saved.engine_boots.saturating_add(1).max(1);
+    *shared.engine.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = (engine_id, boots);
+    let n = saved.alerts.len();
+    shared.book().restore(
+        std::mem::take(&mut saved.alerts)
+            .into_iter()
+            .map(|a| (a.key, a.alert))
+            .collect(),
+    );
+    if n > 0 {
+        tracing::info!(alerts = n, "trap alerts restored from the state file");
+    }
+    shared.changed();
+    save(state, shared);
+}
+
+fn save(state: &AppState, shared: &Shared) {
+    let live = state.live();
+    let Some(path) = live.config.traps.as_ref().and_then(|t| t.state_file.clone()) else {
+        return;
+    };
+    let (engine_id, boots) = shared.engine_id();
+    let saved = store::Saved {
+        version: 1,
+        engine_id: store::hex(&engine_id),
+        engine_boots: boots,
+        alerts: shared
+            .book()
+            .alerts()
+            .map(|(k, a)| store::SavedAlert {
+                key: k.clone(),
+                alert: a.clone(),
+            })
+            .collect(),
+    };
+    shared.dirty.store(false, Ordering::Relaxed);
+    if let Err(e) = store::save(&path, &saved) {
+        tracing::error!(error = %e, "cannot write the trap state file");
+        shared.dirty.store(true, Ordering::Relaxed);
+    }
+}
+
+/// Resolves interface alerts a poll saw recover, resolves alerts past
+/// their ttl, and writes the state file (at most once a second).
+async fn upkeep(state: Arc<AppState>, shared: Arc<Shared>) {
+    let directory = state.kept.directory.clone();
+    let mut tick = tokio::time::interval(Duration::from_secs(1));
+    loop {
+        tokio::select! {
+            devices = directory.changed() => {
+                let now = unix_now();
+                let mut n = 0;
+                for d in devices {
+                    n += shared.book().resolve_recovered(&d, now, |i, since| {
+                        let since = SystemTime::UNIX_EPOCH + Duration::from_secs_f64(since.max(0.0));
+                        directory.up_since(&d, i, since)
+                    });
+                }
+                if n > 0 {
+                    tracing::info!(alerts = n, "trap alerts resolved: a poll saw the interface up");
+                    shared.changed();
+                }
+            }
+            _ = tick.tick() => {
+                let all = shared.all_delivered.load(Ordering::Relaxed);
+                if shared.book().expire(unix_now(), all) > 0 {
+                    shared.changed();
+                }
+                if shared.dirty.load(Ordering::Relaxed) {
+                    let state = state.clone();
+                    let shared = shared.clone();
+                    // File I/O off the async threads.
+                    let _ = tokio::task::spawn_blocking(move || save(&state, &shared)).await;
+                }
+            }
+        }
+    }
+}
