@@ -103,12 +103,20 @@ pub fn unix_now() -> f64 {
 /// starts it.
 pub async fn run(state: Arc<AppState>, shutdown: impl Future<Output = ()>) {
     let shared = state.traps.clone();
+    tokio::pin!(shutdown);
+    // Nothing to do (and no state file to read) until a config has `traps:`.
+    while state.live().config.traps.is_none() {
+        tokio::select! {
+            () = tokio::time::sleep(Duration::from_secs(1)) => {},
+            () = &mut shutdown => return,
+        }
+    }
     restore(&state, &shared);
     tokio::select! {
         () = receiver::run(state.clone(), shared.clone()) => {},
         () = pusher::run(state.clone(), shared.clone()) => {},
         () = upkeep(state.clone(), shared.clone()) => {},
-        () = shutdown => {},
+        () = &mut shutdown => {},
     }
     save(&state, &shared);
 }

@@ -427,3 +427,186 @@ fn an_active_alert_survives_a_restart_and_an_alertmanager_outage() {
     });
     let _ = Path::new(&state);
 }
+
+/// POSTs alerts straight to Alertmanager, as Prometheus would for the polled rules.
+fn post_alerts(am: SocketAddr, alerts: &serde_json::Value) {
+    use std::io::{Read, Write};
+    let body = alerts.to_string();
+    let mut s = std::net::TcpStream::connect(am).unwrap();
+    write!(
+        s,
+        "POST /api/v2/alerts HTTP/1.1\r\nHost: {am}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    let mut resp = String::new();
+    s.read_to_string(&mut resp).unwrap();
+    assert!(resp.starts_with("HTTP/1.1 200"), "{resp}");
+}
+
+/// The shipped Alertmanager config, its templates beside it and its secret
+/// files replaced by values that go nowhere.
+fn shipped_alertmanager(addr: SocketAddr) -> Alertmanager {
+    let dir = tempfile::tempdir().unwrap();
+    let root = env!("CARGO_MANIFEST_DIR");
+    std::fs::create_dir(dir.path().join("templates")).unwrap();
+    std::fs::copy(
+        format!("{root}/examples/alertmanager/templates/netgauge.tmpl"),
+        dir.path().join("templates/netgauge.tmpl"),
+    )
+    .unwrap();
+    let config = std::fs::read_to_string(format!("{root}/examples/alertmanager/alertmanager.yml"))
+        .unwrap()
+        .replace(
+            "slack_api_url_file: /etc/alertmanager/secrets/slack_webhook_url",
+            "slack_api_url: http://127.0.0.1:9/slack",
+        )
+        .replace(
+            "      - bot_token:",
+            "      - api_url: http://127.0.0.1:9\n        bot_token:",
+        );
+    std::fs::write(dir.path().join("alertmanager.yml"), config).unwrap();
+    let child = Command::new(require("prometheus-alertmanager"))
+        .args([
+            format!("--config.file={}", dir.path().join("alertmanager.yml").display()),
+            format!("--storage.path={}", dir.path().join("data").display()),
+            format!("--web.listen-address={addr}"),
+            "--cluster.listen-address=".into(),
+        ])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let am = Alertmanager {
+        addr,
+        _proc: Proc(child),
+        _dir: dir,
+    };
+    wait_for("alertmanager to be ready", Duration::from_secs(20), || {
+        std::net::TcpStream::connect(addr).is_ok() && http_request(addr, "GET", "/-/ready", &[]).0 == 200
+    });
+    am
+}
+
+fn inhibited(am: &Alertmanager, alertname: &str) -> bool {
+    am.named(alertname)
+        .first()
+        .is_some_and(|a| a["status"]["inhibitedBy"].as_array().is_some_and(|v| !v.is_empty()))
+}
+
+#[test]
+fn a_trap_alert_inhibits_the_polled_alert_of_the_same_kind_and_device_down_inhibits_trap_alerts() {
+    let am = shipped_alertmanager(free_tcp());
+    let agent = switch();
+    let s = start(&switch_target(&agent), "", am.addr);
+    assert!(trap_v2c(s.trap_port, COMMUNITY, "127.0.0.1", LINK_DOWN, Some(2)));
+    assert!(trap_v2c(s.trap_port, COMMUNITY, "127.0.0.1", COLD_START, None));
+    wait_for("the trap alerts", Duration::from_secs(20), || {
+        !am.named("NetgaugeTrapLinkDown").is_empty() && !am.named("NetgaugeTrapColdStart").is_empty()
+    });
+    // What Prometheus sends for the shipped polled rules, a scrape later.
+    let polled = |name: &str, extra: serde_json::Value| {
+        let mut labels = serde_json::json!({"alertname": name, "device": "sw1", "severity": "critical", "job": "netgauge", "instance": "x:9742"});
+        for (k, v) in extra.as_object().unwrap() {
+            labels[k] = v.clone();
+        }
+        serde_json::json!({"labels": labels})
+    };
+    post_alerts(
+        am.addr,
+        &serde_json::json!([
+            polled("NetgaugeInterfaceDown", serde_json::json!({"interface": "port2"})),
+            polled("NetgaugeInterfaceDown", serde_json::json!({"interface": "port3"})),
+            polled("NetgaugeDeviceRebooted", serde_json::json!({})),
+        ]),
+    );
+    wait_for("the polled alerts", Duration::from_secs(10), || {
+        am.named("NetgaugeInterfaceDown").len() == 2
+    });
+    let port = |p: &str| {
+        am.named("NetgaugeInterfaceDown")
+            .into_iter()
+            .find(|a| a["labels"]["interface"] == p)
+            .map(|a| !a["status"]["inhibitedBy"].as_array().unwrap().is_empty())
+    };
+    assert_eq!(port("port2"), Some(true), "the trap's interface is one page, not two");
+    assert_eq!(port("port3"), Some(false), "another interface still pages");
+    assert!(inhibited(&am, "NetgaugeDeviceRebooted"));
+    assert!(!inhibited(&am, "NetgaugeTrapLinkDown"));
+    post_alerts(
+        am.addr,
+        &serde_json::json!([polled("NetgaugeDeviceDown", serde_json::json!({}))]),
+    );
+    wait_for(
+        "device down to inhibit the trap alerts",
+        Duration::from_secs(10),
+        || inhibited(&am, "NetgaugeTrapLinkDown") && inhibited(&am, "NetgaugeTrapColdStart"),
+    );
+}
+
+#[test]
+fn a_linkdown_on_an_undescribed_port_is_counted_but_does_not_page() {
+    let am = Alertmanager::start(free_tcp());
+    let agent = switch();
+    let s = start(&switch_target(&agent), "", am.addr);
+    // port1 has no ifAlias; port2 does.
+    assert!(trap_v2c(s.trap_port, COMMUNITY, "127.0.0.1", LINK_DOWN, Some(1)));
+    assert!(trap_v2c(s.trap_port, COMMUNITY, "127.0.0.1", LINK_DOWN, Some(2)));
+    wait_for("the described port's alert", Duration::from_secs(20), || {
+        !am.named("NetgaugeTrapLinkDown").is_empty()
+    });
+    let alerts = am.named("NetgaugeTrapLinkDown");
+    assert_eq!(alerts.len(), 1, "{alerts:?}");
+    assert_eq!(alerts[0]["labels"]["interface"], "port2");
+    assert_eq!(
+        s.metric(
+            "netgauge_traps_received_total",
+            &[("device", "sw1"), ("trap", "linkDown")]
+        ),
+        2.0
+    );
+}
+
+#[test]
+fn a_reload_that_adds_traps_starts_the_receiver_and_keeps_firing_alerts_across_later_reloads() {
+    let am = Alertmanager::start(free_tcp());
+    let agent = switch();
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("netgauge.yml");
+    let targets = switch_target(&agent);
+    std::fs::write(&config, format!("targets:\n{targets}")).unwrap();
+    let log = dir.path().join("netgauge.log");
+    let netgauge = Netgauge::spawn_logging(
+        &[
+            format!("--config.file={}", config.display()),
+            "--web.enable-lifecycle".into(),
+        ],
+        Some(&log),
+    );
+    let trap_port = free_udp_port();
+    let traps = format!(
+        "traps:\n  listen: 127.0.0.1:{trap_port}\n  alertmanager_urls: [http://{}]\n",
+        am.addr
+    );
+    std::fs::write(&config, format!("{traps}targets:\n{targets}")).unwrap();
+    assert_eq!(http_request(netgauge.addr(), "POST", "/-/reload", &[]).0, 200);
+    wait_for("the receiver to take a trap", Duration::from_secs(20), || {
+        trap_v2c(trap_port, COMMUNITY, "127.0.0.1", COLD_START, None);
+        !am.named("NetgaugeTrapColdStart").is_empty()
+    });
+    // Another reload (a label changes): the firing alert is kept, not re-raised or lost.
+    std::fs::write(
+        &config,
+        format!("{traps}targets:\n{}", targets.replace("site: lab", "site: lab2")),
+    )
+    .unwrap();
+    assert_eq!(http_request(netgauge.addr(), "POST", "/-/reload", &[]).0, 200);
+    let (_, body) = http_request(netgauge.addr(), "GET", "/metrics/exporter", &[]);
+    assert_eq!(
+        value(&parse_exposition(&body), "netgauge_trap_alerts_active", &[]),
+        Some(1.0),
+        "{}",
+        std::fs::read_to_string(&log).unwrap_or_default()
+    );
+}

@@ -238,7 +238,7 @@ impl Validator {
                 if let Some(target) =
                     self.target(&format!("targets[{i}]"), t, defaults_snmp, &auths, &default_thresholds)
                 {
-                    targets.push((file.clone(), t.referenced, Arc::new(target)));
+                    targets.push((file.clone(), t.referenced, format!("targets[{i}]"), Arc::new(target)));
                 }
             }
         }
@@ -247,7 +247,7 @@ impl Validator {
         }
         Config {
             global,
-            targets: targets.into_iter().map(|(_, _, t)| t).collect(),
+            targets: targets.into_iter().map(|(_, _, _, t)| t).collect(),
             health: Arc::new(health.unwrap_or_else(HealthModules::builtin)),
             warnings: Vec::new(),
             traps,

@@ -168,9 +168,9 @@ impl Validator {
 
     /// Two targets that would receive notifications from one address: the
     /// receiver could not tell which device spoke.
-    pub(super) fn ambiguous_trap_sources(&mut self, targets: &[(PathBuf, Location, Arc<Target>)]) {
+    pub(super) fn ambiguous_trap_sources(&mut self, targets: &[(PathBuf, Location, String, Arc<Target>)]) {
         let mut seen: HashMap<String, &str> = HashMap::new();
-        for (file, at, t) in targets {
+        for (file, at, field, t) in targets {
             for source in source_keys(t) {
                 match seen.get(&source) {
                     Some(first) => {
@@ -180,7 +180,7 @@ impl Validator {
                              (give one of them `trap_sources`)",
                             first
                         );
-                        self.problem(*at, format!("targets.{}.trap_sources", t.name), msg);
+                        self.problem(*at, format!("{field}.trap_sources"), msg);
                     }
                     None => {
                         seen.insert(source, &t.name);
