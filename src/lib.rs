@@ -9,8 +9,9 @@
 //!   keeps credentials out of logs.
 //! * [`poller`]: on each scrape, polls targets concurrently, each under its
 //!   own deadline, through the collectors; concurrent scrapes of a device
-//!   share one poll ([`poller::flights`]), and devices that refused the
-//!   credentials are left alone for a while ([`poller::backoff`]).
+//!   share one poll ([`poller::flights`]), devices that refused the
+//!   credentials are left alone for a while ([`poller::backoff`]), and
+//!   every poll's interfaces are kept by ifIndex ([`poller::directory`]).
 //! * [`collector`]: talks to devices and fills a [`report::DeviceReport`],
 //!   the transport-independent description of a device:
 //!   [`collector::snmp`] over SNMP v1/v2c/v3, [`collector::cli`] over a
@@ -22,6 +23,11 @@
 //! * [`exposition`]: encodes samples in the Prometheus text format.
 //! * [`http`]: serves `/metrics`, `/probe` and the health endpoints, from
 //!   the [`state`] that a reload swaps whole.
+//! * [`traps`]: a path that starts at the network instead of at a scrape:
+//!   SNMP traps and informs in, Alertmanager alerts out. It shares the
+//!   config, the telemetry and the poller (whose [`poller::directory`] of
+//!   every device's interfaces names the ifIndex a trap carries, and
+//!   resolves a linkDown when a poll sees the port up).
 //! * [`compat`]: a second path beside the one above, for snmp_exporter's
 //!   `snmp.yml` modules on `/snmp`: its own config, requests and renderer,
 //!   sharing the SNMP client and the exposition encoder.

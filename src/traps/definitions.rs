@@ -509,6 +509,43 @@ mod tests {
     }
 
     #[test]
+    fn vendor_fault_and_recovery_traps_take_the_same_labels_so_one_clears_the_other() {
+        let d = Definitions::builtin();
+        let descr = |col: &str| parse_oid(col).unwrap();
+        for (fault, ok, varbinds) in [
+            (
+                "jnxFanFailure",
+                "jnxFanOK",
+                vec![(descr("1.3.6.1.4.1.2636.3.1.8.1.6.4.1.1.0"), Val::Str(b"Fan Tray 1".to_vec()))],
+            ),
+            (
+                "jnxPowerSupplyFailure",
+                "jnxPowerSupplyOK",
+                vec![(descr("1.3.6.1.4.1.2636.3.1.8.1.6.2.1.0.0"), Val::Str(b"PEM 0".to_vec()))],
+            ),
+            (
+                "hwOpticalInvalid",
+                "hwOpticalInvalidResume",
+                vec![
+                    (descr("1.3.6.1.4.1.2011.5.25.219.1.1"), Val::Int(16_842_752)),
+                    (descr("1.3.6.1.2.1.47.1.1.1.1.7.16842752"), Val::Str(b"GigabitEthernet0/0/1".to_vec())),
+                ],
+            ),
+            (
+                "hwBoardFail",
+                "hwBoardFailResume",
+                vec![(descr("1.3.6.1.2.1.47.1.1.1.1.7.9"), Val::Str(b"Board 1".to_vec()))],
+            ),
+        ] {
+            let (f, o) = (d.get(fault).unwrap(), d.get(ok).unwrap());
+            assert_eq!(o.clears, [fault]);
+            let labels = f.extract_labels(&varbinds);
+            assert_eq!(labels.len(), 1, "{fault}: {labels:?}");
+            assert_eq!(labels, o.extract_labels(&varbinds), "{fault}");
+        }
+    }
+
+    #[test]
     fn a_definition_that_clears_without_the_labels_that_tell_alerts_apart_is_refused() {
         let text = "definitions:\n  - {name: a, oids: [1.3.6.1.4.1.1.1], severity: warning, labels: {x: {oid: 1.3.6.1.4.1.1.2, from: value}}}\n  - {name: b, oids: [1.3.6.1.4.1.1.3], clears: [a]}\n";
         let e = Definitions::parse(text).unwrap_err();
