@@ -212,6 +212,21 @@ def fleet():
           [target(f"topk(10, {rate_guarded('netgauge_interface_receive_bytes_total', SEL)})", "{{device}} {{interface}} in"),
            target(f"topk(10, {rate_guarded('netgauge_interface_transmit_bytes_total', SEL)})", "{{device}} {{interface}} out")],
           w=24, h=9, unit="bps")
+    b.row("Traps")
+    b.add("timeseries", "Traps received per second, by trap",
+          [target(f"sum by (trap) (rate(netgauge_traps_received_total{{{SEL}}}[$__rate_interval]))", "{{trap}}")],
+          w=12, h=8, unit="ops", description="SNMP notifications netgauge accepted (README, \"Traps\"); other: no trap definition matched.")
+    b.add("table", "Last trap per device",
+          [target(f"sort_desc(netgauge_trap_last_received_timestamp_seconds{{{SEL}}} * 1000)", instant=True)],
+          w=6, h=8, unit="dateTimeAsIso",
+          transformations=[{"id": "organize", "options": {"excludeByName": {"Time": True, "__name__": True, "job": True,
+                                                                            "instance": True},
+                                                          "renameByName": {"Value": "last trap"}}}])
+    b.add("timeseries", "Traps dropped per second, by reason",
+          [target('sum by (reason) (rate(netgauge_traps_dropped_total{job=~"$job", instance=~"$instance"}[$__rate_interval]))',
+                  "{{reason}}")],
+          w=6, h=8, unit="ops",
+          description="unknown_source, auth_failure, decode_error, rate_limited: a rising line is a misconfigured or hostile sender.")
     b.row("Restarts and exporter")
     b.add("table", "Devices restarted in the last 24 h", [target(f"sort(netgauge_device_uptime_seconds{{{SEL}}} < 86400)", instant=True)],
           w=12, h=8, unit="s", transformations=[{"id": "organize", "options": {"excludeByName": {"Time": True, "__name__": True}}}])
@@ -240,6 +255,12 @@ def device():
     b.add("state-timeline", "Fans and power supplies",
           [target(f"netgauge_fan_up{{{SEL}}}", "{{fan}}"), target(f"netgauge_power_supply_up{{{SEL}}}", "{{power_supply}}")],
           w=24, h=5)
+    b.row("Traps")
+    b.add("timeseries", "Traps received per second, by trap",
+          [target(f"sum by (trap) (rate(netgauge_traps_received_total{{{SEL}}}[$__rate_interval]))", "{{trap}}")],
+          w=16, h=6, unit="ops")
+    b.add("stat", "Last trap", [target(f"netgauge_trap_last_received_timestamp_seconds{{{SEL}}} * 1000")], w=8, h=6,
+          unit="dateTimeFromNow", thresholds=[{"color": "blue", "value": None}])
     b.row("Interfaces")
     status_q = [
         target(f"netgauge_interface_info{{{ISEL}}}", instant=True),

@@ -34,8 +34,9 @@
 //!
 //! [`echo`] bounds and escapes what error messages repeat of a request.
 //!
-//! `main.rs` only parses flags ([`cli`]), sets up logging ([`logging`]) and
-//! calls into these.
+//! [`server::run`] runs the HTTP server and the trap receiver together on
+//! one state until one shutdown signal. `main.rs` only parses flags
+//! ([`cli`]), sets up logging ([`logging`]) and calls into these.
 
 #![forbid(unsafe_code)]
 
@@ -54,6 +55,7 @@ pub mod process;
 pub mod report;
 pub mod schema;
 pub mod secret;
+pub mod server;
 pub mod state;
 pub mod telemetry;
 pub mod traps;

@@ -273,15 +273,7 @@ async fn run(cli: &Cli) -> Result<ExitCode> {
         },
     );
     reload_on_sighup(state.clone());
-    // The trap receiver stops after the HTTP server, and writes its state file last.
-    let (stop_traps, stopped) = tokio::sync::oneshot::channel::<()>();
-    let traps = tokio::spawn(netgauge::traps::run(state.clone(), async move {
-        let _ = stopped.await;
-    }));
-    let served = netgauge::http::serve(listener, state, shutdown_signal()).await;
-    let _ = stop_traps.send(());
-    let _ = traps.await;
-    served?;
+    netgauge::server::run(listener, state, shutdown_signal()).await?;
     tracing::info!("stopped");
     Ok(ExitCode::SUCCESS)
 }

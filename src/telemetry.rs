@@ -395,6 +395,24 @@ impl Telemetry {
         c.drop_devices(gone);
     }
 
+    /// The trap receiver runs: its counters exist from now on, at zero,
+    /// so `rate()` and alerts on them work before the first drop.
+    pub fn traps_started(&self) {
+        let mut c = self.lock();
+        for r in [
+            TrapDrop::UnknownSource,
+            TrapDrop::AuthFailure,
+            TrapDrop::DecodeError,
+            TrapDrop::RateLimited,
+            TrapDrop::AlertLimit,
+        ] {
+            c.traps_dropped.entry(vec![r.as_str().into()]).or_default();
+        }
+        for result in ["success", "failure"] {
+            c.alertmanager.entry(vec![result.into()]).or_default();
+        }
+    }
+
     pub fn event(&self, e: Event<'_>) {
         let mut c = self.lock();
         if let Some(device) = e.device() {

@@ -516,7 +516,10 @@ mod tests {
             (
                 "jnxFanFailure",
                 "jnxFanOK",
-                vec![(descr("1.3.6.1.4.1.2636.3.1.8.1.6.4.1.1.0"), Val::Str(b"Fan Tray 1".to_vec()))],
+                vec![(
+                    descr("1.3.6.1.4.1.2636.3.1.8.1.6.4.1.1.0"),
+                    Val::Str(b"Fan Tray 1".to_vec()),
+                )],
             ),
             (
                 "jnxPowerSupplyFailure",
@@ -528,7 +531,10 @@ mod tests {
                 "hwOpticalInvalidResume",
                 vec![
                     (descr("1.3.6.1.4.1.2011.5.25.219.1.1"), Val::Int(16_842_752)),
-                    (descr("1.3.6.1.2.1.47.1.1.1.1.7.16842752"), Val::Str(b"GigabitEthernet0/0/1".to_vec())),
+                    (
+                        descr("1.3.6.1.2.1.47.1.1.1.1.7.16842752"),
+                        Val::Str(b"GigabitEthernet0/0/1".to_vec()),
+                    ),
                 ],
             ),
             (

@@ -21,6 +21,9 @@ pub mod sources;
 pub mod store;
 pub mod usm;
 
+#[cfg(test)]
+mod proptests;
+
 use std::future::Future;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};

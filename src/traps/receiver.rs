@@ -56,6 +56,7 @@ pub async fn run(state: Arc<AppState>, shared: Arc<Shared>) {
             }
         };
         tracing::info!(address = %tc.listen, alertmanagers = tc.alertmanager_urls.len(), "receiving SNMP notifications");
+        state.telemetry.traps_started();
         let (resume_tx, mut resume_rx) = mpsc::channel(256);
         let mut r = Receiver {
             sources: Sources::build(&live.config).await,

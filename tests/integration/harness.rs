@@ -258,7 +258,7 @@ impl Server {
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let s = state.clone();
         let task = tokio::spawn(async move {
-            netgauge::http::serve(listener, s, async {
+            netgauge::server::run(listener, s, async {
                 let _ = rx.await;
             })
             .await

@@ -172,10 +172,15 @@ async fn alerts_reach_telegram_and_slack_and_every_dashboard_query_returns_data(
     let switch = FakeAgent::start(switch_mib(), Behaviour::default());
     let hole = BlackHole::new();
     let receiver = Receiver::start();
+    // The trap receiver too (its dashboard panels need a trap): the switch
+    // traps from 127.0.0.6, the agent from 127.0.0.7.
+    let am = free_tcp();
+    let trap_port = free_udp_port();
     let netgauge = Server::start(&format!(
-        "targets:\n\
-         \x20 - name: agent\n    address: 127.0.0.1:{}\n    snmp: {{community: {V2C_COMMUNITY}}}\n\
-         \x20 - name: switch\n    address: 127.0.0.1:{}\n    snmp: {{community: public}}\n    \
+        "traps: {{listen: '127.0.0.1:{trap_port}', alertmanager_urls: ['http://{am}']}}\n\
+         targets:\n\
+         \x20 - name: agent\n    address: 127.0.0.1:{}\n    trap_sources: [127.0.0.7]\n    snmp: {{community: {V2C_COMMUNITY}}}\n\
+         \x20 - name: switch\n    address: 127.0.0.1:{}\n    trap_sources: [127.0.0.6]\n    snmp: {{community: public}}\n    \
          thresholds: {{interface_utilisation_ratio: 0.001}}\n\
          \x20 - name: silent\n    address: 127.0.0.1:{}\n    snmp: {{community: x, timeout: 150ms, retries: 1}}\n",
         agent.port, switch.port, hole.port
@@ -210,7 +215,6 @@ async fn alerts_reach_telegram_and_slack_and_every_dashboard_query_returns_data(
         .replace("group_wait: 30s", "group_wait: 1s")
         .replace("group_interval: 5m", "group_interval: 2s");
     std::fs::write(d.join("alertmanager.yml"), am_config).unwrap();
-    let am = free_tcp();
     let _am = spawn(
         "prometheus-alertmanager",
         &[
@@ -240,6 +244,16 @@ async fn alerts_reach_telegram_and_slack_and_every_dashboard_query_returns_data(
             format!("--web.listen-address={prom}"),
         ],
     );
+
+    // A coldStart from the switch (a warning: Slack), for the traps panels.
+    let sent = Command::new(require("snmptrap"))
+        .args(["-v", "2c", "-c", "public", "--clientaddr=127.0.0.6"])
+        .arg(format!("127.0.0.1:{trap_port}"))
+        .args(["", ".1.3.6.1.6.3.1.1.5.1"])
+        .env("MIBS", "")
+        .output()
+        .unwrap();
+    assert!(sent.status.success());
 
     // Bounded wait for the three notifications.
     let rx = Arc::new(receiver);

@@ -610,3 +610,54 @@ fn a_reload_that_adds_traps_starts_the_receiver_and_keeps_firing_alerts_across_l
         std::fs::read_to_string(&log).unwrap_or_default()
     );
 }
+
+#[test]
+fn a_relay_forwards_for_the_agent_named_inside_and_no_one_else_can_claim_a_target() {
+    let am = Alertmanager::start(free_tcp());
+    let targets = "  - name: edge\n    address: 192.0.2.77\n    snmp: {community: relayed}\n";
+    let s = start(targets, "  relays: [127.0.0.8]\n", am.addr);
+    let dest = format!("127.0.0.1:{}", s.trap_port);
+    // SNMPv1 from the relay, carrying the device's address as agent-addr.
+    assert!(send(
+        "snmptrap",
+        &[
+            "-v",
+            "1",
+            "-c",
+            "relayed",
+            "--clientaddr=127.0.0.8",
+            dest.as_str(),
+            "",
+            "192.0.2.77",
+            "0",
+            "0",
+            ""
+        ]
+    ));
+    // The same claim from an address that is not a relay counts for nothing.
+    assert!(send(
+        "snmptrap",
+        &[
+            "-v",
+            "1",
+            "-c",
+            "relayed",
+            "--clientaddr=127.0.0.9",
+            dest.as_str(),
+            "",
+            "192.0.2.77",
+            "1",
+            "0",
+            ""
+        ]
+    ));
+    wait_for("the relayed coldStart", Duration::from_secs(20), || {
+        am.named("NetgaugeTrapColdStart")
+            .first()
+            .is_some_and(|a| a["labels"]["device"] == "edge")
+    });
+    wait_for("the impostor to be counted", Duration::from_secs(10), || {
+        s.metric("netgauge_traps_dropped_total", &[("reason", "unknown_source")]) >= 1.0
+    });
+    assert!(am.named("NetgaugeTrapWarmStart").is_empty());
+}
