@@ -24,6 +24,8 @@ pub struct DeviceReport {
     pub not_polled: bool,
     /// The device refused netgauge's credentials (SNMPv3 or CLI login).
     pub auth_failed: bool,
+    /// BGP sessions, when a BGP collector ran.
+    pub bgp_peers: Vec<BgpPeer>,
 }
 
 impl DeviceReport {
@@ -67,6 +69,12 @@ impl DeviceReport {
                 ssh.health
             } else {
                 snmp.health
+            },
+            // SNMP's peers when it has them (exact counters); else the CLI's.
+            bgp_peers: if snmp.bgp_peers.is_empty() {
+                ssh.bgp_peers
+            } else {
+                snmp.bgp_peers
             },
             collectors,
             not_polled: snmp.not_polled && ssh.not_polled,
@@ -143,6 +151,45 @@ pub enum HealthKind {
     Fan,
     /// 1 working, 0 failed.
     PowerSupply,
+}
+
+/// One BGP session as the device sees it. Fields a source does not give
+/// stay `None` or empty: no series rather than a made-up zero.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct BgpPeer {
+    /// The peer's address, as text (IPv4 or IPv6).
+    pub peer: String,
+    /// `default` for the global table, whatever the vendor calls it.
+    pub vrf: String,
+    /// Plain AS number (asdot converted).
+    pub remote_as: Option<u32>,
+    pub local_address: String,
+    /// RFC 4271 FSM state: 1 idle, 2 connect, 3 active, 4 opensent,
+    /// 5 openconfirm, 6 established.
+    pub state: Option<u8>,
+    /// Administratively enabled (not shut down).
+    pub admin_up: Option<bool>,
+    /// How long the session has been established (only when it is).
+    pub established_seconds: Option<f64>,
+    /// Times the session went to established (BGP4-MIB) or flapped (Junos).
+    pub transitions: Option<u64>,
+    pub updates_received: Option<u64>,
+    pub updates_sent: Option<u64>,
+    pub prefixes: Vec<BgpPrefixes>,
+    pub description: String,
+    pub remote_router_id: String,
+}
+
+/// Prefix counts of one address family of one session.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct BgpPrefixes {
+    /// `ipv4`, `ipv6`, `l2vpn`…
+    pub afi: String,
+    /// `unicast`, `multicast`, `vpn`, `evpn`…
+    pub safi: String,
+    pub received: Option<u64>,
+    pub accepted: Option<u64>,
+    pub advertised: Option<u64>,
 }
 
 /// One reading: a CPU's load, a memory pool's use, a sensor's temperature...

@@ -270,6 +270,7 @@ impl Thresholds {
             ("memory_usage_ratio", 0.9),
             ("temperature_celsius", 75.0),
             ("scrape_duration_seconds", 20.0),
+            ("bgp_prefixes_drop_ratio", 0.5),
         ])
     }
 

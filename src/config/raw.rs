@@ -130,12 +130,14 @@ pub struct RawThresholds {
     pub memory_usage_ratio: Option<Spanned<f64>>,
     pub temperature_celsius: Option<Spanned<f64>>,
     pub scrape_duration_seconds: Option<Spanned<f64>>,
+    /// The share of a BGP peer's received prefixes whose loss alerts.
+    pub bgp_prefixes_drop_ratio: Option<Spanned<f64>>,
 }
 
 impl RawThresholds {
     /// (key, value) for every key that is set.
     pub fn set(&self) -> Vec<(&'static str, &Spanned<f64>)> {
-        let all: [(&'static str, &Option<Spanned<f64>>); 7] = [
+        let all: [(&'static str, &Option<Spanned<f64>>); 8] = [
             ("interface_utilisation_ratio", &self.interface_utilisation_ratio),
             ("interface_errors_per_second", &self.interface_errors_per_second),
             ("interface_discards_per_second", &self.interface_discards_per_second),
@@ -143,6 +145,7 @@ impl RawThresholds {
             ("memory_usage_ratio", &self.memory_usage_ratio),
             ("temperature_celsius", &self.temperature_celsius),
             ("scrape_duration_seconds", &self.scrape_duration_seconds),
+            ("bgp_prefixes_drop_ratio", &self.bgp_prefixes_drop_ratio),
         ];
         all.into_iter()
             .filter_map(|(k, v)| v.as_ref().map(|v| (k, v)))

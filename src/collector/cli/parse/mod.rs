@@ -5,6 +5,7 @@
 //! understand is skipped and counted in [`Parsed::skipped`], never fatal.
 //! Every parser is tested against real captures in `tests/fixtures/cli/`.
 
+pub mod bgp;
 pub mod common;
 pub mod health;
 pub mod ios;

@@ -66,7 +66,7 @@ fn record_start(line: &str) -> Option<(String, &str)> {
 /// Splits `a="x y" b=1 c=jul/09/2023 07:18:33` into pairs; a word without
 /// `key=` continues the previous bare value. `None` if the text does not
 /// start with a property.
-fn properties(text: &str) -> Option<Vec<(String, String)>> {
+pub(super) fn properties(text: &str) -> Option<Vec<(String, String)>> {
     let mut out: Vec<(String, String)> = Vec::new();
     let mut chars = text.trim().chars().peekable();
     while chars.peek().is_some() {

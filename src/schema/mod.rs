@@ -4,6 +4,8 @@
 //! it. Collectors never name a metric: they fill a [`DeviceReport`] and
 //! [`render`] turns it into samples, so SNMP and SSH cannot drift apart.
 
+mod bgp;
+
 use crate::config::Target;
 use crate::metrics::{Desc, Kind, Sink};
 use crate::report::{Counters, DeviceReport, HealthKind};
@@ -35,7 +37,7 @@ pub const RESERVED_LABELS: &[&str] = &[
     "power_supply",
 ];
 
-macro_rules! desc {
+macro_rules! desc_ {
     ($id:ident, $name:literal, $kind:ident, $help:literal) => {
         pub const $id: Desc = Desc {
             name: $name,
@@ -44,6 +46,7 @@ macro_rules! desc {
         };
     };
 }
+use desc_ as desc;
 
 desc!(
     DEVICE_UP,
@@ -338,6 +341,7 @@ pub fn render(target: &Target, report: &DeviceReport, sink: &mut impl Sink) {
         ];
         counters(sink, base, &l, &ifc.transmit, tx);
     }
+    bgp::render(target, &report.bgp_peers, sink);
 }
 
 fn counters(sink: &mut impl Sink, base: &[(&str, &str)], l: &[(&str, &str)], c: &Counters, d: [&Desc; 6]) {
