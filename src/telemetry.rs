@@ -34,6 +34,7 @@ desc_consts! {
     TRAPS_RECEIVED = ("netgauge_traps_received_total", Counter, "SNMP notifications (traps and informs) accepted, by device and trap definition (other: no definition matched).");
     TRAPS_DROPPED = ("netgauge_traps_dropped_total", Counter, "SNMP notifications dropped, by reason.");
     TRAP_LAST_RECEIVED = ("netgauge_trap_last_received_timestamp_seconds", Gauge, "Unix time of the last notification accepted from a device.");
+    TASK_RESTARTS = ("netgauge_task_restarts_total", Counter, "Background tasks (trap receiver, pusher, upkeep) that panicked and were started again; anything above 0 is a bug to report.");
     ALERTMANAGER_REQUESTS = ("netgauge_alertmanager_requests_total", Counter, "Requests that sent trap alerts to an Alertmanager, by result.");
 }
 
@@ -189,6 +190,11 @@ pub enum Event<'a> {
         source: std::net::IpAddr,
         detail: &'a str,
     },
+    /// A background task panicked and was started again (a bug: logged loudly).
+    TaskRestarted {
+        task: &'static str,
+        detail: &'a str,
+    },
     /// One request to an Alertmanager with `alerts` trap alerts.
     AlertmanagerRequest {
         url: &'a str,
@@ -212,6 +218,7 @@ impl Event<'_> {
             Event::Http { .. }
             | Event::ConfigReload { .. }
             | Event::TrapDropped { .. }
+            | Event::TaskRestarted { .. }
             | Event::AlertmanagerRequest { .. } => None,
         }
     }
@@ -237,6 +244,7 @@ struct Counters {
     /// (source, reason) pairs already logged at warn level; bounded.
     drops_logged: HashSet<(std::net::IpAddr, TrapDrop)>,
     alertmanager: BTreeMap<Key, u64>,
+    task_restarts: BTreeMap<Key, u64>,
     last_reload_ok: bool,
     last_reload_success: f64,
     devices: Devices,
@@ -520,6 +528,14 @@ impl Telemetry {
                 }
                 *c.traps_dropped.entry(vec![reason.as_str().into()]).or_default() += 1;
             }
+            Event::TaskRestarted { task, detail } => {
+                tracing::error!(
+                    task,
+                    detail,
+                    "background task panicked; started again (please report this)"
+                );
+                *c.task_restarts.entry(vec![task.into()]).or_default() += 1;
+            }
             Event::AlertmanagerRequest {
                 url,
                 ok,
@@ -573,6 +589,7 @@ impl Telemetry {
         emit(set, &TRAP_LAST_RECEIVED, &["device"], &c.trap_last);
         emit(set, &TRAPS_DROPPED, &["reason"], &c.traps_dropped);
         emit(set, &ALERTMANAGER_REQUESTS, &["result"], &c.alertmanager);
+        emit(set, &TASK_RESTARTS, &["task"], &c.task_restarts);
     }
 
     /// CLI logins to `device` so far (any transport), for tests and benchmarks.

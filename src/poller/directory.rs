@@ -49,9 +49,12 @@ impl Directory {
         self.inner.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
-    /// Records what a poll of `target` saw (only polls that reached the
-    /// device and listed interfaces with their ifIndex).
-    pub fn update(&self, target: &Target, report: &DeviceReport) {
+    /// Records what a poll of `target` that started at `started` saw (only
+    /// polls that reached the device and listed interfaces with their
+    /// ifIndex). The start, not the end, is what the poll's states are as
+    /// of: a poll that read a port up, then a linkDown arriving before the
+    /// poll ended, must not count as "seen up after the trap".
+    pub fn update(&self, target: &Target, report: &DeviceReport, started: SystemTime) {
         if !report.up {
             return;
         }
@@ -78,7 +81,7 @@ impl Directory {
             Device {
                 address: target.address.to_string(),
                 ports,
-                polled_at: SystemTime::now(),
+                polled_at: started,
             },
         );
         inner.dirty.insert(target.name.clone());
@@ -96,7 +99,7 @@ impl Directory {
         self.lock().devices.contains_key(device)
     }
 
-    /// Whether a poll finished after `since` saw the interface oper-up.
+    /// Whether a poll started after `since` saw the interface oper-up.
     pub fn up_since(&self, device: &str, if_index: u64, since: SystemTime) -> bool {
         let inner = self.lock();
         let Some(d) = inner.devices.get(device) else {
@@ -129,5 +132,70 @@ impl Directory {
             }
             self.notify.notified().await;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::Interface;
+    use std::time::Duration;
+
+    fn target() -> Arc<Target> {
+        let c = crate::config::Config::from_yaml(
+            std::path::Path::new("t.yml"),
+            "targets: [{name: sw1, address: 192.0.2.1, snmp: {community: c}}]\n",
+        )
+        .unwrap();
+        c.targets[0].clone()
+    }
+
+    #[test]
+    fn a_poll_that_started_before_a_trap_does_not_count_as_seeing_the_port_after_it() {
+        let d = Directory::default();
+        let t = target();
+        let report = DeviceReport {
+            up: true,
+            interfaces: vec![Interface {
+                name: "Gi0/1".into(),
+                index: Some(3),
+                oper_up: Some(true),
+                ..Interface::default()
+            }],
+            ..DeviceReport::default()
+        };
+        let poll_started = SystemTime::now();
+        let trap_at = poll_started + Duration::from_millis(500);
+        // The poll read the port up, then the linkDown came, then the poll ended.
+        d.update(&t, &report, poll_started);
+        assert!(!d.up_since("sw1", 3, trap_at));
+        d.update(&t, &report, trap_at + Duration::from_millis(1));
+        assert!(d.up_since("sw1", 3, trap_at));
+        assert_eq!(d.port("sw1", 3).unwrap().name, "Gi0/1");
+    }
+
+    #[test]
+    fn a_reload_that_changes_a_devices_address_forgets_its_ports() {
+        let d = Directory::default();
+        let t = target();
+        let report = DeviceReport {
+            up: true,
+            interfaces: vec![Interface {
+                name: "Gi0/1".into(),
+                index: Some(3),
+                ..Interface::default()
+            }],
+            ..DeviceReport::default()
+        };
+        d.update(&t, &report, SystemTime::now());
+        d.retain(std::slice::from_ref(&t));
+        assert!(d.knows("sw1"));
+        let moved = crate::config::Config::from_yaml(
+            std::path::Path::new("t.yml"),
+            "targets: [{name: sw1, address: 192.0.2.99, snmp: {community: c}}]\n",
+        )
+        .unwrap();
+        d.retain(&moved.targets);
+        assert!(!d.knows("sw1"));
     }
 }

@@ -257,8 +257,9 @@ impl Poller {
     }
 
     async fn report(&self, target: &Target, deadline: Instant) -> DeviceReport {
+        let started = std::time::SystemTime::now();
         let report = self.poll_device(target, deadline).await;
-        self.directory.update(target, &report);
+        self.directory.update(target, &report, started);
         report
     }
 

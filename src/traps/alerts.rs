@@ -58,6 +58,8 @@ pub enum Change {
     Resolved,
     /// A clear for an alert that was not firing.
     Nothing,
+    /// A new alert, not kept: [`MAX_ALERTS`] are firing.
+    Full,
 }
 
 #[derive(Debug, Default)]
@@ -106,7 +108,13 @@ impl Book {
                     a.starts_at = now;
                     a.ends_at = None;
                 }
-                a.labels = r.labels;
+                // A firing alert keeps the labels it was sent with: new ones
+                // (a port name learnt, a label changed by a reload) would be
+                // another alert to Alertmanager, and the first one would
+                // never be resolved.
+                if !was_firing {
+                    a.labels = r.labels;
+                }
                 a.annotations = r.annotations;
                 a.last_seen = now;
                 a.expires_at = now + ttl;
@@ -118,7 +126,9 @@ impl Book {
                 }
             }
             None => {
-                self.make_room(now);
+                if !self.make_room() {
+                    return Change::Full;
+                }
                 self.alerts.insert(
                     r.key,
                     Alert {
@@ -201,27 +211,26 @@ impl Book {
         n
     }
 
-    fn make_room(&mut self, now: f64) {
+    /// Makes room for one more alert by forgetting the oldest resolved
+    /// one; `false` when every alert held is firing (the new one is refused
+    /// rather than a firing one silently forgotten).
+    fn make_room(&mut self) -> bool {
         while self.alerts.len() >= MAX_ALERTS {
-            // Resolved first, then the least recently seen.
             let oldest = self
                 .alerts
                 .iter()
-                .min_by(|(_, a), (_, b)| {
-                    (a.firing(), a.last_seen)
-                        .partial_cmp(&(b.firing(), b.last_seen))
-                        .unwrap_or(std::cmp::Ordering::Equal)
-                })
+                .filter(|(_, a)| !a.firing())
+                .min_by(|(_, a), (_, b)| a.last_seen.total_cmp(&b.last_seen))
                 .map(|(k, _)| k.clone());
             match oldest {
                 Some(k) => {
                     self.alerts.remove(&k);
                     self.evicted += 1;
                 }
-                None => break,
+                None => return false,
             }
         }
-        let _ = now;
+        true
     }
 
     pub fn firing(&self) -> usize {
@@ -406,12 +415,39 @@ mod tests {
     }
 
     #[test]
-    fn the_book_never_holds_more_than_its_limit() {
+    fn the_book_never_holds_more_than_its_limit_and_never_forgets_a_firing_alert_for_room() {
         let mut b = Book::default();
-        for i in 0..(MAX_ALERTS as u64 + 5) {
-            raise(&mut b, i, i as f64);
+        for i in 0..MAX_ALERTS as u64 {
+            assert_eq!(raise(&mut b, i, i as f64), Change::Raised);
         }
+        assert_eq!(raise(&mut b, u64::MAX, 1e9), Change::Full);
         assert_eq!(b.len(), MAX_ALERTS);
-        assert_eq!(b.evicted, 5);
+        b.resolve(&key("sw1", "linkDown", Some(7), &[]), 1e9);
+        assert_eq!(
+            raise(&mut b, u64::MAX, 1e9),
+            Change::Raised,
+            "the resolved one made room"
+        );
+        assert_eq!((b.len(), b.evicted), (MAX_ALERTS, 1));
+    }
+
+    #[test]
+    fn a_firing_alert_keeps_the_labels_it_was_sent_with() {
+        let mut b = Book::default();
+        raise(&mut b, 3, 100.0);
+        let k = key("sw1", "linkDown", Some(3), &[]);
+        b.raise(
+            Raise {
+                key: k.clone(),
+                labels: BTreeMap::from([("alertname".into(), "Renamed".into())]),
+                annotations: BTreeMap::new(),
+                device: "sw1".into(),
+                if_index: Some(3),
+                resolve_when_oper_up: true,
+            },
+            101.0,
+            3600.0,
+        );
+        assert_eq!(b.pending(1, true)[0].1.labels["alertname"], "NetgaugeTrapLinkDown");
     }
 }

@@ -27,9 +27,9 @@ mod proptests;
 use std::future::Future;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::{Duration, SystemTime};
+use std::time::{Duration, Instant, SystemTime};
 
-use tokio::sync::Notify;
+use tokio::sync::watch;
 
 use crate::metrics::{Desc, Kind, MetricSet};
 use crate::state::AppState;
@@ -43,24 +43,31 @@ pub const TRAP_ALERTS_ACTIVE: Desc = Desc {
 /// What the receiver's tasks share, and what outlives reloads.
 pub struct Shared {
     book: Mutex<alerts::Book>,
-    /// Wakes the pusher: the book changed.
-    kick: Notify,
+    /// Bumped when the book changes: wakes every Alertmanager's sender.
+    kick: watch::Sender<u64>,
     /// One bit per configured Alertmanager.
     all_delivered: AtomicU64,
     /// The book changed since the state file was written.
     dirty: AtomicBool,
-    /// netgauge's engine ID and boot count (for v3 informs).
-    engine: Mutex<(Vec<u8>, i64)>,
+    /// netgauge's engine ID, boot count and start (for v3 informs).
+    engine: Mutex<(Vec<u8>, i64, Instant)>,
+    /// One writer of the state file at a time.
+    saving: Mutex<()>,
+    /// Whether the state file may be written (not after it failed to load,
+    /// until it is moved aside).
+    may_save: AtomicBool,
 }
 
 impl Default for Shared {
     fn default() -> Self {
         Shared {
             book: Mutex::new(alerts::Book::default()),
-            kick: Notify::new(),
+            kick: watch::channel(0).0,
             all_delivered: AtomicU64::new(1),
             dirty: AtomicBool::new(false),
-            engine: Mutex::new((usm::new_engine_id(), 1)),
+            engine: Mutex::new((usm::new_engine_id(), boots_without_state(), Instant::now())),
+            saving: Mutex::new(()),
+            may_save: AtomicBool::new(true),
         }
     }
 }
@@ -73,14 +80,14 @@ impl Shared {
     /// The book changed: tell Alertmanager, and write the state file.
     pub fn changed(&self) {
         self.dirty.store(true, Ordering::Relaxed);
-        self.kick.notify_one();
+        self.kick.send_modify(|g| *g = g.wrapping_add(1));
     }
 
     pub fn state_changed(&self) {
         self.dirty.store(true, Ordering::Relaxed);
     }
 
-    pub fn engine_id(&self) -> (Vec<u8>, i64) {
+    pub fn engine_id(&self) -> (Vec<u8>, i64, Instant) {
         self.engine
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
@@ -91,6 +98,13 @@ impl Shared {
     pub fn render(&self, set: &mut MetricSet) {
         set.push(&TRAP_ALERTS_ACTIVE, vec![], self.book().firing() as f64);
     }
+}
+
+/// snmpEngineBoots when there is no state file to count restarts in:
+/// minutes since 2020, so it grows across restarts a minute apart (a
+/// sender refuses a clock that went back within the same boot count).
+fn boots_without_state() -> i64 {
+    ((unix_now() as i64 - 1_577_836_800) / 60).clamp(1, i64::from(i32::MAX) - 1)
 }
 
 pub fn unix_now() -> f64 {
@@ -116,12 +130,33 @@ pub async fn run(state: Arc<AppState>, shutdown: impl Future<Output = ()>) {
     }
     restore(&state, &shared);
     tokio::select! {
-        () = receiver::run(state.clone(), shared.clone()) => {},
-        () = pusher::run(state.clone(), shared.clone()) => {},
-        () = upkeep(state.clone(), shared.clone()) => {},
+        () = supervise("receiver", state.clone(), shared.clone(), receiver::run) => {},
+        () = supervise("pusher", state.clone(), shared.clone(), pusher::run) => {},
+        () = supervise("upkeep", state.clone(), shared.clone(), upkeep) => {},
         () = &mut shutdown => {},
     }
     save(&state, &shared);
+}
+
+/// Runs `task` again after a panic (a bug must not end trap alerting
+/// while HTTP stays up), logged and counted.
+async fn supervise<F, Fut>(name: &'static str, state: Arc<AppState>, shared: Arc<Shared>, task: F)
+where
+    F: Fn(Arc<AppState>, Arc<Shared>) -> Fut,
+    Fut: Future<Output = ()> + Send + 'static,
+{
+    loop {
+        match tokio::spawn(task(state.clone(), shared.clone())).await {
+            Ok(()) => return,
+            Err(e) => {
+                state.telemetry.event(crate::telemetry::Event::TaskRestarted {
+                    task: name,
+                    detail: &e.to_string(),
+                });
+                tokio::time::sleep(Duration::from_secs(1)).await;
+            }
+        }
+    }
 }
 
 /// Loads the state file named by the config at start: active alerts, the
@@ -129,11 +164,22 @@ pub async fn run(state: Arc<AppState>, shutdown: impl Future<Output = ()>) {
 fn restore(state: &AppState, shared: &Shared) {
     let live = state.live();
     let Some(tc) = &live.config.traps else { return };
-    let mut saved = match tc.state_file.as_deref().map(store::load) {
-        Some(Ok(s)) => s,
-        Some(Err(e)) => {
-            // Kept for inspection; starting empty beats not starting.
-            tracing::error!(error = %e, "trap state file unreadable; starting without its alerts");
+    let mut saved = match tc.state_file.as_deref().map(|p| (p, store::load(p))) {
+        Some((_, Ok(s))) => s,
+        Some((path, Err(e))) => {
+            // Moved aside for inspection (not overwritten); starting empty
+            // beats not starting.
+            let mut aside = path.as_os_str().to_owned();
+            aside.push(".corrupt");
+            match std::fs::rename(path, &aside) {
+                Ok(()) => {
+                    tracing::error!(error = %e, moved_to = %std::path::Path::new(&aside).display(), "trap state file unreadable; starting without its alerts")
+                }
+                Err(mv) => {
+                    tracing::error!(error = %e, rename_error = %mv, "trap state file unreadable and cannot be moved aside; not writing it");
+                    shared.may_save.store(false, Ordering::Relaxed);
+                }
+            }
             store::Saved::default()
         }
         None => store::Saved::default(),
@@ -143,8 +189,11 @@ fn restore(state: &AppState, shared: &Shared) {
         .clone()
         .or_else(|| store::unhex(&saved.engine_id).filter(|e| e.len() >= 5))
         .unwrap_or_else(usm::new_engine_id);
-    let boots = saved.engine_boots.saturating_add(1).max(1);
-    *shared.engine.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = (engine_id, boots);
+    let boots = match tc.state_file {
+        Some(_) if saved.engine_boots > 0 => saved.engine_boots.saturating_add(1).min(i64::from(i32::MAX) - 1),
+        _ => boots_without_state(),
+    };
+    *shared.engine.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = (engine_id, boots, Instant::now());
     let n = saved.alerts.len();
     shared.book().restore(
         std::mem::take(&mut saved.alerts)
@@ -164,7 +213,11 @@ fn save(state: &AppState, shared: &Shared) {
     let Some(path) = live.config.traps.as_ref().and_then(|t| t.state_file.clone()) else {
         return;
     };
-    let (engine_id, boots) = shared.engine_id();
+    if !shared.may_save.load(Ordering::Relaxed) {
+        return;
+    }
+    let _one_writer = shared.saving.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    let (engine_id, boots, _) = shared.engine_id();
     let saved = store::Saved {
         version: 1,
         engine_id: store::hex(&engine_id),

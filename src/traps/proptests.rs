@@ -71,7 +71,7 @@ fn v3_message(engine: &[u8], boots: i64, time: i64) -> Vec<u8> {
 thread_local! {
     /// One receiver for every case: a new one would derive the user's keys
     /// (a 1 MiB hash) again each time.
-    static USM: std::cell::RefCell<Usm> = std::cell::RefCell::new(Usm::new((new_engine_id(), 1)));
+    static USM: std::cell::RefCell<Usm> = std::cell::RefCell::new(Usm::new((new_engine_id(), 1, std::time::Instant::now())));
     static TARGET: std::sync::Arc<crate::config::Target> = v3_target();
 }
 

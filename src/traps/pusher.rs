@@ -2,10 +2,11 @@
 //! Alertmanager expects of its clients: a change at once, every active
 //! alert again each `resend_interval`, resolved alerts with their `endsAt`.
 //!
-//! Each Alertmanager is sent to on its own, so a dead one (a connect
-//! timeout) never delays another's linkDown. What an Alertmanager did not
-//! acknowledge stays pending in the [`Book`](super::alerts::Book) and is
-//! retried with backoff; nothing is lost while it is down.
+//! Each Alertmanager has its own task, woken by every change to the book,
+//! with its own retry timer: a dead or hanging one never delays another's
+//! linkDown. What an Alertmanager did not acknowledge stays pending in the
+//! [`Book`](super::alerts::Book) and is retried with backoff; nothing is
+//! lost while it is down.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -22,15 +23,8 @@ const BATCH: usize = 1000;
 /// becomes one request, not one each).
 const GATHER: Duration = Duration::from_millis(20);
 
-struct Target {
-    url: String,
-    bit: u64,
-    /// Backoff after failures; the next attempt is not before `retry_at`.
-    failures: u32,
-    retry_at: Option<Instant>,
-}
-
-/// Runs until the process stops.
+/// Runs until the process stops: one sender per configured Alertmanager,
+/// replaced when a reload changes the list.
 pub async fn run(state: Arc<AppState>, shared: Arc<Shared>) {
     let client = match reqwest::Client::builder()
         .connect_timeout(Duration::from_secs(2))
@@ -45,39 +39,51 @@ pub async fn run(state: Arc<AppState>, shared: Arc<Shared>) {
         }
     };
     let mut urls: Vec<String> = Vec::new();
-    let mut targets: Vec<Target> = Vec::new();
+    let mut senders: Vec<tokio::task::JoinHandle<()>> = Vec::new();
+    loop {
+        let wanted = state
+            .live()
+            .config
+            .traps
+            .as_ref()
+            .map(|t| t.alertmanager_urls.clone())
+            .unwrap_or_default();
+        if wanted != urls {
+            for s in senders.drain(..) {
+                s.abort();
+            }
+            // Another set of Alertmanagers: each new one gets everything.
+            shared.book().forget_deliveries();
+            let all = if wanted.len() >= 64 {
+                u64::MAX
+            } else {
+                (1u64 << wanted.len()) - 1
+            };
+            shared.all_delivered.store(all, std::sync::atomic::Ordering::Relaxed);
+            for (i, url) in wanted.iter().enumerate() {
+                senders.push(tokio::spawn(send_to(
+                    state.clone(),
+                    shared.clone(),
+                    client.clone(),
+                    url.clone(),
+                    1 << i,
+                )));
+            }
+            urls = wanted;
+        }
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    }
+}
+
+/// Keeps Alertmanager `url` (delivery bit `bit`) up to date.
+async fn send_to(state: Arc<AppState>, shared: Arc<Shared>, client: reqwest::Client, url: String, bit: u64) {
+    let mut kicked = shared.kick.subscribe();
+    let mut failures: u32 = 0;
     let mut next_resend = Instant::now();
     loop {
-        let live = state.live();
-        let Some(tc) = live.config.traps.clone() else {
-            drop(live);
-            wait_for_change(&shared, Duration::from_secs(1)).await;
-            continue;
+        let Some(tc) = state.live().config.traps.clone() else {
+            return;
         };
-        drop(live);
-        if tc.alertmanager_urls != urls {
-            // Another set of Alertmanagers: each new one gets everything.
-            urls.clone_from(&tc.alertmanager_urls);
-            targets = urls
-                .iter()
-                .enumerate()
-                .map(|(i, u)| Target {
-                    url: u.clone(),
-                    bit: 1 << i,
-                    failures: 0,
-                    retry_at: None,
-                })
-                .collect();
-            shared.book().forget_deliveries();
-            shared.all_delivered.store(
-                if urls.len() >= 64 {
-                    u64::MAX
-                } else {
-                    (1u64 << urls.len()) - 1
-                },
-                std::sync::atomic::Ordering::Relaxed,
-            );
-        }
         let now = Instant::now();
         let periodic = now >= next_resend;
         if periodic {
@@ -85,82 +91,86 @@ pub async fn run(state: Arc<AppState>, shared: Arc<Shared>) {
         }
         // Firing alerts say they end after four resends missed, as Prometheus does.
         let valid_for = 4.0 * tc.resend_interval.as_secs_f64();
-        let sends = targets.iter_mut().map(|t| {
-            let client = &client;
-            let shared = &shared;
-            let state = &state;
-            async move {
-                if t.retry_at.is_some_and(|at| at > now) {
-                    return;
+        let pending = shared.book().pending(bit, periodic || failures > 0);
+        let mut failed = false;
+        for chunk in pending.chunks(BATCH) {
+            match send(&client, &url, chunk, valid_for).await {
+                Ok(()) => {
+                    state.telemetry.event(Event::AlertmanagerRequest {
+                        url: &url,
+                        ok: true,
+                        alerts: chunk.len(),
+                        detail: "",
+                    });
+                    shared.book().delivered(bit, chunk);
                 }
-                let pending = shared.book().pending(t.bit, periodic || t.failures > 0);
-                if pending.is_empty() {
-                    return;
+                Err(Failure::Rejected(e)) => {
+                    // Alertmanager said these alerts are invalid (a 4xx other
+                    // than 429): sending them again would be refused again and
+                    // hold up the rest, so they count as delivered, loudly.
+                    state.telemetry.event(Event::AlertmanagerRequest {
+                        url: &url,
+                        ok: false,
+                        alerts: chunk.len(),
+                        detail: &format!("rejected, not retried: {e}"),
+                    });
+                    shared.book().delivered(bit, chunk);
                 }
-                for chunk in pending.chunks(BATCH) {
-                    match send(client, &t.url, chunk, valid_for).await {
-                        Ok(()) => {
-                            state.telemetry.event(Event::AlertmanagerRequest {
-                                url: &t.url,
-                                ok: true,
-                                alerts: chunk.len(),
-                                detail: "",
-                            });
-                            shared.book().delivered(t.bit, chunk);
-                            t.failures = 0;
-                            t.retry_at = None;
-                        }
-                        Err(e) => {
-                            state.telemetry.event(Event::AlertmanagerRequest {
-                                url: &t.url,
-                                ok: false,
-                                alerts: chunk.len(),
-                                detail: &e,
-                            });
-                            t.failures += 1;
-                            let wait = Duration::from_secs(1 << t.failures.min(6)).min(tc.resend_interval);
-                            t.retry_at = Some(Instant::now() + wait);
-                            return;
-                        }
-                    }
+                Err(Failure::Retry(e)) => {
+                    state.telemetry.event(Event::AlertmanagerRequest {
+                        url: &url,
+                        ok: false,
+                        alerts: chunk.len(),
+                        detail: &e,
+                    });
+                    failed = true;
+                    break;
                 }
             }
-        });
-        futures_util::future::join_all(sends).await;
+        }
         shared.state_changed();
-        let wake = targets
-            .iter()
-            .filter_map(|t| t.retry_at)
-            .chain([next_resend])
-            .min()
-            .unwrap_or(next_resend);
-        let wait = wake.saturating_duration_since(Instant::now());
-        wait_for_change(&shared, wait).await;
-        tokio::time::sleep(GATHER).await;
+        let wait = if failed {
+            failures = failures.saturating_add(1);
+            Duration::from_secs(1 << failures.min(6)).min(tc.resend_interval)
+        } else {
+            failures = 0;
+            next_resend.saturating_duration_since(Instant::now())
+        };
+        if failed {
+            // Backing off: changes wait for the retry (which sends everything pending).
+            tokio::time::sleep(wait).await;
+        } else {
+            let _ = tokio::time::timeout(wait, kicked.changed()).await;
+            tokio::time::sleep(GATHER).await;
+        }
     }
 }
 
-async fn wait_for_change(shared: &Shared, at_most: Duration) {
-    let _ = tokio::time::timeout(at_most, shared.kick.notified()).await;
+enum Failure {
+    /// Worth sending again: unreachable, timed out, 5xx, 429.
+    Retry(String),
+    /// Refused as invalid: sending it again changes nothing.
+    Rejected(String),
 }
 
-async fn send(client: &reqwest::Client, base: &str, alerts: &[(String, Alert)], valid_for: f64) -> Result<(), String> {
+async fn send(client: &reqwest::Client, base: &str, alerts: &[(String, Alert)], valid_for: f64) -> Result<(), Failure> {
     let body = postable(alerts, unix_now(), valid_for);
     let resp = client
         .post(format!("{base}/api/v2/alerts"))
         .json(&body)
         .send()
         .await
-        .map_err(|e| without_url(&e))?;
+        .map_err(|e| Failure::Retry(without_url(&e)))?;
     let status = resp.status();
     if status.is_success() {
-        Ok(())
+        return Ok(());
+    }
+    let text = resp.text().await.unwrap_or_default();
+    let why = format!("HTTP {status}: {}", text.chars().take(200).collect::<String>().trim());
+    if status.is_client_error() && status != reqwest::StatusCode::TOO_MANY_REQUESTS {
+        Err(Failure::Rejected(why))
     } else {
-        let text = resp.text().await.unwrap_or_default();
-        Err(format!(
-            "HTTP {status}: {}",
-            text.chars().take(200).collect::<String>().trim()
-        ))
+        Err(Failure::Retry(why))
     }
 }
 

@@ -34,6 +34,9 @@ const MAX_QUEUED: usize = 1000;
 const REPOLL_EVERY: Duration = Duration::from_secs(60);
 /// Longest on-demand poll.
 const ON_DEMAND_BUDGET: Duration = Duration::from_secs(10);
+/// Inform request ids remembered per source, and sources remembered.
+const RECENT_INFORMS: usize = 64;
+const MAX_INFORM_SOURCES: usize = 10_000;
 /// The raw varbinds annotation, at most.
 const MAX_VARBINDS_TEXT: usize = 2000;
 
@@ -69,6 +72,7 @@ pub async fn run(state: Arc<AppState>, shared: Arc<Shared>) {
             queued: HashMap::new(),
             polled: HashMap::new(),
             resume_tx,
+            informs: HashMap::new(),
         };
         let mut buf = vec![0u8; 65_536];
         let mut tick = tokio::time::interval(Duration::from_secs(1));
@@ -85,8 +89,12 @@ pub async fn run(state: Arc<AppState>, shared: Arc<Shared>) {
                     if !Arc::ptr_eq(&now.config, &r.live.config) {
                         match &now.config.traps {
                             Some(t) if t.listen == r.tc.listen => r.reconfigure(now).await,
-                            // Turned off, or another address: start over.
-                            _ => break,
+                            // Turned off, or another address: start over,
+                            // after what waits for a poll (acknowledged informs among it).
+                            _ => {
+                                r.flush_queued();
+                                break;
+                            }
                         }
                     }
                 }
@@ -124,6 +132,8 @@ struct Receiver {
     /// When each device was last polled on demand.
     polled: HashMap<String, Instant>,
     resume_tx: mpsc::Sender<String>,
+    /// Request ids of the last informs from each source.
+    informs: HashMap<IpAddr, VecDeque<i32>>,
 }
 
 impl Receiver {
@@ -131,14 +141,18 @@ impl Receiver {
         let Some(tc) = live.config.traps.clone() else { return };
         self.sources = Sources::build(&live.config).await;
         self.buckets = Buckets::new(tc.rate_per_second, tc.burst);
-        // Queued notifications name targets by index in the old config:
-        // apply them under it, as if their poll had finished.
+        self.flush_queued();
+        self.tc = tc;
+        self.live = live;
+    }
+
+    /// Applies every notification waiting for an on-demand poll now, under
+    /// the config it arrived with (they name targets by its indexes).
+    fn flush_queued(&mut self) {
         let waiting: Vec<String> = self.queued.keys().cloned().collect();
         for device in waiting {
             self.resume(&device);
         }
-        self.tc = tc;
-        self.live = live;
     }
 
     fn dropped(&self, reason: TrapDrop, source: IpAddr, detail: &str) {
@@ -196,8 +210,12 @@ impl Receiver {
                         (n, who)
                     }
                     UsmOutcome::Report(report) => {
-                        // Engine discovery or an out-of-time inform: the sender learns and retries.
-                        let _ = socket.send_to(&report, from).await;
+                        // Engine discovery or an out-of-time inform: the sender
+                        // learns and retries. Rate limited like everything a
+                        // source sends: a spoofed source cannot bounce a flood off us.
+                        if self.admitted(&who, ip) {
+                            let _ = socket.send_to(&report, from).await;
+                        }
                         return;
                     }
                     UsmOutcome::Dropped(reason, detail) => return self.dropped(reason, ip, &detail),
@@ -236,7 +254,31 @@ impl Receiver {
         self.buckets.admit(&device, Instant::now())
     }
 
+    /// Whether `n` is an inform already processed: a sender whose
+    /// Response was lost sends it again, and a linkDown re-sent after its
+    /// linkUp must not fire again. Acknowledged either way.
+    fn repeated_inform(&mut self, from: IpAddr, n: &Notification) -> bool {
+        if n.kind != Kind::Inform {
+            return false;
+        }
+        if !self.informs.contains_key(&from) && self.informs.len() >= MAX_INFORM_SOURCES {
+            self.informs.clear();
+        }
+        let seen = self.informs.entry(from).or_default();
+        if seen.contains(&n.request_id) {
+            return true;
+        }
+        if seen.len() >= RECENT_INFORMS {
+            seen.pop_front();
+        }
+        seen.push_back(n.request_id);
+        false
+    }
+
     fn process(&mut self, who: Who, n: Notification, from: IpAddr) {
+        if self.repeated_inform(from, &n) {
+            return;
+        }
         let device = self.device_name(&who);
         let target = match who {
             Who::Target(i) => Some(i),
@@ -252,8 +294,16 @@ impl Receiver {
         if let Some(q) = self.queued.get_mut(&device) {
             if q.len() < MAX_QUEUED {
                 q.push_back((target, n, from));
-                return;
+            } else {
+                // Applying it now would put it before the queued ones (a
+                // linkUp overtaking its linkDown): dropped, and counted.
+                self.dropped(
+                    TrapDrop::RateLimited,
+                    from,
+                    "too many notifications waiting for the device's poll",
+                );
             }
+            return;
         }
         if let (Some(i), Some(t)) = (def.if_index(&n.varbinds), target) {
             if self.needs_poll(t, &device, i) {
@@ -368,7 +418,7 @@ impl Receiver {
             annotations.insert("varbinds".to_owned(), varbinds_text(n));
             annotations.insert("sender".to_owned(), from.to_string());
             let k = key(device, &def.name, if_index, &labels);
-            book.raise(
+            let outcome = book.raise(
                 Raise {
                     key: k.clone(),
                     labels: all,
@@ -380,6 +430,15 @@ impl Receiver {
                 now,
                 self.tc.ttl.as_secs_f64(),
             );
+            if outcome == super::alerts::Change::Full {
+                drop(book);
+                self.dropped(
+                    TrapDrop::AlertLimit,
+                    from,
+                    "10,000 trap alerts are firing; this one was not kept",
+                );
+                return self.finish(changed);
+            }
             let flaps = book.flaps(&k);
             book.annotate(&k, "flaps", flaps.to_string());
             changed = true;

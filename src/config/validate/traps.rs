@@ -68,7 +68,8 @@ impl Validator {
             None => Some(defaults::TRAPS_RESEND_INTERVAL),
         };
         let ttl = match &r.ttl {
-            Some(d) => self.duration("traps.ttl", d, Duration::from_secs(1)),
+            // A week at most: longer, an alert whose clear was lost lingers for ages.
+            Some(d) => self.duration_up_to("traps.ttl", d, Duration::from_secs(1), Duration::from_secs(7 * 86_400)),
             None => Some(defaults::TRAPS_TTL),
         };
         let state_file = r.state_file.as_ref().map(|f| PathBuf::from(&f.value));

@@ -63,13 +63,29 @@ impl Validator {
     }
 
     pub(super) fn duration(&mut self, field: &str, d: &Spanned<String>, min: Duration) -> Option<Duration> {
+        self.duration_up_to(field, d, min, Duration::from_secs(3600))
+    }
+
+    /// A duration from `min` to `max`.
+    pub(super) fn duration_up_to(
+        &mut self,
+        field: &str,
+        d: &Spanned<String>,
+        min: Duration,
+        max: Duration,
+    ) -> Option<Duration> {
         match humantime::parse_duration(d.value.trim()) {
-            Ok(v) if v >= min && v <= Duration::from_secs(3600) => Some(v),
+            Ok(v) if v >= min && v <= max => Some(v),
             Ok(_) => {
                 self.problem(
                     d.referenced,
                     field,
-                    format!("'{}' is out of range ({:?} to 1h)", d.value, min),
+                    format!(
+                        "'{}' is out of range ({:?} to {})",
+                        d.value,
+                        min,
+                        humantime::format_duration(max)
+                    ),
                 );
                 None
             }

@@ -74,8 +74,14 @@ fn parse(datagram: &[u8]) -> Option<Message<'_>> {
     let sec = r.read_asn_octetstring().ok()?;
     let mut s = AsnReader::from_bytes(AsnReader::from_bytes(sec).read_raw(TYPE_SEQUENCE).ok()?);
     let engine_id = s.read_asn_octetstring().ok()?;
-    let boots = s.read_asn_integer().ok()?;
-    let time = s.read_asn_integer().ok()?;
+    // RFC 3411: an engine ID is 5 to 32 bytes (empty only in discovery);
+    // boots and time are 0 to 2^31-1.
+    if !engine_id.is_empty() && !(5..=32).contains(&engine_id.len()) {
+        return None;
+    }
+    let in_range = |v: i64| (0..=i64::from(i32::MAX)).contains(&v);
+    let boots = s.read_asn_integer().ok().filter(|v| in_range(*v))?;
+    let time = s.read_asn_integer().ok().filter(|v| in_range(*v))?;
     let user = s.read_asn_octetstring().ok()?;
     let auth_params = s.read_asn_octetstring().ok()?;
     let priv_params = s.read_asn_octetstring().ok()?;
@@ -155,11 +161,13 @@ pub struct Usm {
 }
 
 impl Usm {
-    pub fn new((engine_id, boots): (Vec<u8>, i64)) -> Usm {
+    /// netgauge's engine: its ID, boot count and when it started (its
+    /// clock counts from there; a rebound socket keeps the clock).
+    pub fn new((engine_id, boots, started): (Vec<u8>, i64, Instant)) -> Usm {
         Usm {
             engine_id,
             boots: boots.max(1),
-            started: Instant::now(),
+            started,
             keys: HashMap::new(),
             ku: HashMap::new(),
             clocks: HashMap::new(),
@@ -207,7 +215,7 @@ impl Usm {
             );
         }
         let keys = if wants_auth {
-            let k = self.keys_for(creds, m.engine_id);
+            let (k, cached) = self.keys_for(creds, m.engine_id);
             let mut copy = datagram.to_vec();
             let n = m.auth_params.len();
             if n != crypto::mac_len(creds.auth_protocol) {
@@ -221,13 +229,20 @@ impl Usm {
                     "signature does not verify (wrong password or protocol)".into(),
                 );
             }
+            // Cached only once authentic: forged engine IDs cost nothing kept.
+            if !cached {
+                self.remember(creds, m.engine_id, &k);
+            }
             Some(k)
         } else {
             None
         };
-        // Clocks: ours for informs, the sender's for traps.
-        let in_window = if ours {
-            m.boots == self.boots && (m.time - self.now_time()).abs() <= TIME_WINDOW
+        // Clocks (authenticated messages only, RFC 3414 §3.2.7): ours for
+        // informs, the sender's for traps.
+        let in_window = if !wants_auth {
+            true
+        } else if ours {
+            m.boots == self.boots && m.time.abs_diff(self.now_time()) <= TIME_WINDOW as u64
         } else {
             self.sender_clock_ok(m.engine_id, m.boots, m.time, wants_auth)
         };
@@ -290,7 +305,14 @@ impl Usm {
         };
         let response = if n.kind == Kind::Inform {
             if !ours {
-                return UsmOutcome::Dropped(TrapDrop::AuthFailure, "an inform signed for another engine".into());
+                // Signed for an engine ID netgauge no longer has (a restart
+                // without state_file): tell the sender, which rediscovers.
+                if m.flags & FLAG_REPORTABLE == 0 {
+                    return UsmOutcome::Dropped(TrapDrop::AuthFailure, "an inform for another engine ID".into());
+                }
+                self.unknown_engine_reports = self.unknown_engine_reports.wrapping_add(1);
+                let counter = self.unknown_engine_reports;
+                return UsmOutcome::Report(self.report(&m, scoped.request_id, &UNKNOWN_ENGINE_IDS, counter, None));
             }
             Some(self.response(&m, &scoped, creds, keys.as_ref()))
         } else {
@@ -333,11 +355,12 @@ impl Usm {
         }
     }
 
-    fn keys_for(&mut self, creds: &V3Credentials, engine: &[u8]) -> Keys {
+    /// The user's keys for `engine`, and whether they came from the cache.
+    fn keys_for(&mut self, creds: &V3Credentials, engine: &[u8]) -> (Keys, bool) {
         let fp = fingerprint(creds);
         let id = (creds.username.as_bytes().to_vec(), engine.to_vec(), fp);
         if let Some(k) = self.keys.get(&id) {
-            return k.clone();
+            return (k.clone(), true);
         }
         let (auth_ku, priv_ku) = self
             .ku
@@ -353,11 +376,15 @@ impl Usm {
             auth: crypto::localize(creds.auth_protocol, &auth_ku, engine),
             privacy: crypto::priv_key(creds.auth_protocol, creds.priv_protocol, &priv_ku, engine),
         };
+        (k, false)
+    }
+
+    fn remember(&mut self, creds: &V3Credentials, engine: &[u8], k: &Keys) {
         if self.keys.len() >= MAX_CACHED {
             self.keys.clear();
         }
+        let id = (creds.username.as_bytes().to_vec(), engine.to_vec(), fingerprint(creds));
         self.keys.insert(id, k.clone());
-        k
     }
 
     /// A Report naming `counter_oid`, from our engine. Signed with the
