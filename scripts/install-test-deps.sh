@@ -5,7 +5,8 @@
 # - Prometheus (for promtool): checks every exposition the tests produce;
 # - prometheus-snmp-exporter (0.21): the reference /snmp is compared against;
 # - snmpsim in a venv, with the snmpsim-data-lextudio recordings of real devices;
-# - linters for the shipped packaging: hadolint, systemd-analyze, docker-compose.
+# - linters for the shipped packaging: hadolint, systemd-analyze, docker-compose;
+# - FRRouting (bgpd, with frr-snmp for BGP4-MIB over AgentX): a real BGP speaker.
 #
 # Idempotent: safe to run again.
 set -euo pipefail
@@ -23,7 +24,8 @@ apt-get update -qq
 apt-get install -y -qq --no-install-recommends \
   snmpd snmp bzip2 ca-certificates curl openssl iproute2 procps systemd docker-compose \
   python3 python3-venv python3-gdbm \
-  prometheus prometheus-alertmanager prometheus-snmp-exporter openssh-server >/dev/null
+  prometheus prometheus-alertmanager prometheus-snmp-exporter openssh-server \
+  frr frr-snmp >/dev/null
 
 # snmpd's and prometheus-snmp-exporter's packages start system services where
 # systemd runs; the tests start their own on free ports and do not need them.

@@ -144,7 +144,8 @@ pub fn from_pdu_parts(
             uptime = val.as_u64().and_then(|v| u32::try_from(v).ok());
         } else if oid == SNMP_TRAP_OID_0 && trap_oid.is_none() {
             match val {
-                Val::Oid(o) => trap_oid = Some(o),
+                // An OID has two arcs at least; an empty one names nothing.
+                Val::Oid(o) if o.len() >= 2 => trap_oid = Some(o),
                 _ => return Err(DecodeError::NoTrapOid),
             }
         } else {
@@ -318,6 +319,19 @@ pub(crate) mod tests {
         assert_eq!(pdu.req_id, 7);
         assert_eq!(pdu.varbinds.count(), 2);
         assert!(community_inform_response(&v2c("public", 0xA7, 7, &LINK_DOWN, &[])).is_none());
+    }
+
+    /// Found by the property tests: a zero-length OID as snmpTrapOID.0.
+    #[test]
+    fn a_notification_whose_trap_oid_is_empty_is_refused() {
+        let vbs = [
+            varbind(&SYS_UPTIME_0, tlv(0x43, &[1])),
+            varbind(&SNMP_TRAP_OID_0, tlv(0x06, &[])),
+        ]
+        .concat();
+        let pdu = tlv(0xA7, &[int(1), int(0), int(0), tlv(0x30, &vbs)].concat());
+        let msg = tlv(0x30, &[int(1), tlv(0x04, b"c"), pdu].concat());
+        assert_eq!(decode_community(&msg), Err(DecodeError::NoTrapOid));
     }
 
     #[test]

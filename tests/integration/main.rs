@@ -1,6 +1,7 @@
 //! Integration tests against real peers: net-snmp's snmpd, snmpsim playing
 //! recordings of real devices, promtool, and the netgauge binary itself.
 
+mod bgp;
 mod cli;
 mod coalescing;
 mod compat;

@@ -4,6 +4,7 @@
 //! reuse); [`oids`] names what is read; [`value`] owns decoded values;
 //! [`system`] and [`interfaces`] map values to report records and are pure.
 
+pub mod bgp;
 pub mod client;
 pub mod community;
 pub mod engine;
@@ -34,6 +35,7 @@ use crate::telemetry::{Event, FailureReason, Telemetry};
 pub const SYSTEM: &str = "snmp_system";
 pub const INTERFACES: &str = "snmp_interfaces";
 pub const HEALTH: &str = "snmp_health";
+pub const BGP: &str = "snmp_bgp";
 
 /// Shared across polls.
 pub struct SnmpContext<'a> {
@@ -122,9 +124,10 @@ pub async fn collect(
 
     let if_started = Instant::now();
     let health_started = Instant::now();
-    let (if_result, health_result) = tokio::join!(
+    let (if_result, health_result, bgp_result) = tokio::join!(
         timeout_at(deadline, walk_columns(&client)),
         timeout_at(deadline, health_readings(&client, &defs, ctx)),
+        timeout_at(deadline, bgp_peers(&client)),
     );
     match if_result.unwrap_or(Err(SnmpError::Deadline)) {
         Ok(tables) => {
@@ -171,7 +174,38 @@ pub async fn collect(
             }
         }
     }
+    match bgp_result.unwrap_or(Err(SnmpError::Deadline)) {
+        // No BGP4-MIB rows: a device without BGP, and no collector to report.
+        Ok(peers) if peers.is_empty() => {}
+        Ok(peers) => {
+            report.bgp_peers = peers;
+            report.collectors.push(run(BGP, health_started, true));
+            ctx.telemetry.event(Event::PollFinished {
+                device: &target.name,
+                collector: BGP,
+                ok: true,
+            });
+        }
+        // An agent that refuses the subtree has no BGP4-MIB either.
+        Err(SnmpError::Agent { .. }) => {}
+        Err(e) => {
+            fail(BGP, &e);
+            report.collectors.push(run(BGP, health_started, false));
+        }
+    }
     report
+}
+
+/// The BGP4-MIB peer table, walked on every poll.
+async fn bgp_peers(client: &Client<'_>) -> Result<Vec<crate::report::BgpPeer>, SnmpError> {
+    let roots = bgp::roots();
+    let walks = client.walk_many(&roots).await?;
+    let columns: Vec<(u32, Vec<(value::Oid, Val)>)> = bgp::COLUMNS
+        .iter()
+        .copied()
+        .zip(walks.into_iter().map(|w| w.rows))
+        .collect();
+    Ok(bgp::build(&columns))
 }
 
 /// Reads what the health modules for this device ask for. A table the agent

@@ -1,0 +1,255 @@
+//! BGP against a real BGP speaker: two FRRouting bgpd peering over the
+//! loopback of a network namespace the test makes, one of them serving
+//! BGP4-MIB to net-snmp's snmpd over AgentX; netgauge polls that snmpd
+//! from inside the namespace (`netgauge probe`).
+
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::harness::*;
+
+const BGPD: &str = "/usr/lib/frr/bgpd";
+
+/// A network namespace with its loopback up, deleted on drop.
+struct Netns(String);
+
+impl Netns {
+    fn new() -> Netns {
+        static N: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+        let name = format!(
+            "ngbgp{}x{}",
+            std::process::id(),
+            N.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+        );
+        let ip = require("ip");
+        assert!(
+            Command::new(&ip)
+                .args(["netns", "add", &name])
+                .status()
+                .unwrap()
+                .success(),
+            "ip netns add (needs root)"
+        );
+        assert!(Command::new(&ip)
+            .args(["-n", &name, "link", "set", "lo", "up"])
+            .status()
+            .unwrap()
+            .success());
+        Netns(name)
+    }
+
+    fn command(&self, program: &Path) -> Command {
+        let mut c = Command::new(require("ip"));
+        c.args(["netns", "exec", &self.0]).arg(program);
+        c
+    }
+
+    fn spawn(&self, program: &Path, args: &[String], env: &[(&str, &Path)]) -> Proc {
+        let mut c = self.command(program);
+        c.args(args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null());
+        for (k, v) in env {
+            c.env(k, v);
+        }
+        Proc(c.spawn().unwrap())
+    }
+}
+
+impl Drop for Netns {
+    fn drop(&mut self) {
+        let _ = Command::new("ip").args(["netns", "del", &self.0]).status();
+    }
+}
+
+fn bgpd_config(
+    me: &str,
+    asn: u32,
+    peer: &str,
+    peer_asn: u32,
+    peer_port: u16,
+    networks: &[&str],
+    agentx: bool,
+) -> String {
+    let mut c = format!(
+        "frr defaults traditional\nhostname bgpd-{me}\nlog stdout\n{}\
+         route-map NEXT-HOP permit 10\n set ip next-hop 192.0.2.1\nexit\n\
+         router bgp {asn}\n bgp router-id {me}\n no bgp ebgp-requires-policy\n no bgp network import-check\n\
+         neighbor {peer} remote-as {peer_asn}\n neighbor {peer} port {peer_port}\n neighbor {peer} update-source {me}\n\
+         neighbor {peer} timers 3 9\n neighbor {peer} timers connect 1\n\
+         address-family ipv4 unicast\n",
+        if agentx { "agentx\n" } else { "" }
+    );
+    for n in networks {
+        c.push_str(&format!("  network {n}\n"));
+    }
+    c.push_str(&format!(
+        "  neighbor {peer} route-map NEXT-HOP out\n exit-address-family\nexit\n"
+    ));
+    c
+}
+
+fn probe(ns: &Netns, config: &Path) -> Vec<Series> {
+    let out = ns
+        .command(Path::new(env!("CARGO_BIN_EXE_netgauge")))
+        .args(["probe", &format!("--config.file={}", config.display()), "r1"])
+        .output()
+        .unwrap();
+    parse_exposition(&String::from_utf8_lossy(&out.stdout))
+}
+
+fn wait_for(what: &str, within: Duration, mut cond: impl FnMut() -> bool) {
+    let started = Instant::now();
+    while !cond() {
+        assert!(started.elapsed() < within, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(250));
+    }
+}
+
+#[test]
+fn bgp4_mib_peers_from_a_real_frr_session_go_down_when_the_peer_stops() {
+    let (snmpd, bgpd) = (require("snmpd"), Path::new(BGPD));
+    assert!(
+        bgpd.exists(),
+        "{BGPD} not found: run `sudo scripts/install-test-deps.sh` first (frr, frr-snmp)"
+    );
+    let ns = Netns::new();
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let (a, b) = (d.join("a"), d.join("b"));
+    std::fs::create_dir_all(&a).unwrap();
+    std::fs::create_dir_all(&b).unwrap();
+    let sock = d.join("agentx.sock");
+    std::fs::write(
+        d.join("snmpd.conf"),
+        format!(
+            "agentaddress udp:127.0.0.1:16161\nrocommunity public 127.0.0.1\nmaster agentx\nagentXSocket {}\n",
+            sock.display()
+        ),
+    )
+    .unwrap();
+    // bgpd's AgentX subagent reads SNMPCONFPATH/frr.conf for the socket.
+    std::fs::write(a.join("frr.conf"), format!("agentXSocket {}\n", sock.display())).unwrap();
+    std::fs::write(
+        a.join("bgpd.conf"),
+        bgpd_config("127.0.0.1", 65001, "127.0.0.2", 65002, 17902, &["192.0.2.0/25"], true),
+    )
+    .unwrap();
+    std::fs::write(
+        b.join("bgpd.conf"),
+        bgpd_config(
+            "127.0.0.2",
+            65002,
+            "127.0.0.1",
+            65001,
+            17901,
+            &["198.51.100.0/24", "203.0.113.0/24", "192.0.2.128/25"],
+            false,
+        ),
+    )
+    .unwrap();
+    let _snmpd = ns.spawn(
+        &snmpd,
+        &[
+            "-f".into(),
+            "-Lo".into(),
+            "-C".into(),
+            "-c".into(),
+            d.join("snmpd.conf").display().to_string(),
+        ],
+        &[],
+    );
+    std::thread::sleep(Duration::from_millis(500));
+    let bgpd_args = |dir: &Path, addr: &str, port: u16, snmp: bool| {
+        let mut v: Vec<String> = vec![
+            "-Z".into(),
+            "-n".into(),
+            "-S".into(),
+            "-u".into(),
+            "root".into(),
+            "-g".into(),
+            "root".into(),
+            "-l".into(),
+            addr.into(),
+            "-p".into(),
+            port.to_string(),
+            "-P".into(),
+            "0".into(),
+            "-f".into(),
+            dir.join("bgpd.conf").display().to_string(),
+            "-i".into(),
+            dir.join("bgpd.pid").display().to_string(),
+            "--vty_socket".into(),
+            dir.display().to_string(),
+        ];
+        if snmp {
+            v.extend(["-M".into(), "snmp".into()]);
+        }
+        v
+    };
+    let _a = ns.spawn(bgpd, &bgpd_args(&a, "127.0.0.1", 17901, true), &[("SNMPCONFPATH", &a)]);
+    let mut peer_b = Some(ns.spawn(bgpd, &bgpd_args(&b, "127.0.0.2", 17902, false), &[]));
+
+    let config = d.join("netgauge.yml");
+    std::fs::write(
+        &config,
+        "targets:\n  - name: r1\n    address: 127.0.0.1:16161\n    labels: {vrf: red}\n    snmp: {community: public, timeout: 1s, retries: 1}\n",
+    )
+    .unwrap();
+    let up = |s: &[Series]| value(s, "netgauge_bgp_peer_up", &[("peer", "127.0.0.2")]);
+    wait_for(
+        "the session to be established and served over AgentX",
+        Duration::from_secs(90),
+        || up(&probe(&ns, &config)) == Some(1.0),
+    );
+    let id = [
+        ("peer", "127.0.0.2"),
+        ("remote_as", "65002"),
+        ("vrf", "default"),
+        ("local_address", "127.0.0.1"),
+    ];
+    // The peer's routes follow the session up: UPDATEs counted.
+    wait_for("the peer's UPDATE messages", Duration::from_secs(30), || {
+        value(&probe(&ns, &config), "netgauge_bgp_peer_updates_received_total", &id).is_some_and(|n| n >= 1.0)
+    });
+    let s = probe(&ns, &config);
+    assert_eq!(value(&s, "netgauge_bgp_peer_state", &id), Some(6.0));
+    assert_eq!(value(&s, "netgauge_bgp_peer_admin_up", &id), Some(1.0));
+    assert_eq!(value(&s, "netgauge_bgp_peer_transitions_total", &id), Some(1.0));
+    assert!(value(&s, "netgauge_bgp_peer_updates_sent_total", &id).is_some_and(|n| n >= 1.0));
+    assert!(value(&s, "netgauge_bgp_peer_established_seconds", &id).is_some());
+    // The target's own `vrf` label does not clash with the BGP one.
+    assert_eq!(
+        value(&s, "netgauge_bgp_peer_up", &[("vrf", "default"), ("target_vrf", "red")]),
+        Some(1.0)
+    );
+    let info = s
+        .iter()
+        .find(|x| x.name == "netgauge_bgp_peer_info")
+        .expect("info series");
+    assert_eq!(
+        info.labels.get("remote_router_id").map(String::as_str),
+        Some("127.0.0.2")
+    );
+    promtool_parses(&String::from_utf8_lossy(
+        &ns.command(Path::new(env!("CARGO_BIN_EXE_netgauge")))
+            .args(["probe", &format!("--config.file={}", config.display()), "r1"])
+            .output()
+            .unwrap()
+            .stdout,
+    ));
+
+    // The peer stops: within the 9 s hold time the session is down.
+    drop(peer_b.take());
+    wait_for("the session to go down", Duration::from_secs(40), || {
+        up(&probe(&ns, &config)) == Some(0.0)
+    });
+    let s = probe(&ns, &config);
+    assert!(value(&s, "netgauge_bgp_peer_state", &[("peer", "127.0.0.2")]).is_some_and(|v| v < 6.0));
+    assert_eq!(
+        value(&s, "netgauge_bgp_peer_established_seconds", &[("peer", "127.0.0.2")]),
+        None
+    );
+}
