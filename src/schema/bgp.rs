@@ -104,7 +104,14 @@ pub fn render(target: &Target, peers: &[BgpPeer], sink: &mut impl Sink) {
         .collect();
     let mut base: Vec<(&str, &str)> = vec![("device", target.name.as_str())];
     base.extend(renamed.iter().map(|(k, v)| (k.as_str(), *v)));
+    // A series must be unique: a peer listed twice (a sanitised capture,
+    // a vendor bug) is rendered once, first one wins; likewise an address
+    // family listed twice for a peer.
+    let mut seen: std::collections::HashSet<(&str, &str)> = std::collections::HashSet::new();
     for p in peers {
+        if !seen.insert((p.peer.as_str(), p.vrf.as_str())) {
+            continue;
+        }
         let remote_as = p.remote_as.map(|a| a.to_string()).unwrap_or_default();
         let id = [
             ("peer", p.peer.as_str()),
@@ -131,7 +138,11 @@ pub fn render(target: &Target, peers: &[BgpPeer], sink: &mut impl Sink) {
         if let Some(n) = p.updates_sent {
             sink.sample(&BGP_UPDATES_OUT, &base, &id, n as f64);
         }
+        let mut families: std::collections::HashSet<(&str, &str)> = std::collections::HashSet::new();
         for x in &p.prefixes {
+            if !families.insert((x.afi.as_str(), x.safi.as_str())) {
+                continue;
+            }
             let l = [
                 id[0],
                 id[1],
@@ -159,5 +170,44 @@ pub fn render(target: &Target, peers: &[BgpPeer], sink: &mut impl Sink) {
             ("remote_router_id", p.remote_router_id.as_str()),
         ];
         sink.sample(&BGP_INFO, &base, &info, 1.0);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::metrics::MetricSet;
+    use crate::report::BgpPrefixes;
+
+    #[test]
+    fn a_peer_listed_twice_is_rendered_once_so_no_series_repeats() {
+        let c = crate::config::Config::from_yaml(
+            std::path::Path::new("t.yml"),
+            "targets: [{name: r1, address: 192.0.2.1, labels: {vrf: red}, snmp: {community: c}}]\n",
+        )
+        .unwrap();
+        let fam = BgpPrefixes {
+            afi: "ipv4".into(),
+            safi: "unicast".into(),
+            received: Some(5),
+            ..BgpPrefixes::default()
+        };
+        let peer = BgpPeer {
+            peer: "192.0.2.9".into(),
+            vrf: "default".into(),
+            state: Some(6),
+            prefixes: vec![fam.clone(), fam],
+            ..BgpPeer::default()
+        };
+        let mut set = MetricSet::new();
+        render(&c.targets[0], &[peer.clone(), peer], &mut set);
+        let text = crate::exposition::encode(&set);
+        assert_eq!(text.matches("netgauge_bgp_peer_up{").count(), 1, "{text}");
+        assert_eq!(
+            text.matches("netgauge_bgp_peer_prefixes_received{").count(),
+            1,
+            "{text}"
+        );
+        assert!(text.contains("target_vrf=\"red\""), "{text}");
     }
 }

@@ -30,6 +30,17 @@ fn keygen(path: &Path) {
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
 }
 
+/// The BGP summary each platform's fake device answers with.
+fn bgp_capture(platform: Platform) -> Option<&'static str> {
+    Some(match platform {
+        Platform::CiscoIos => "show_ip_bgp_summary/cisco_ios_show_ip_bgp_summary_all.raw",
+        Platform::CiscoNxos => "show_ip_bgp_summary_vrf/cisco_nxos_show_ip_bgp_all_summary_vrf.raw",
+        Platform::HuaweiVrp => "display_bgp_peer/huawei_vrp_display_bgp_peer.raw",
+        Platform::JuniperJunos => "show_bgp_summary/show_bgp_summary.raw",
+        Platform::MikrotikRouteros => return None,
+    })
+}
+
 impl Sshd {
     fn start(platform: Platform, version: &str, interfaces: &str) -> Sshd {
         let dir = tempfile::tempdir().unwrap();
@@ -46,6 +57,9 @@ impl Sshd {
         if platform == Platform::JuniperJunos {
             let uptime = fixtures.join("show_system_uptime/juniper_junos_show_system_uptime.raw");
             std::fs::copy(uptime, control.join("uptime")).unwrap();
+        }
+        if let Some(bgp) = bgp_capture(platform) {
+            std::fs::copy(fixtures.join(bgp), control.join("bgp")).unwrap();
         }
         keygen(&d.join("host_key"));
         keygen(&d.join("client_key"));
@@ -184,6 +198,29 @@ async fn every_platform_over_a_real_sshd_matches_its_parser() {
             .find(|x| x.name == "netgauge_device_info")
             .expect("device info");
         assert_eq!(info.labels["vendor"], platform.vendor(), "{p}");
+        // BGP sessions too: the series equal the parser's peers on the capture.
+        let capture = bgp_capture(platform).expect("capture");
+        let raw = std::fs::read_to_string(Path::new(ROOT).join("tests/fixtures/cli").join(p).join(capture)).unwrap();
+        let mut peers = platform.parse_bgp(&raw).value;
+        assert!(!peers.is_empty(), "{p}");
+        // One series set per (peer, vrf): the Junos capture lists one peer twice.
+        let mut seen = std::collections::HashSet::new();
+        peers.retain(|x| seen.insert((x.peer.clone(), x.vrf.clone())));
+        let got = s.iter().filter(|x| x.name == "netgauge_bgp_peer_info").count();
+        assert_eq!(got, peers.len(), "{p}: BGP peers");
+        for peer in &peers {
+            let l = [
+                ("device", "dev"),
+                ("peer", peer.peer.as_str()),
+                ("vrf", peer.vrf.as_str()),
+            ];
+            assert_eq!(
+                value(&s, "netgauge_bgp_peer_state", &l),
+                peer.state.map(f64::from),
+                "{p} {}",
+                peer.peer
+            );
+        }
         server.stop().await;
     }
 }

@@ -168,7 +168,7 @@ pub async fn collect(
     .unwrap_or(Err(CliError::Timeout(budget, "scrape deadline")));
 
     match result {
-        Ok((version, interfaces, health)) => {
+        Ok((version, interfaces, health, bgp)) => {
             let mut info = version.value.info;
             if info.vendor.is_empty() {
                 info.vendor = settings.platform.vendor().to_owned();
@@ -182,6 +182,7 @@ pub async fn collect(
             report.health = version.value.health;
             report.health.extend(health.value);
             report.interfaces = interfaces.value;
+            report.bgp_peers = bgp.value;
             let renamed = parse::dedupe_names(&mut report.interfaces);
             if renamed > 0 {
                 telemetry.event(Event::Anomaly {
@@ -191,7 +192,7 @@ pub async fn collect(
                     detail: settings.platform.name(),
                 });
             }
-            let skipped = version.skipped + interfaces.skipped + health.skipped;
+            let skipped = version.skipped + interfaces.skipped + health.skipped + bgp.skipped;
             if skipped > 0 {
                 telemetry.event(Event::Anomaly {
                     device: &target.name,
@@ -293,6 +294,7 @@ type Outputs = (
     Parsed<parse::Version>,
     Parsed<Vec<crate::report::Interface>>,
     Parsed<Vec<crate::report::HealthReading>>,
+    Parsed<Vec<crate::report::BgpPeer>>,
 );
 
 async fn run_all(session: &mut Session, settings: &CliSettings) -> Result<Outputs, CliError> {
@@ -316,9 +318,17 @@ async fn run_all(session: &mut Session, settings: &CliSettings) -> Result<Output
         }
     }
     let health = settings.platform.parse_health(&health_text);
+    // A device without BGP (or a user not allowed to look) answers with an
+    // error: no peers, not a failed poll.
+    let bgp = match session.run(settings.platform.bgp_command(), settings.timeout).await {
+        Ok(text) => settings.platform.parse_bgp(&text),
+        Err(CliError::Command { .. }) => parse::Parsed::default(),
+        Err(e) => return Err(e),
+    };
     Ok((
         settings.platform.parse_version(&version_text),
         settings.platform.parse_interfaces(&interfaces_text),
         health,
+        bgp,
     ))
 }

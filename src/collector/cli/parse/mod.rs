@@ -92,6 +92,28 @@ impl Platform {
         }
     }
 
+    /// The command that lists BGP sessions (every VRF and address family
+    /// where the platform has one command for it).
+    pub fn bgp_command(self) -> &'static str {
+        match self {
+            Platform::CiscoIos => "show bgp all summary",
+            Platform::CiscoNxos => "show ip bgp summary vrf all",
+            Platform::HuaweiVrp => "display bgp peer",
+            Platform::JuniperJunos => "show bgp summary",
+            Platform::MikrotikRouteros => "/routing bgp peer print status without-paging",
+        }
+    }
+
+    /// Parses the output of [`Platform::bgp_command`].
+    pub fn parse_bgp(self, text: &str) -> Parsed<Vec<crate::report::BgpPeer>> {
+        match self {
+            Platform::CiscoIos | Platform::CiscoNxos => bgp::cisco_summary(text),
+            Platform::HuaweiVrp => bgp::vrp_peer(text),
+            Platform::JuniperJunos => bgp::junos_summary(text),
+            Platform::MikrotikRouteros => bgp::routeros_peers(text),
+        }
+    }
+
     /// Parses the output of this platform's version command.
     pub fn parse_version(self, text: &str) -> Parsed<Version> {
         match self {
