@@ -212,6 +212,23 @@ def fleet():
           [target(f"topk(10, {rate_guarded('netgauge_interface_receive_bytes_total', SEL)})", "{{device}} {{interface}} in"),
            target(f"topk(10, {rate_guarded('netgauge_interface_transmit_bytes_total', SEL)})", "{{device}} {{interface}} out")],
           w=24, h=9, unit="bps")
+    b.row("BGP")
+    bgp_down = (f"(netgauge_bgp_peer_up{{{SEL}}} == 0) unless on (device, peer, vrf, instance, job) "
+                f"(netgauge_bgp_peer_admin_up{{{SEL}}} == 0)")
+    b.add("stat", "BGP peers not established", [target(f"count({bgp_down}) or vector(0)")], w=4, h=8,
+          thresholds=GREEN_RED, description="Admin-enabled BGP sessions that are not established (NetgaugeBgpPeerDown after 2m).")
+    b.add("table", "BGP peers not established", [target(bgp_down, instant=True), target(f"netgauge_bgp_peer_state{{{SEL}}}", instant=True)],
+          w=20, h=8,
+          transformations=[
+              {"id": "merge", "options": {}},
+              {"id": "filterByValue", "options": {"filters": [{"fieldName": "Value #A", "config": {"id": "isNotNull"}}],
+                                                   "type": "include", "match": "all"}},
+              {"id": "organize", "options": {"excludeByName": {"Time": True, "Value #A": True, "__name__": True, "job": True,
+                                                               "instance": True},
+                                             "renameByName": {"Value #B": "state"}}}],
+          mappings=[{"type": "value", "options": {"1": {"text": "idle"}, "2": {"text": "connect"}, "3": {"text": "active"},
+                                                  "4": {"text": "opensent"}, "5": {"text": "openconfirm"},
+                                                  "6": {"text": "established"}}}])
     b.row("Traps")
     b.add("timeseries", "Traps received per second, by trap",
           [target(f"sum by (trap) (rate(netgauge_traps_received_total{{{SEL}}}[$__rate_interval]))", "{{trap}}")],
@@ -255,6 +272,26 @@ def device():
     b.add("state-timeline", "Fans and power supplies",
           [target(f"netgauge_fan_up{{{SEL}}}", "{{fan}}"), target(f"netgauge_power_supply_up{{{SEL}}}", "{{power_supply}}")],
           w=24, h=5)
+    b.row("BGP")
+    b.add("table", "BGP peers",
+          [target(f"netgauge_bgp_peer_state{{{SEL}}}", instant=True),
+           target(f"netgauge_bgp_peer_admin_up{{{SEL}}}", instant=True),
+           target(f"netgauge_bgp_peer_established_seconds{{{SEL}}}", instant=True)],
+          w=16, h=8,
+          transformations=[
+              {"id": "merge", "options": {}},
+              {"id": "organize", "options": {
+                  "excludeByName": {"Time": True, "__name__": True, "job": True, "instance": True, "device": True},
+                  "renameByName": {"Value #A": "state", "Value #B": "admin up", "Value #C": "established for"}}}],
+          overrides=[
+              {"matcher": {"id": "byName", "options": "established for"}, "properties": [{"id": "unit", "value": "s"}]},
+              {"matcher": {"id": "byName", "options": "state"}, "properties": [
+                  {"id": "mappings", "value": [{"type": "value", "options": {
+                      "1": {"text": "idle", "color": "red"}, "2": {"text": "connect", "color": "red"},
+                      "3": {"text": "active", "color": "red"}, "4": {"text": "opensent", "color": "orange"},
+                      "5": {"text": "openconfirm", "color": "orange"}, "6": {"text": "established", "color": "green"}}}]},
+                  {"id": "custom.cellOptions", "value": {"type": "color-text"}}]}])
+    b.add("state-timeline", "BGP sessions", [target(f"netgauge_bgp_peer_up{{{SEL}}}", "{{peer}} {{vrf}}")], w=8, h=8)
     b.row("Traps")
     b.add("timeseries", "Traps received per second, by trap",
           [target(f"sum by (trap) (rate(netgauge_traps_received_total{{{SEL}}}[$__rate_interval]))", "{{trap}}")],

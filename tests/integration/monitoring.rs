@@ -162,6 +162,16 @@ fn switch_mib() -> Vec<(Vec<u32>, V)> {
     m.push((vec![1, 3, 6, 1, 4, 1, 9, 9, 13, 1, 4, 1, 3, 1], V::Int(1)));
     m.push((vec![1, 3, 6, 1, 4, 1, 9, 9, 13, 1, 5, 1, 2, 1], V::Str("PS 1")));
     m.push((vec![1, 3, 6, 1, 4, 1, 9, 9, 13, 1, 5, 1, 3, 1], V::Int(1)));
+    // BGP4-MIB: one session established, one stuck in active.
+    for (peer, state, asn) in [([192, 0, 2, 1], 6, 65001), ([192, 0, 2, 2], 3, 65002)] {
+        let col = |c: u32| [vec![1, 3, 6, 1, 2, 1, 15, 3, 1, c], peer.to_vec()].concat();
+        m.push((col(2), V::Int(state)));
+        m.push((col(3), V::Int(2)));
+        m.push((col(9), V::Int(asn)));
+        m.push((col(10), V::Counter32(42)));
+        m.push((col(15), V::Counter32(1)));
+        m.push((col(16), V::Gauge32(3600)));
+    }
     m.sort_by(|a, b| a.0.cmp(&b.0));
     m
 }
