@@ -241,6 +241,37 @@ fn bgp4_mib_peers_from_a_real_frr_session_go_down_when_the_peer_stops() {
             .stdout,
     ));
 
+    // Over the CLI (platform frr): vtysh's JSON, live, through netgauge's
+    // parser: the prefixes received are exactly the three the peer announces.
+    let vtysh = require("vtysh");
+    let cli_peers = || {
+        let out = ns
+            .command(&vtysh)
+            .args([
+                "--vty_socket",
+                &a.display().to_string(),
+                "-c",
+                "show bgp vrf all summary json",
+            ])
+            .output()
+            .unwrap();
+        netgauge::collector::cli::parse::Platform::Frr
+            .parse_bgp(&String::from_utf8_lossy(&out.stdout))
+            .value
+    };
+    wait_for("the three announced prefixes", Duration::from_secs(30), || {
+        cli_peers()
+            .first()
+            .and_then(|p| p.prefixes.first())
+            .and_then(|x| x.received)
+            == Some(3)
+    });
+    let p = &cli_peers()[0];
+    assert_eq!(
+        (p.peer.as_str(), p.remote_as, p.state),
+        ("127.0.0.2", Some(65002), Some(6))
+    );
+
     // The peer stops: within the 9 s hold time the session is down.
     drop(peer_b.take());
     wait_for("the session to go down", Duration::from_secs(40), || {

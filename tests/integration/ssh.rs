@@ -37,6 +37,7 @@ fn bgp_capture(platform: Platform) -> Option<&'static str> {
         Platform::CiscoNxos => "show_ip_bgp_summary_vrf/cisco_nxos_show_ip_bgp_all_summary_vrf.raw",
         Platform::HuaweiVrp => "display_bgp_peer/huawei_vrp_display_bgp_peer.raw",
         Platform::JuniperJunos => "show_bgp_summary/show_bgp_summary.raw",
+        Platform::Frr => "show_bgp_vrf_all_summary_json/frr_established.json",
         Platform::MikrotikRouteros => return None,
     })
 }
@@ -161,6 +162,11 @@ async fn every_platform_over_a_real_sshd_matches_its_parser() {
             Platform::JuniperJunos,
             "show_version/juniper_junos_show_version.raw",
             "show_interfaces/juniper_junos_show_interfaces.raw",
+        ),
+        (
+            Platform::Frr,
+            "show_version/frr_show_version.raw",
+            "show_interface_json/frr_show_interface.json",
         ),
         // MikroTik is not in this loop: netgauge logs in as `USER+ct` (RouterOS's
         // no-colour, no-terminal-detection suffix), a user sshd cannot have.

@@ -43,6 +43,7 @@ fn commands(p: Platform) -> (&'static [&'static str], &'static str) {
         Platform::CiscoNxos => (&["show version"], "show interface"),
         Platform::HuaweiVrp => (&["display version"], "display interface"),
         Platform::JuniperJunos => (&["show version", "show system uptime"], "show interfaces"),
+        Platform::Frr => (&["show version"], "show interface json"),
         Platform::MikrotikRouteros => (
             &["/system resource print without-paging"],
             "/interface print detail without-paging",

@@ -262,7 +262,7 @@ impl Session {
 /// The command that turns paging off for the session, per platform.
 fn paging_off(p: Platform) -> Option<&'static str> {
     match p {
-        Platform::CiscoIos | Platform::CiscoNxos => Some("terminal length 0"),
+        Platform::CiscoIos | Platform::CiscoNxos | Platform::Frr => Some("terminal length 0"),
         Platform::HuaweiVrp => Some("screen-length 0 temporary"),
         Platform::JuniperJunos => Some("set cli screen-length 0"),
         // RouterOS commands take `without-paging` themselves.
@@ -278,7 +278,7 @@ fn is_prompt(p: Platform, line: &str) -> bool {
         return false;
     }
     match p {
-        Platform::CiscoIos | Platform::CiscoNxos => l.ends_with('#') || l.ends_with('>'),
+        Platform::CiscoIos | Platform::CiscoNxos | Platform::Frr => l.ends_with('#') || l.ends_with('>'),
         Platform::HuaweiVrp => (l.starts_with('<') && l.ends_with('>')) || (l.starts_with('[') && l.ends_with(']')),
         Platform::JuniperJunos => l.ends_with('>') || l.ends_with('#'),
         Platform::MikrotikRouteros => l.ends_with('>') && l.starts_with('['),

@@ -7,6 +7,7 @@
 
 pub mod bgp;
 pub mod common;
+pub mod frr;
 pub mod health;
 pub mod ios;
 pub mod junos;
@@ -24,15 +25,18 @@ pub enum Platform {
     HuaweiVrp,
     JuniperJunos,
     MikrotikRouteros,
+    /// FRRouting's vtysh, on Linux routers.
+    Frr,
 }
 
 impl Platform {
-    pub const ALL: [Platform; 5] = [
+    pub const ALL: [Platform; 6] = [
         Platform::CiscoIos,
         Platform::CiscoNxos,
         Platform::HuaweiVrp,
         Platform::JuniperJunos,
         Platform::MikrotikRouteros,
+        Platform::Frr,
     ];
 
     /// The name used in the config (`platform: cisco_ios`).
@@ -43,6 +47,7 @@ impl Platform {
             Platform::HuaweiVrp => "huawei_vrp",
             Platform::JuniperJunos => "juniper_junos",
             Platform::MikrotikRouteros => "mikrotik_routeros",
+            Platform::Frr => "frr",
         }
     }
 
@@ -57,6 +62,7 @@ impl Platform {
             Platform::HuaweiVrp => "huawei",
             Platform::JuniperJunos => "juniper",
             Platform::MikrotikRouteros => "mikrotik",
+            Platform::Frr => "frrouting",
         }
     }
 
@@ -68,6 +74,7 @@ impl Platform {
             Platform::HuaweiVrp => vrp::interfaces(text),
             Platform::JuniperJunos => junos::interfaces(text),
             Platform::MikrotikRouteros => routeros::interfaces(text),
+            Platform::Frr => frr::interfaces(text),
         }
     }
 
@@ -78,7 +85,7 @@ impl Platform {
             Platform::CiscoIos | Platform::CiscoNxos => &["show processes cpu | include CPU utilization"],
             Platform::HuaweiVrp => &["display cpu-usage", "display memory-usage"],
             Platform::JuniperJunos => &["show chassis routing-engine"],
-            Platform::MikrotikRouteros => &[],
+            Platform::MikrotikRouteros | Platform::Frr => &[],
         }
     }
 
@@ -88,7 +95,7 @@ impl Platform {
             Platform::CiscoIos | Platform::CiscoNxos => cisco_cpu(text),
             Platform::HuaweiVrp => health::vrp(text),
             Platform::JuniperJunos => health::junos(text),
-            Platform::MikrotikRouteros => Parsed::default(),
+            Platform::MikrotikRouteros | Platform::Frr => Parsed::default(),
         }
     }
 
@@ -101,6 +108,7 @@ impl Platform {
             Platform::HuaweiVrp => "display bgp peer",
             Platform::JuniperJunos => "show bgp summary",
             Platform::MikrotikRouteros => "/routing bgp peer print status without-paging",
+            Platform::Frr => "show bgp vrf all summary json",
         }
     }
 
@@ -111,6 +119,7 @@ impl Platform {
             Platform::HuaweiVrp => bgp::vrp_peer(text),
             Platform::JuniperJunos => bgp::junos_summary(text),
             Platform::MikrotikRouteros => bgp::routeros_peers(text),
+            Platform::Frr => frr::bgp(text),
         }
     }
 
@@ -122,6 +131,7 @@ impl Platform {
             Platform::HuaweiVrp => vrp::version(text),
             Platform::JuniperJunos => junos::version(text),
             Platform::MikrotikRouteros => routeros::version(text),
+            Platform::Frr => frr::version(text),
         }
     }
 }
