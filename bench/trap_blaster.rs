@@ -5,44 +5,16 @@
 //! measured is the receiver.
 //!
 //!   cargo run --release --example trap-blaster -- DEST SOURCE_IP COMMUNITY SECONDS [RATE]
+//!
+//! The datagrams are built with netgauge's own BER writer.
 
 use std::net::UdpSocket;
 use std::time::{Duration, Instant};
 
-fn tlv(tag: u8, content: &[u8]) -> Vec<u8> {
-    let mut out = vec![tag];
-    let n = content.len();
-    if n < 0x80 {
-        out.push(n as u8);
-    } else {
-        out.extend([0x81, n as u8]);
-    }
-    out.extend_from_slice(content);
-    out
-}
-
-fn oid(arcs: &[u32]) -> Vec<u8> {
-    let mut body = vec![(arcs[0] * 40 + arcs[1]) as u8];
-    for &a in &arcs[2..] {
-        let mut stack = vec![(a & 0x7f) as u8];
-        let mut v = a >> 7;
-        while v > 0 {
-            stack.push((v & 0x7f) as u8 | 0x80);
-            v >>= 7;
-        }
-        body.extend(stack.iter().rev());
-    }
-    tlv(0x06, &body)
-}
+use netgauge::traps::ber::{oid, tlv};
 
 fn int(v: u32) -> Vec<u8> {
-    let b = v.to_be_bytes();
-    let start = b.iter().position(|x| *x != 0).unwrap_or(3);
-    let mut body = b[start..].to_vec();
-    if body[0] & 0x80 != 0 {
-        body.insert(0, 0);
-    }
-    tlv(0x02, &body)
+    netgauge::traps::ber::int(i64::from(v))
 }
 
 /// A linkDown (`up` false) or linkUp for ifIndex `i`, with the varbinds a

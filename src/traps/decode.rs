@@ -210,46 +210,7 @@ fn type_name(t: MessageType) -> &'static str {
 pub(crate) mod tests {
     use super::*;
 
-    /// A BER TLV, for building test messages by hand.
-    pub fn tlv(tag: u8, content: &[u8]) -> Vec<u8> {
-        let mut out = vec![tag];
-        let n = content.len();
-        if n < 0x80 {
-            out.push(n as u8);
-        } else if n < 0x100 {
-            out.extend([0x81, n as u8]);
-        } else {
-            out.extend([0x82, (n >> 8) as u8, n as u8]);
-        }
-        out.extend_from_slice(content);
-        out
-    }
-
-    pub fn int(v: i64) -> Vec<u8> {
-        let bytes = v.to_be_bytes();
-        let mut start = 0;
-        while start < 7
-            && ((bytes[start] == 0 && bytes[start + 1] & 0x80 == 0)
-                || (bytes[start] == 0xff && bytes[start + 1] & 0x80 != 0))
-        {
-            start += 1;
-        }
-        tlv(0x02, &bytes[start..])
-    }
-
-    pub fn oid(arcs: &[u32]) -> Vec<u8> {
-        let mut body = vec![(arcs[0] * 40 + arcs[1]) as u8];
-        for &a in &arcs[2..] {
-            let mut stack = vec![(a & 0x7f) as u8];
-            let mut v = a >> 7;
-            while v > 0 {
-                stack.push((v & 0x7f) as u8 | 0x80);
-                v >>= 7;
-            }
-            body.extend(stack.iter().rev());
-        }
-        tlv(0x06, &body)
-    }
+    use crate::traps::ber::{int, oid, tlv};
 
     pub fn varbind(name: &[u32], value: Vec<u8>) -> Vec<u8> {
         tlv(0x30, &[oid(name), value].concat())

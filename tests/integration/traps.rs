@@ -30,17 +30,22 @@ struct Alertmanager {
 }
 
 impl Alertmanager {
+    /// With a route that notifies nobody.
     fn start(addr: SocketAddr) -> Alertmanager {
         let dir = tempfile::tempdir().unwrap();
-        let config = dir.path().join("am.yml");
         std::fs::write(
-            &config,
+            dir.path().join("alertmanager.yml"),
             "route: {receiver: none, group_wait: 1s}\nreceivers: [{name: none}]\n",
         )
         .unwrap();
+        Self::run(addr, dir)
+    }
+
+    /// With `dir/alertmanager.yml` (and whatever it refers to beside it).
+    fn run(addr: SocketAddr, dir: tempfile::TempDir) -> Alertmanager {
         let child = Command::new(require("prometheus-alertmanager"))
             .args([
-                format!("--config.file={}", config.display()),
+                format!("--config.file={}", dir.path().join("alertmanager.yml").display()),
                 format!("--storage.path={}", dir.path().join("data").display()),
                 format!("--web.listen-address={addr}"),
                 "--cluster.listen-address=".into(),
@@ -466,27 +471,7 @@ fn shipped_alertmanager(addr: SocketAddr) -> Alertmanager {
             "      - api_url: http://127.0.0.1:9\n        bot_token:",
         );
     std::fs::write(dir.path().join("alertmanager.yml"), config).unwrap();
-    let child = Command::new(require("prometheus-alertmanager"))
-        .args([
-            format!("--config.file={}", dir.path().join("alertmanager.yml").display()),
-            format!("--storage.path={}", dir.path().join("data").display()),
-            format!("--web.listen-address={addr}"),
-            "--cluster.listen-address=".into(),
-        ])
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let am = Alertmanager {
-        addr,
-        _proc: Proc(child),
-        _dir: dir,
-    };
-    wait_for("alertmanager to be ready", Duration::from_secs(20), || {
-        std::net::TcpStream::connect(addr).is_ok() && http_request(addr, "GET", "/-/ready", &[]).0 == 200
-    });
-    am
+    Alertmanager::run(addr, dir)
 }
 
 fn inhibited(am: &Alertmanager, alertname: &str) -> bool {
