@@ -224,6 +224,21 @@ pub struct Target {
     pub interface_thresholds: Vec<(String, Thresholds)>,
     /// Addresses traps from this device come from; empty: its address.
     pub trap_sources: Vec<std::net::IpAddr>,
+    /// Which optional collectors run.
+    pub collectors: Collectors,
+}
+
+/// Optional collectors: on unless turned off (`collectors:` on a target,
+/// or in `defaults`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Collectors {
+    pub bgp: bool,
+}
+
+impl Default for Collectors {
+    fn default() -> Self {
+        Collectors { bgp: true }
+    }
 }
 
 impl Target {

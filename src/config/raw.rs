@@ -96,6 +96,15 @@ pub struct RawGlobal {
 pub struct RawDefaults {
     pub snmp: Option<Spanned<RawSnmp>>,
     pub thresholds: Option<Spanned<RawThresholds>>,
+    pub collectors: Option<Spanned<RawCollectors>>,
+}
+
+/// `collectors:`: optional collectors a target (or `defaults`) turns off.
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawCollectors {
+    /// BGP peers (BGP4-MIB walk, or the CLI's BGP summary) on every poll.
+    pub bgp: Option<Spanned<bool>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -116,6 +125,7 @@ pub struct RawTarget {
     pub interface_thresholds: Option<BTreeMap<String, Spanned<RawThresholds>>>,
     /// Addresses this device sends traps from, when not its `address`.
     pub trap_sources: Option<Spanned<Vec<Spanned<String>>>>,
+    pub collectors: Option<Spanned<RawCollectors>>,
 }
 
 /// Alert thresholds, exported as series so the shipped alert rules need no

@@ -303,3 +303,22 @@ fn an_snmp_timeout_past_the_scrape_timeout_is_a_warning() {
             .is_empty()
     );
 }
+
+#[test]
+fn collectors_default_on_turned_off_in_defaults_and_back_on_per_target() {
+    let c = load(
+        "defaults:\n  collectors: {bgp: false}\n  snmp: {community: c}\n\
+         targets:\n  - {name: a, address: h1}\n  - {name: b, address: h2, collectors: {bgp: true}}\n",
+    );
+    assert!(!c.target("a").unwrap().collectors.bgp);
+    assert!(c.target("b").unwrap().collectors.bgp);
+    assert!(
+        load("targets: [{name: a, address: h1, snmp: {community: c}}]\n").targets[0]
+            .collectors
+            .bgp
+    );
+    assert!(
+        errors("targets: [{name: a, address: h1, collectors: {optix: true}, snmp: {community: c}}]\n")
+            .contains("optix")
+    );
+}

@@ -153,12 +153,12 @@ pub async fn collect(
             }
             None => (login(&mut guard, target, settings, telemetry).await?, false),
         };
-        let mut outcome = run_all(&mut session, settings).await;
+        let mut outcome = run_all(&mut session, settings, target.collectors.bgp).await;
         // A kept session the device dropped in the meantime: log in again once, now.
         if reused && matches!(outcome, Err(CliError::Closed | CliError::Protocol(_))) {
             session.close().await;
             session = login(&mut guard, target, settings, telemetry).await?;
-            outcome = run_all(&mut session, settings).await;
+            outcome = run_all(&mut session, settings, target.collectors.bgp).await;
         }
         if outcome.is_ok() {
             *guard = Some(Held::Ready(session));
@@ -298,7 +298,7 @@ type Outputs = (
     Parsed<Vec<crate::report::BgpPeer>>,
 );
 
-async fn run_all(session: &mut Session, settings: &CliSettings) -> Result<Outputs, CliError> {
+async fn run_all(session: &mut Session, settings: &CliSettings, bgp: bool) -> Result<Outputs, CliError> {
     let (version_cmds, interfaces_cmd) = commands(settings.platform);
     let mut version_text = String::new();
     for cmd in version_cmds {
@@ -321,10 +321,14 @@ async fn run_all(session: &mut Session, settings: &CliSettings) -> Result<Output
     let health = settings.platform.parse_health(&health_text);
     // A device without BGP (or a user not allowed to look) answers with an
     // error: no peers, not a failed poll.
-    let bgp = match session.run(settings.platform.bgp_command(), settings.timeout).await {
-        Ok(text) => settings.platform.parse_bgp(&text),
-        Err(CliError::Command { .. }) => parse::Parsed::default(),
-        Err(e) => return Err(e),
+    let bgp = if !bgp {
+        parse::Parsed::default()
+    } else {
+        match session.run(settings.platform.bgp_command(), settings.timeout).await {
+            Ok(text) => settings.platform.parse_bgp(&text),
+            Err(CliError::Command { .. }) => parse::Parsed::default(),
+            Err(e) => return Err(e),
+        }
     };
     Ok((
         settings.platform.parse_version(&version_text),

@@ -127,7 +127,13 @@ pub async fn collect(
     let (if_result, health_result, bgp_result) = tokio::join!(
         timeout_at(deadline, walk_columns(&client)),
         timeout_at(deadline, health_readings(&client, &defs, ctx)),
-        timeout_at(deadline, bgp_peers(&client)),
+        timeout_at(deadline, async {
+            if target.collectors.bgp {
+                bgp_peers(&client).await
+            } else {
+                Ok(Vec::new())
+            }
+        }),
     );
     match if_result.unwrap_or(Err(SnmpError::Deadline)) {
         Ok(tables) => {

@@ -53,6 +53,7 @@ pub(super) fn load(sources: &[(PathBuf, String)]) -> Result<Config, ConfigError>
         warnings: Vec::new(),
         bad_auths: HashSet::new(),
         scrape_timeout: Global::default().scrape_timeout,
+        default_collectors: Collectors::default(),
     };
     let mut config = v.config(raws);
     if v.problems.is_empty() {
@@ -76,6 +77,8 @@ struct Validator {
     bad_auths: HashSet<String>,
     /// `global.scrape_timeout`, once read: per-target timeouts are compared with it.
     scrape_timeout: Duration,
+    /// `defaults.collectors`, once read.
+    default_collectors: Collectors,
 }
 
 impl Validator {
@@ -166,6 +169,9 @@ impl Validator {
                         defaults = d.value.snmp.clone().map(|s| (file.clone(), s));
                         if let Some(t) = &d.value.thresholds {
                             self.thresholds("defaults.thresholds", &t.value, &mut default_thresholds, false);
+                        }
+                        if let Some(c) = &d.value.collectors {
+                            self.default_collectors = apply_collectors(Collectors::default(), &c.value);
                         }
                     }
                 }
@@ -314,4 +320,12 @@ impl Validator {
         }
         g
     }
+}
+
+/// `raw`'s settings over `base`.
+fn apply_collectors(mut base: Collectors, raw: &super::raw::RawCollectors) -> Collectors {
+    if let Some(b) = &raw.bgp {
+        base.bgp = b.value;
+    }
+    base
 }

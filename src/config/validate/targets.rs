@@ -150,6 +150,10 @@ impl Validator {
             thresholds,
             interface_thresholds,
             trap_sources,
+            collectors: match &raw.collectors {
+                Some(c) => super::apply_collectors(self.default_collectors, &c.value),
+                None => self.default_collectors,
+            },
         })
     }
 
