@@ -146,15 +146,9 @@ struct RawOkWhen {
     values: Vec<i64>,
 }
 
-/// `1.3.6.1.2.1` (a leading dot tolerated).
+/// `1.3.6.1.2.1` (a leading dot tolerated), two arcs at least.
 pub fn parse_oid(text: &str) -> Option<Oid> {
-    let t = text.trim();
-    let t = t.strip_prefix('.').unwrap_or(t);
-    if t.is_empty() {
-        return None;
-    }
-    let arcs: Option<Oid> = t.split('.').map(|a| a.parse::<u32>().ok()).collect();
-    arcs.filter(|a| a.len() >= 2)
+    crate::compat::config::parse_oid(text).filter(|a| a.len() >= 2)
 }
 
 fn oid_of(def: &str, what: &str, text: &str) -> Result<Oid, DefinitionsError> {

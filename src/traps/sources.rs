@@ -106,7 +106,7 @@ pub fn community_ok(traps: &TrapsConfig, target: Option<&Target>, community: &[u
 }
 
 /// Equality whose time does not depend on where the first difference is.
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+pub(super) fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 

@@ -242,11 +242,7 @@ fn engine_id(text: &str) -> Result<Vec<u8>, String> {
         .chars()
         .filter(|c| *c != ':')
         .collect();
-    let bytes: Option<Vec<u8>> = (0..hex.len())
-        .step_by(2)
-        .map(|i| hex.get(i..i + 2).and_then(|b| u8::from_str_radix(b, 16).ok()))
-        .collect();
-    match bytes {
+    match crate::traps::store::unhex(&hex) {
         Some(b) if (5..=32).contains(&b.len()) => Ok(b),
         _ => Err("an engine ID is 5 to 32 bytes in hex, like 80001f888056565656".into()),
     }

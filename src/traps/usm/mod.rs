@@ -18,6 +18,7 @@ use snmp2::{AsnReader, MessageType, Varbinds};
 
 use super::ber;
 use super::decode::{self, Kind, Notification};
+use super::sources::constant_time_eq;
 use crate::config::{AuthProtocol, PrivProtocol, SecurityLevel, SnmpCredentials, SnmpVersion, Target, V3Credentials};
 use crate::telemetry::TrapDrop;
 
@@ -505,10 +506,6 @@ fn fingerprint(c: &V3Credentials) -> u64 {
     c.priv_password.expose().hash(&mut h);
     format!("{:?}{:?}{:?}", c.level, c.auth_protocol, c.priv_protocol).hash(&mut h);
     h.finish()
-}
-
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 /// A new engine ID for netgauge: RFC 3411 format 5 (administratively
