@@ -1,21 +1,14 @@
-//! A minimal BER writer for the messages the receiver sends (inform
-//! Responses and Reports). Reading is snmp2's `AsnReader`.
+//! BER for the messages the receiver sends (inform Responses and Reports),
+//! as whole TLVs: thin wrappers over the encoder the SNMP client already
+//! uses for its requests ([`crate::collector::snmp::community`]). Reading
+//! is snmp2's `AsnReader`.
+
+use crate::collector::snmp::community::{int_bytes, oid_bytes};
 
 /// A TLV with definite length.
 pub fn tlv(tag: u8, content: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(content.len() + 4);
-    out.push(tag);
-    let n = content.len();
-    if n < 0x80 {
-        out.push(n as u8);
-    } else if n <= 0xff {
-        out.extend([0x81, n as u8]);
-    } else if n <= 0xffff {
-        out.extend([0x82, (n >> 8) as u8, n as u8]);
-    } else {
-        out.extend([0x83, (n >> 16) as u8, (n >> 8) as u8, n as u8]);
-    }
-    out.extend_from_slice(content);
+    crate::collector::snmp::community::tlv(&mut out, tag, content);
     out
 }
 
@@ -29,63 +22,16 @@ pub fn octets(bytes: &[u8]) -> Vec<u8> {
 
 /// An INTEGER in the fewest octets (two's complement).
 pub fn int(v: i64) -> Vec<u8> {
-    int_tagged(0x02, v)
-}
-
-pub fn int_tagged(tag: u8, v: i64) -> Vec<u8> {
-    let bytes = v.to_be_bytes();
-    let mut start = 0;
-    while start < 7
-        && ((bytes[start] == 0 && bytes[start + 1] & 0x80 == 0)
-            || (bytes[start] == 0xff && bytes[start + 1] & 0x80 != 0))
-    {
-        start += 1;
-    }
-    tlv(tag, &bytes[start..])
+    tlv(0x02, &int_bytes(v))
 }
 
 /// Counter32 (application 1), unsigned.
 pub fn counter32(v: u32) -> Vec<u8> {
-    let mut body = v.to_be_bytes().to_vec();
-    while body.len() > 1 && body[0] == 0 && body[1] & 0x80 == 0 {
-        body.remove(0);
-    }
-    if body[0] & 0x80 != 0 {
-        body.insert(0, 0);
-    }
-    tlv(0x41, &body)
+    tlv(0x41, &int_bytes(i64::from(v)))
 }
 
 pub fn oid(arcs: &[u32]) -> Vec<u8> {
-    let mut body = Vec::with_capacity(arcs.len() + 4);
-    match arcs {
-        [a, b, rest @ ..] => {
-            push_arc(&mut body, a * 40 + b);
-            for &x in rest {
-                push_arc(&mut body, x);
-            }
-        }
-        [a] => push_arc(&mut body, a * 40),
-        [] => {}
-    }
-    tlv(0x06, &body)
-}
-
-fn push_arc(out: &mut Vec<u8>, a: u32) {
-    let mut stack = [0u8; 5];
-    let mut n = 0;
-    let mut v = a;
-    loop {
-        stack[n] = (v & 0x7f) as u8;
-        n += 1;
-        v >>= 7;
-        if v == 0 {
-            break;
-        }
-    }
-    for i in (0..n).rev() {
-        out.push(stack[i] | if i > 0 { 0x80 } else { 0 });
-    }
+    tlv(0x06, &oid_bytes(arcs))
 }
 
 #[cfg(test)]

@@ -168,7 +168,7 @@ pub fn encode(version: i64, community: &[u8], id: i32, req: &Request<'_>) -> Vec
     msg
 }
 
-pub(super) fn tlv(out: &mut Vec<u8>, tag: u8, content: &[u8]) {
+pub(crate) fn tlv(out: &mut Vec<u8>, tag: u8, content: &[u8]) {
     out.push(tag);
     let n = content.len();
     if n < 0x80 {
@@ -183,7 +183,7 @@ pub(super) fn tlv(out: &mut Vec<u8>, tag: u8, content: &[u8]) {
 }
 
 /// Minimal two's-complement big-endian encoding.
-pub(super) fn int_bytes(v: i64) -> Vec<u8> {
+pub(crate) fn int_bytes(v: i64) -> Vec<u8> {
     let bytes = v.to_be_bytes();
     let mut start = 0;
     while start < 7 {
@@ -198,7 +198,8 @@ pub(super) fn int_bytes(v: i64) -> Vec<u8> {
     bytes[start..].to_vec()
 }
 
-fn oid_bytes(arcs: &[u32]) -> Vec<u8> {
+/// An OBJECT IDENTIFIER's content octets.
+pub(crate) fn oid_bytes(arcs: &[u32]) -> Vec<u8> {
     let mut out = Vec::with_capacity(arcs.len() + 4);
     let (first, rest) = match arcs {
         [a, b, rest @ ..] => (u64::from(*a) * 40 + u64::from(*b), rest),

@@ -122,8 +122,9 @@ pub async fn collect(
     });
     let sys_uptime_ticks = sys.sys_uptime_ticks;
 
+    // The three walks start together.
     let if_started = Instant::now();
-    let health_started = Instant::now();
+    let (health_started, bgp_started) = (if_started, if_started);
     let (if_result, health_result, bgp_result) = tokio::join!(
         timeout_at(deadline, walk_columns(&client)),
         timeout_at(deadline, health_readings(&client, &defs, ctx)),
@@ -185,7 +186,7 @@ pub async fn collect(
         Ok(peers) if peers.is_empty() => {}
         Ok(peers) => {
             report.bgp_peers = peers;
-            report.collectors.push(run(BGP, health_started, true));
+            report.collectors.push(run(BGP, bgp_started, true));
             ctx.telemetry.event(Event::PollFinished {
                 device: &target.name,
                 collector: BGP,
@@ -196,7 +197,7 @@ pub async fn collect(
         Err(SnmpError::Agent { .. }) => {}
         Err(e) => {
             fail(BGP, &e);
-            report.collectors.push(run(BGP, health_started, false));
+            report.collectors.push(run(BGP, bgp_started, false));
         }
     }
     report

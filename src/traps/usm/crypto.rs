@@ -162,10 +162,7 @@ pub fn decrypt(
             if !buf.len().is_multiple_of(8) || key.len() < 16 {
                 return Err(CryptoError::Blocks);
             }
-            let mut iv = [0u8; 8];
-            for (i, b) in iv.iter_mut().enumerate() {
-                *b = key[8 + i] ^ salt[i];
-            }
+            let iv = des_iv(key, salt);
             let mut d = cbc::Decryptor::<des::Des>::new_from_slices(&key[..8], &iv).map_err(|_| CryptoError::Salt)?;
             for chunk in buf.chunks_mut(8) {
                 d.decrypt_block_mut(aes::cipher::generic_array::GenericArray::from_mut_slice(chunk));
@@ -195,10 +192,7 @@ pub fn encrypt(
                 return Err(CryptoError::Blocks);
             }
             buf.resize(plain.len().div_ceil(8) * 8, 0);
-            let mut iv = [0u8; 8];
-            for (i, b) in iv.iter_mut().enumerate() {
-                *b = key[8 + i] ^ salt[i];
-            }
+            let iv = des_iv(key, salt);
             let mut e = cbc::Encryptor::<des::Des>::new_from_slices(&key[..8], &iv).map_err(|_| CryptoError::Salt)?;
             for chunk in buf.chunks_mut(8) {
                 e.encrypt_block_mut(aes::cipher::generic_array::GenericArray::from_mut_slice(chunk));
@@ -210,6 +204,16 @@ pub fn encrypt(
         }
     }
     Ok(buf)
+}
+
+/// RFC 3414 §8.1.1.1: IV = the key's pre-IV (bytes 8..16) XOR the salt.
+/// Callers have checked `key` has 16 bytes and `salt` 8.
+fn des_iv(key: &[u8], salt: &[u8]) -> [u8; 8] {
+    let mut iv = [0u8; 8];
+    for (i, b) in iv.iter_mut().enumerate() {
+        *b = key[8 + i] ^ salt[i];
+    }
+    iv
 }
 
 /// RFC 3826 §3.1.2.1: IV = boots ‖ time ‖ salt.
