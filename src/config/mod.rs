@@ -233,11 +233,15 @@ pub struct Target {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Collectors {
     pub bgp: bool,
+    pub optics: bool,
 }
 
 impl Default for Collectors {
     fn default() -> Self {
-        Collectors { bgp: true }
+        Collectors {
+            bgp: true,
+            optics: true,
+        }
     }
 }
 

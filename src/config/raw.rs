@@ -105,6 +105,8 @@ pub struct RawDefaults {
 pub struct RawCollectors {
     /// BGP peers (BGP4-MIB walk, or the CLI's BGP summary) on every poll.
     pub bgp: Option<Spanned<bool>>,
+    /// Transceiver diagnostics (DOM tables, or the CLI's transceiver view).
+    pub optics: Option<Spanned<bool>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -142,12 +144,16 @@ pub struct RawThresholds {
     pub scrape_duration_seconds: Option<Spanned<f64>>,
     /// The share of a BGP peer's received prefixes whose loss alerts.
     pub bgp_prefixes_drop_ratio: Option<Spanned<f64>>,
+    /// Fixed optical limits that replace the modules' own thresholds.
+    pub transceiver_receive_power_low_dbm: Option<Spanned<f64>>,
+    pub transceiver_transmit_power_low_dbm: Option<Spanned<f64>>,
+    pub transceiver_temperature_high_celsius: Option<Spanned<f64>>,
 }
 
 impl RawThresholds {
     /// (key, value) for every key that is set.
     pub fn set(&self) -> Vec<(&'static str, &Spanned<f64>)> {
-        let all: [(&'static str, &Option<Spanned<f64>>); 8] = [
+        let all: [(&'static str, &Option<Spanned<f64>>); 11] = [
             ("interface_utilisation_ratio", &self.interface_utilisation_ratio),
             ("interface_errors_per_second", &self.interface_errors_per_second),
             ("interface_discards_per_second", &self.interface_discards_per_second),
@@ -156,6 +162,18 @@ impl RawThresholds {
             ("temperature_celsius", &self.temperature_celsius),
             ("scrape_duration_seconds", &self.scrape_duration_seconds),
             ("bgp_prefixes_drop_ratio", &self.bgp_prefixes_drop_ratio),
+            (
+                "transceiver_receive_power_low_dbm",
+                &self.transceiver_receive_power_low_dbm,
+            ),
+            (
+                "transceiver_transmit_power_low_dbm",
+                &self.transceiver_transmit_power_low_dbm,
+            ),
+            (
+                "transceiver_temperature_high_celsius",
+                &self.transceiver_temperature_high_celsius,
+            ),
         ];
         all.into_iter()
             .filter_map(|(k, v)| v.as_ref().map(|v| (k, v)))

@@ -153,7 +153,7 @@ fn thresholds_inherit_and_interfaces_override() {
         "{e}"
     );
     assert!(
-        e.contains("targets[0].interface_thresholds.x.cpu_usage_ratio: only interface_* thresholds"),
+        e.contains("targets[0].interface_thresholds.x.cpu_usage_ratio: only interface_* and transceiver_* thresholds"),
         "{e}"
     );
 }
@@ -307,11 +307,14 @@ fn an_snmp_timeout_past_the_scrape_timeout_is_a_warning() {
 #[test]
 fn collectors_default_on_turned_off_in_defaults_and_back_on_per_target() {
     let c = load(
-        "defaults:\n  collectors: {bgp: false}\n  snmp: {community: c}\n\
+        "defaults:\n  collectors: {bgp: false, optics: false}\n  snmp: {community: c}\n\
          targets:\n  - {name: a, address: h1}\n  - {name: b, address: h2, collectors: {bgp: true}}\n",
     );
     assert!(!c.target("a").unwrap().collectors.bgp);
+    assert!(!c.target("a").unwrap().collectors.optics);
     assert!(c.target("b").unwrap().collectors.bgp);
+    // A target's own `collectors:` starts from the defaults, not from scratch.
+    assert!(!c.target("b").unwrap().collectors.optics);
     assert!(
         load("targets: [{name: a, address: h1, snmp: {community: c}}]\n").targets[0]
             .collectors
@@ -320,5 +323,30 @@ fn collectors_default_on_turned_off_in_defaults_and_back_on_per_target() {
     assert!(
         errors("targets: [{name: a, address: h1, collectors: {optix: true}, snmp: {community: c}}]\n")
             .contains("optix")
+    );
+}
+
+#[test]
+fn transceiver_thresholds_are_negative_dbm_and_can_be_set_per_interface() {
+    let c = load(
+        "targets:\n  - name: a\n    address: h\n    snmp: {community: c}\n    thresholds: {transceiver_receive_power_low_dbm: -14.5}\n    interface_thresholds:\n      xe-0/0/1: {transceiver_receive_power_low_dbm: -22}\n",
+    );
+    let t = c.target("a").unwrap();
+    assert_eq!(t.thresholds.get("transceiver_receive_power_low_dbm"), Some(-14.5));
+    // Not set: the module's own thresholds apply, so there is no built-in value.
+    assert_eq!(t.thresholds.get("transceiver_transmit_power_low_dbm"), None);
+    assert_eq!(
+        t.interface_thresholds,
+        vec![(
+            "xe-0/0/1".to_owned(),
+            Thresholds(vec![("transceiver_receive_power_low_dbm", -22.0)])
+        )]
+    );
+    let e = errors(
+        "targets:\n  - name: a\n    address: h\n    snmp: {community: c}\n    thresholds: {transceiver_receive_power_low_dbm: -55}\n",
+    );
+    assert!(
+        e.contains("targets[0].thresholds.transceiver_receive_power_low_dbm: -55 must be a power in dBm, -40 to 10"),
+        "{e}"
     );
 }

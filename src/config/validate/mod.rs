@@ -327,5 +327,8 @@ fn apply_collectors(mut base: Collectors, raw: &super::raw::RawCollectors) -> Co
     if let Some(b) = &raw.bgp {
         base.bgp = b.value;
     }
+    if let Some(o) = &raw.optics {
+        base.optics = o.value;
+    }
     base
 }

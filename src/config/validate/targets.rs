@@ -161,13 +161,20 @@ impl Validator {
     pub(super) fn thresholds(&mut self, field: &str, raw: &RawThresholds, into: &mut Thresholds, interface_only: bool) {
         for (key, v) in raw.set() {
             let value = v.value;
-            if interface_only && !key.starts_with("interface_") {
+            if interface_only && !key.starts_with("interface_") && !key.starts_with("transceiver_") {
                 self.problem(
                     v.referenced,
                     format!("{field}.{key}"),
-                    "only interface_* thresholds can be set per interface",
+                    "only interface_* and transceiver_* thresholds can be set per interface",
                 );
-            } else if !value.is_finite() || value < 0.0 {
+            } else if key.ends_with("_dbm") && !(-40.0..=10.0).contains(&value) {
+                // −40 dBm is what netgauge reports for no light; optics transmit under +10.
+                self.problem(
+                    v.referenced,
+                    format!("{field}.{key}"),
+                    format!("{value} must be a power in dBm, -40 to 10"),
+                );
+            } else if !key.ends_with("_dbm") && (!value.is_finite() || value < 0.0) {
                 self.problem(
                     v.referenced,
                     format!("{field}.{key}"),
