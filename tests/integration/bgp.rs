@@ -210,15 +210,19 @@ fn bgp4_mib_peers_from_a_real_frr_session_go_down_when_the_peer_stops() {
         ("vrf", "default"),
         ("local_address", "127.0.0.1"),
     ];
-    // The peer's routes follow the session up: UPDATEs counted.
-    wait_for("the peer's UPDATE messages", Duration::from_secs(30), || {
-        value(&probe(&ns, &config), "netgauge_bgp_peer_updates_received_total", &id).is_some_and(|n| n >= 1.0)
+    // The routes (and End-of-RIB markers) follow the session up: UPDATEs
+    // counted both ways. Both are waited for: each side sends its own when
+    // its update timer fires, so one may arrive a moment after the other
+    // (under load, after the probe that saw the first).
+    wait_for("UPDATE messages both ways", Duration::from_secs(30), || {
+        let s = probe(&ns, &config);
+        let counted = |name| value(&s, name, &id).is_some_and(|n| n >= 1.0);
+        counted("netgauge_bgp_peer_updates_received_total") && counted("netgauge_bgp_peer_updates_sent_total")
     });
     let s = probe(&ns, &config);
     assert_eq!(value(&s, "netgauge_bgp_peer_state", &id), Some(6.0));
     assert_eq!(value(&s, "netgauge_bgp_peer_admin_up", &id), Some(1.0));
     assert_eq!(value(&s, "netgauge_bgp_peer_transitions_total", &id), Some(1.0));
-    assert!(value(&s, "netgauge_bgp_peer_updates_sent_total", &id).is_some_and(|n| n >= 1.0));
     assert!(value(&s, "netgauge_bgp_peer_established_seconds", &id).is_some());
     // The target's own `vrf` label does not clash with the BGP one.
     assert_eq!(
