@@ -26,6 +26,8 @@ pub struct DeviceReport {
     pub auth_failed: bool,
     /// BGP sessions, when a BGP collector ran.
     pub bgp_peers: Vec<BgpPeer>,
+    /// Pluggable optics with their diagnostics (DOM), when an optics collector ran.
+    pub transceivers: Vec<Transceiver>,
 }
 
 impl DeviceReport {
@@ -75,6 +77,12 @@ impl DeviceReport {
                 ssh.bgp_peers
             } else {
                 snmp.bgp_peers
+            },
+            // Likewise optics: SNMP's scaled integers over the CLI's rounded text.
+            transceivers: if snmp.transceivers.is_empty() {
+                ssh.transceivers
+            } else {
+                snmp.transceivers
             },
             collectors,
             not_polled: snmp.not_polled && ssh.not_polled,
@@ -190,6 +198,124 @@ pub struct BgpPrefixes {
     pub received: Option<u64>,
     pub accepted: Option<u64>,
     pub advertised: Option<u64>,
+}
+
+/// One pluggable optic (SFP, QSFP, CFP…) and what its digital
+/// diagnostics say. Readings and thresholds are in base units whatever the
+/// source's scaling; a value the module does not report is not listed.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Transceiver {
+    /// The interface the module sits in, named as the interface series name it.
+    pub interface: String,
+    /// `10Gbase-SR`, `SFP-10G-SR`… as the device describes the module.
+    pub module_type: String,
+    pub module_vendor: String,
+    pub part_number: String,
+    pub serial: String,
+    pub readings: Vec<OpticReading>,
+    /// The module's own alarm and warning thresholds.
+    pub thresholds: Vec<OpticThreshold>,
+}
+
+/// What a transceiver sensor measures; the names are the `measure` label.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum OpticMeasure {
+    /// dBm. A module that sees no light reads [`NO_LIGHT_DBM`].
+    ReceivePower,
+    /// dBm.
+    TransmitPower,
+    /// Laser bias current, amperes.
+    BiasCurrent,
+    /// Volts.
+    SupplyVoltage,
+    /// Degrees Celsius.
+    Temperature,
+}
+
+impl OpticMeasure {
+    pub const ALL: [OpticMeasure; 5] = [
+        OpticMeasure::ReceivePower,
+        OpticMeasure::TransmitPower,
+        OpticMeasure::BiasCurrent,
+        OpticMeasure::SupplyVoltage,
+        OpticMeasure::Temperature,
+    ];
+
+    /// The `measure` label value: the reading's series name without
+    /// `netgauge_transceiver_`.
+    pub fn label(self) -> &'static str {
+        match self {
+            OpticMeasure::ReceivePower => "receive_power_dbm",
+            OpticMeasure::TransmitPower => "transmit_power_dbm",
+            OpticMeasure::BiasCurrent => "bias_current_amperes",
+            OpticMeasure::SupplyVoltage => "supply_voltage_volts",
+            OpticMeasure::Temperature => "temperature_celsius",
+        }
+    }
+}
+
+/// Optical power of a dark receiver: SFF-8472's resolution is 0.1 µW,
+/// i.e. −40 dBm, and Cisco and Juniper print that (or "-Inf") for no light.
+/// Zero or negative milliwatts, and the vendor sentinels for "loss of
+/// signal", are reported as this rather than as a missing value.
+pub const NO_LIGHT_DBM: f64 = -40.0;
+
+/// Milliwatts to dBm, with no light floored at [`NO_LIGHT_DBM`].
+pub fn milliwatts_to_dbm(mw: f64) -> f64 {
+    if mw.is_nan() || mw <= 0.0001 {
+        NO_LIGHT_DBM
+    } else {
+        (10.0 * mw.log10()).max(NO_LIGHT_DBM)
+    }
+}
+
+/// One reading of one transceiver sensor.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct OpticReading {
+    pub measure: OpticMeasure,
+    /// The lane of a multi-lane module, numbered as the device numbers
+    /// them; `None` for single-lane modules and module-wide readings.
+    pub lane: Option<u32>,
+    pub value: f64,
+}
+
+/// Which of a module's four thresholds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum OpticLevel {
+    HighAlarm,
+    HighWarning,
+    LowWarning,
+    LowAlarm,
+}
+
+impl OpticLevel {
+    /// Highest value first: a module's four thresholds sorted from the
+    /// highest down are these, in this order.
+    pub const ALL: [OpticLevel; 4] = [
+        OpticLevel::HighAlarm,
+        OpticLevel::HighWarning,
+        OpticLevel::LowWarning,
+        OpticLevel::LowAlarm,
+    ];
+
+    /// The `level` label value.
+    pub fn label(self) -> &'static str {
+        match self {
+            OpticLevel::HighAlarm => "high_alarm",
+            OpticLevel::HighWarning => "high_warning",
+            OpticLevel::LowWarning => "low_warning",
+            OpticLevel::LowAlarm => "low_alarm",
+        }
+    }
+}
+
+/// One of a module's thresholds, in the unit of its measure.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct OpticThreshold {
+    pub measure: OpticMeasure,
+    pub lane: Option<u32>,
+    pub level: OpticLevel,
+    pub value: f64,
 }
 
 /// One reading: a CPU's load, a memory pool's use, a sensor's temperature...

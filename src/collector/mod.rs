@@ -2,4 +2,5 @@
 //! [`crate::report::DeviceReport`]; none knows about metric names.
 
 pub mod cli;
+pub mod ifname;
 pub mod snmp;

@@ -90,20 +90,10 @@ pub fn render(target: &Target, peers: &[BgpPeer], sink: &mut impl Sink) {
     if peers.is_empty() {
         return;
     }
-    let renamed: Vec<(String, &str)> = target
-        .labels
-        .iter()
-        .map(|(k, v)| {
-            let k = if LABELS.contains(&k.as_str()) || k == "description" {
-                format!("target_{k}")
-            } else {
-                k.clone()
-            };
-            (k, v.as_str())
-        })
-        .collect();
+    let own: Vec<&str> = LABELS.iter().copied().chain(["description"]).collect();
+    let renamed = super::renamed_target_labels(target, &own);
     let mut base: Vec<(&str, &str)> = vec![("device", target.name.as_str())];
-    base.extend(renamed.iter().map(|(k, v)| (k.as_str(), *v)));
+    base.extend(renamed.iter().map(|(k, v)| (k.as_str(), v.as_str())));
     // A series must be unique: a peer listed twice (a sanitised capture,
     // a vendor bug) is rendered once, first one wins; likewise an address
     // family listed twice for a peer.

@@ -5,6 +5,7 @@
 //! [`render`] turns it into samples, so SNMP and SSH cannot drift apart.
 
 mod bgp;
+mod optics;
 
 use crate::config::Target;
 use crate::metrics::{Desc, Kind, Sink};
@@ -342,6 +343,25 @@ pub fn render(target: &Target, report: &DeviceReport, sink: &mut impl Sink) {
         counters(sink, base, &l, &ifc.transmit, tx);
     }
     bgp::render(target, &report.bgp_peers, sink);
+    optics::render(target, &report.transceivers, sink);
+}
+
+/// The target's labels for series that set label names of their own
+/// (`own`) which a target may use: such a target label is exported as
+/// `target_<name>` on those series, so neither is lost.
+fn renamed_target_labels(target: &Target, own: &[&str]) -> Vec<(String, String)> {
+    target
+        .labels
+        .iter()
+        .map(|(k, v)| {
+            let k = if own.contains(&k.as_str()) {
+                format!("target_{k}")
+            } else {
+                k.clone()
+            };
+            (k, v.clone())
+        })
+        .collect()
 }
 
 fn counters(sink: &mut impl Sink, base: &[(&str, &str)], l: &[(&str, &str)], c: &Counters, d: [&Desc; 6]) {

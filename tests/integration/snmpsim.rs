@@ -433,3 +433,203 @@ async fn health_from_recordings_of_real_devices() {
     );
     server.stop().await;
 }
+
+/// Transceiver diagnostics from recordings of real devices, one per source
+/// table: JUNIPER-DOM-MIB (MX960), HUAWEI-ENTITY-EXTENT-MIB (a Huawei
+/// router, and an S5720 whose modules report no diagnostics),
+/// CISCO-ENTITY-SENSOR-MIB (Nexus 5000) and ENTITY-SENSOR-MIB with
+/// Arista's thresholds (DCS-7150S).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn optics_from_recordings_of_real_devices() {
+    let sim = Sim::start(&[
+        "network/router/juniper-mx960-13-3r9-13",
+        "fixtures/huawei-optics",
+        "network/router/huawei-s5720",
+        "network/switch/cisco-n5000",
+        "cloud/arista-dcs-7150s-52-cl",
+    ]);
+    let server = Server::start(&sim.yaml()).await;
+    let probe = |name: &'static str| {
+        let server = &server;
+        async move {
+            let (status, body) = server.get(&format!("/probe?target={name}"), &[]).await;
+            assert_eq!(status, 200);
+            promtool_check(&body);
+            if std::env::var_os("NETGAUGE_DUMP").is_some() {
+                for l in body
+                    .lines()
+                    .filter(|l| l.contains("transceiver") || l.contains("optics"))
+                {
+                    eprintln!("{name}: {l}");
+                }
+            }
+            parse_exposition(&body)
+        }
+    };
+    let rec = |name: &str| &sim.recordings.iter().find(|(c, _)| c == name).unwrap().1;
+    let close = |got: Option<f64>, want: f64, what: &str| {
+        let got = got.unwrap_or_else(|| panic!("{what}: no series"));
+        assert!((got - want).abs() < 1e-3, "{what}: {got}, want {want}");
+    };
+
+    // Juniper: every jnxDomCurrentTable row with diagnostics, against the
+    // recording by the MIB's definition (0.01 dBm; a receiver in loss of
+    // signal, jnxDomCurrentAlarms bit 0, reads no light).
+    let j = rec("juniper-mx960-13-3r9-13");
+    let s = probe("juniper-mx960-13-3r9-13").await;
+    let mut modules = 0;
+    for (idx, rx) in rec_column(j, "1.3.6.1.4.1.2636.3.60.1.1.1.1.5") {
+        let col = |c: u32| rec_num(j, &format!("1.3.6.1.4.1.2636.3.60.1.1.1.1.{c}.{idx}")).unwrap_or(0.0);
+        if (5..=24).all(|c| col(c) == 0.0) {
+            continue;
+        }
+        let ifname = rec_text(j, &format!("1.3.6.1.2.1.31.1.1.1.1.{idx}")).unwrap();
+        let alarms = j
+            .get(&format!("1.3.6.1.4.1.2636.3.60.1.1.1.1.1.{idx}"))
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default();
+        let los = alarms
+            .get(..2)
+            .and_then(|b| u8::from_str_radix(b, 16).ok())
+            .is_some_and(|b| b & 0x80 != 0);
+        let rx: f64 = rx.parse().unwrap();
+        let want = if rx == 0.0 && los { -40.0 } else { rx / 100.0 };
+        let l = [("interface", ifname.as_str())];
+        close(value(&s, "netgauge_transceiver_receive_power_dbm", &l), want, &ifname);
+        close(
+            value(&s, "netgauge_transceiver_transmit_power_dbm", &l),
+            col(7) / 100.0,
+            &ifname,
+        );
+        close(
+            value(&s, "netgauge_transceiver_bias_current_amperes", &l),
+            col(6) / 1e6,
+            &ifname,
+        );
+        close(
+            value(&s, "netgauge_transceiver_temperature_celsius", &l),
+            col(8),
+            &ifname,
+        );
+        modules += 1;
+    }
+    assert_eq!(modules, 6, "juniper modules with diagnostics");
+    assert!(
+        s.iter()
+            .any(|x| x.name == "netgauge_transceiver_receive_power_dbm" && x.value == -40.0),
+        "juniper: a receiver in loss of signal reads no light"
+    );
+
+    // Huawei (a real capture's excerpt): 0.01 dBm, mV, mA, thresholds.
+    let s = probe("huawei-optics").await;
+    let l = [("interface", "GigabitEthernet4/0/1")];
+    close(
+        value(&s, "netgauge_transceiver_receive_power_dbm", &l),
+        -8.01,
+        "huawei rx",
+    );
+    close(
+        value(&s, "netgauge_transceiver_transmit_power_dbm", &l),
+        -2.27,
+        "huawei tx",
+    );
+    close(
+        value(&s, "netgauge_transceiver_temperature_celsius", &l),
+        25.0,
+        "huawei temp",
+    );
+    close(
+        value(&s, "netgauge_transceiver_supply_voltage_volts", &l),
+        3.386,
+        "huawei volts",
+    );
+    close(
+        value(&s, "netgauge_transceiver_bias_current_amperes", &l),
+        0.030,
+        "huawei bias",
+    );
+    let th = |measure: &str, level: &str| {
+        value(
+            &s,
+            "netgauge_transceiver_threshold",
+            &[l[0], ("measure", measure), ("level", level)],
+        )
+    };
+    close(th("receive_power_dbm", "low_alarm"), -16.98, "huawei rx low alarm");
+    close(th("receive_power_dbm", "low_warning"), -16.0, "huawei rx low warning");
+    close(th("transmit_power_dbm", "high_alarm"), 4.0, "huawei tx high alarm");
+    assert_eq!(
+        value(&s, "netgauge_transceiver_info", &[l[0], ("module_vendor", "HUAWEI")]),
+        Some(1.0)
+    );
+
+    // An S5720 whose modules report no diagnostics (−1, −255): identity only.
+    let s = probe("huawei-s5720").await;
+    assert_eq!(
+        value(
+            &s,
+            "netgauge_transceiver_info",
+            &[
+                ("interface", "XGigabitEthernet0/0/1"),
+                ("part_number", "SPP10ELRIDFPHW")
+            ]
+        ),
+        Some(1.0)
+    );
+    assert!(!s
+        .iter()
+        .any(|x| x.name.starts_with("netgauge_transceiver_") && x.name != "netgauge_transceiver_info"));
+
+    // Nexus 5000: CISCO-ENTITY-SENSOR-MIB dBm sensors with four thresholds each.
+    let s = probe("cisco-n5000").await;
+    let l = [("interface", "Ethernet1/1")];
+    close(
+        value(&s, "netgauge_transceiver_receive_power_dbm", &l),
+        -1.931,
+        "n5k rx",
+    );
+    close(
+        value(&s, "netgauge_transceiver_transmit_power_dbm", &l),
+        -2.456,
+        "n5k tx",
+    );
+    assert_eq!(
+        s.iter().filter(|x| x.name == "netgauge_transceiver_info").count(),
+        15,
+        "n5k modules: 75 transceiver sensors, five per port"
+    );
+
+    // Arista: ENTITY-SENSOR-MIB watts → dBm, identity from the module entity.
+    let a = rec("arista-dcs-7150s-52-cl");
+    let s = probe("arista-dcs-7150s-52-cl").await;
+    let l = [("interface", "Ethernet5")];
+    close(
+        value(&s, "netgauge_transceiver_transmit_power_dbm", &l),
+        10.0 * 0.6015f64.log10(),
+        "arista tx",
+    );
+    close(
+        value(&s, "netgauge_transceiver_receive_power_dbm", &l),
+        10.0 * 0.4025f64.log10(),
+        "arista rx",
+    );
+    assert_eq!(
+        value(
+            &s,
+            "netgauge_transceiver_info",
+            &[l[0], ("part_number", "SFP-10G-SRL"), ("serial", "AMD17460019H")]
+        ),
+        Some(1.0)
+    );
+    // Module temperatures are the optics' series, not chassis health.
+    let chassis: Vec<&Series> = s.iter().filter(|x| x.name == "netgauge_temperature_celsius").collect();
+    assert!(!chassis.is_empty());
+    for t in chassis {
+        let sensor = &t.labels["sensor"];
+        let descr = rec_text(a, &format!("1.3.6.1.2.1.47.1.1.1.1.2.{sensor}")).unwrap_or_default();
+        assert!(
+            !descr.contains("DOM") && !descr.contains("Xcvr"),
+            "{sensor} {descr} is an optic's"
+        );
+    }
+}

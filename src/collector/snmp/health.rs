@@ -17,9 +17,6 @@ pub use crate::report::{HealthKind as Kind, HealthReading as Reading};
 
 const BUILTIN: &str = include_str!("health_modules.yml");
 
-/// entPhysicalName (ENTITY-MIB), for readable labels.
-pub const ENT_PHYSICAL_NAME: &[u32] = &[1, 3, 6, 1, 2, 1, 47, 1, 1, 1, 1, 7];
-
 /// A dotted OID written in YAML, e.g. `1.3.6.1.2.1.25.3.3.1`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DottedOid(pub Oid);
@@ -289,8 +286,9 @@ pub struct Walked {
     /// Column OID → row index → value.
     pub columns: HashMap<Oid, BTreeMap<Oid, Val>>,
     pub scalars: HashMap<Oid, Val>,
-    /// entPhysicalIndex → entPhysicalName.
     pub entity_names: HashMap<u32, String>,
+    /// Entities whose rows are not health's: a transceiver's sensors.
+    pub skip_entities: HashSet<u32>,
 }
 
 /// Turns walked values into readings. The first definition to produce a
@@ -340,7 +338,11 @@ pub fn evaluate(defs: &[&MetricDef], w: &Walked) -> Vec<Reading> {
         let first = first.or_else(|| d.value.product.as_ref().and_then(|s| s.first().copied()));
         let Some(rows) = first.and_then(col) else { continue };
         let mut ordinal = 0usize;
+        let by_entity = d.label.as_ref().is_some_and(|l| l.entity_index);
         'rows: for idx in rows.keys() {
+            if by_entity && idx.first().is_some_and(|i| w.skip_entities.contains(i)) {
+                continue;
+            }
             for f in &d.filter {
                 let pass = match (&f.index_prefix, f.column) {
                     (Some(p), _) => idx.starts_with(p),

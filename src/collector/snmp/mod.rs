@@ -1,29 +1,35 @@
-//! The SNMP collector: system group and IF-MIB interfaces, v1/v2c/v3.
+//! The SNMP collector: system group, IF-MIB interfaces, health, optics and
+//! BGP, over v1/v2c/v3.
 //!
 //! Layout: [`client`] sends requests and walks (timeouts, retries, session
 //! reuse); [`oids`] names what is read; [`value`] owns decoded values;
-//! [`system`] and [`interfaces`] map values to report records and are pure.
+//! [`entity`] is the cached ENTITY-MIB snapshot the others place things by;
+//! [`system`], [`interfaces`], [`health`], [`optics`] and [`bgp`] map values
+//! to report records and are pure.
 
 pub mod bgp;
 pub mod client;
 pub mod community;
 pub mod engine;
+pub mod entity;
 pub mod health;
 pub mod interfaces;
 pub mod oids;
+pub mod optics;
 pub mod system;
 pub mod value;
 
 use std::collections::{BTreeMap, HashMap};
 use std::net::SocketAddr;
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::sync::Arc;
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use futures_util::stream::{self, StreamExt};
 use tokio::time::timeout_at;
 
 use self::client::{Client, SnmpError};
 use self::engine::EngineCache;
+pub use self::entity::EntityCache;
 use self::health::Modules;
 use self::interfaces::Tables;
 use self::oids::Column;
@@ -36,6 +42,7 @@ pub const SYSTEM: &str = "snmp_system";
 pub const INTERFACES: &str = "snmp_interfaces";
 pub const HEALTH: &str = "snmp_health";
 pub const BGP: &str = "snmp_bgp";
+pub const OPTICS: &str = "snmp_optics";
 
 /// Shared across polls.
 pub struct SnmpContext<'a> {
@@ -45,33 +52,6 @@ pub struct SnmpContext<'a> {
     pub health: &'a Modules,
     pub entities: &'a EntityCache,
     pub limits: client::Limits,
-}
-
-/// entPhysicalName tables by device. They change only when hardware does,
-/// and on a chassis they run to thousands of rows: read once per TTL, not
-/// on every scrape.
-#[derive(Default)]
-pub struct EntityCache {
-    names: Mutex<HashMap<String, (Instant, Arc<EntityNames>)>>,
-}
-
-/// entPhysicalIndex → entPhysicalName.
-type EntityNames = HashMap<u32, String>;
-
-impl EntityCache {
-    const TTL: Duration = Duration::from_secs(600);
-
-    fn get(&self, device: &str) -> Option<Arc<EntityNames>> {
-        let names = self.names.lock().ok()?;
-        let (at, map) = names.get(device)?;
-        (at.elapsed() < Self::TTL).then(|| map.clone())
-    }
-
-    fn put(&self, device: &str, map: Arc<EntityNames>) {
-        if let Ok(mut names) = self.names.lock() {
-            names.insert(device.to_owned(), (Instant::now(), map));
-        }
-    }
 }
 
 /// Polls `target` over SNMP until `deadline` at the latest.
@@ -84,14 +64,7 @@ pub async fn collect(
     let mut report = DeviceReport::default();
     let started = Instant::now();
     let deadline = tokio::time::Instant::from_std(deadline);
-    let fail = |collector: &'static str, e: &SnmpError| {
-        ctx.telemetry.event(Event::PollFailed {
-            device: &target.name,
-            collector,
-            reason: e.reason(),
-            detail: &e.to_string(),
-        });
-    };
+    let outcome = Outcome { target, ctx };
 
     let opened = timeout_at(deadline, open(target, settings, ctx))
         .await
@@ -100,9 +73,8 @@ pub async fn collect(
         Ok(opened) => opened,
         Err(e) => {
             // Unreachable or refusing us: walking tables would only burn the deadline.
-            fail(SYSTEM, &e);
             report.auth_failed = e.reason() == FailureReason::AuthFailure;
-            report.collectors.push(run(SYSTEM, started, false));
+            outcome.failed(&mut report, SYSTEM, started, &e);
             return report;
         }
     };
@@ -112,22 +84,28 @@ pub async fn collect(
         info.vendor.clone_from(v);
     }
     let defs = ctx.health.for_vendor(&info.vendor);
+    let optic_roots = if target.collectors.optics {
+        optics::roots(&info.vendor)
+    } else {
+        Vec::new()
+    };
     report.info = Some(info);
     report.uptime_seconds = Some(sys.uptime_seconds);
-    report.collectors.push(run(SYSTEM, started, true));
-    ctx.telemetry.event(Event::PollFinished {
-        device: &target.name,
-        collector: SYSTEM,
-        ok: true,
-    });
+    outcome.succeeded(&mut report, SYSTEM, started);
     let sys_uptime_ticks = sys.sys_uptime_ticks;
+    let plan = health::plan(&defs);
+    // Health labels sensors by entity name and leaves optics' sensors to
+    // the optics collector; optics places modules by entity.
+    let want_entities = plan.entity_names || !optic_roots.is_empty();
 
-    // The three walks start together.
-    let if_started = Instant::now();
-    let (health_started, bgp_started) = (if_started, if_started);
-    let (if_result, health_result, bgp_result) = tokio::join!(
+    // The walks start together; what needs the entity snapshot or the
+    // interfaces is built once they are in.
+    let walks_started = Instant::now();
+    let (if_result, entities, health_result, optics_result, bgp_result) = tokio::join!(
         timeout_at(deadline, walk_columns(&client)),
-        timeout_at(deadline, health_readings(&client, &defs, ctx)),
+        timeout_at(deadline, entity_snapshot(&client, want_entities, ctx)),
+        timeout_at(deadline, health_walk(&client, &plan)),
+        timeout_at(deadline, optics_walk(&client, &optic_roots)),
         timeout_at(deadline, async {
             if target.collectors.bgp {
                 bgp_peers(&client).await
@@ -136,6 +114,7 @@ pub async fn collect(
             }
         }),
     );
+    let entities = entities.unwrap_or(Err(SnmpError::Deadline));
     match if_result.unwrap_or(Err(SnmpError::Deadline)) {
         Ok(tables) => {
             let now = SystemTime::now()
@@ -152,33 +131,45 @@ pub async fn collect(
                 });
             }
             report.interfaces = ifs;
-            report.collectors.push(run(INTERFACES, if_started, true));
-            ctx.telemetry.event(Event::PollFinished {
-                device: &target.name,
-                collector: INTERFACES,
-                ok: true,
-            });
+            outcome.succeeded(&mut report, INTERFACES, walks_started);
         }
-        Err(e) => {
-            fail(INTERFACES, &e);
-            report.collectors.push(run(INTERFACES, if_started, false));
-        }
+        Err(e) => outcome.failed(&mut report, INTERFACES, walks_started, &e),
     }
     if !defs.is_empty() {
-        match health_result.unwrap_or(Err(SnmpError::Deadline)) {
+        let evaluated = health_result
+            .unwrap_or(Err(SnmpError::Deadline))
+            .and_then(|mut walked| {
+                if plan.entity_names {
+                    let e = entities.as_ref().map_err(Clone::clone)?;
+                    walked.entity_names = e.names();
+                    walked.skip_entities = e.transceiver_sensors();
+                }
+                Ok(health::evaluate(&defs, &walked))
+            });
+        match evaluated {
             Ok(readings) => {
                 report.health = readings;
-                report.collectors.push(run(HEALTH, health_started, true));
-                ctx.telemetry.event(Event::PollFinished {
-                    device: &target.name,
-                    collector: HEALTH,
-                    ok: true,
-                });
+                outcome.succeeded(&mut report, HEALTH, walks_started);
             }
-            Err(e) => {
-                fail(HEALTH, &e);
-                report.collectors.push(run(HEALTH, health_started, false));
+            Err(e) => outcome.failed(&mut report, HEALTH, walks_started, &e),
+        }
+    }
+    if !optic_roots.is_empty() {
+        let built = optics_result.unwrap_or(Err(SnmpError::Deadline)).and_then(|walked| {
+            if walked.columns.values().all(BTreeMap::is_empty) {
+                return Ok(Vec::new());
             }
+            let e = entities.as_ref().map_err(Clone::clone)?;
+            Ok(optics::build(&walked, Some(e), &report.interfaces))
+        });
+        match built {
+            // No diagnostics tables, or no module in any cage: nothing to report.
+            Ok(t) if t.is_empty() => {}
+            Ok(t) => {
+                report.transceivers = t;
+                outcome.succeeded(&mut report, OPTICS, walks_started);
+            }
+            Err(e) => outcome.failed(&mut report, OPTICS, walks_started, &e),
         }
     }
     match bgp_result.unwrap_or(Err(SnmpError::Deadline)) {
@@ -186,21 +177,41 @@ pub async fn collect(
         Ok(peers) if peers.is_empty() => {}
         Ok(peers) => {
             report.bgp_peers = peers;
-            report.collectors.push(run(BGP, bgp_started, true));
-            ctx.telemetry.event(Event::PollFinished {
-                device: &target.name,
-                collector: BGP,
-                ok: true,
-            });
+            outcome.succeeded(&mut report, BGP, walks_started);
         }
         // An agent that refuses the subtree has no BGP4-MIB either.
         Err(SnmpError::Agent { .. }) => {}
-        Err(e) => {
-            fail(BGP, &e);
-            report.collectors.push(run(BGP, bgp_started, false));
-        }
+        Err(e) => outcome.failed(&mut report, BGP, walks_started, &e),
     }
     report
+}
+
+/// Records a collector's run in the report and emits its event: the one
+/// place a collector's success or failure is told.
+struct Outcome<'a> {
+    target: &'a Target,
+    ctx: &'a SnmpContext<'a>,
+}
+
+impl Outcome<'_> {
+    fn succeeded(&self, report: &mut DeviceReport, collector: &'static str, started: Instant) {
+        report.collectors.push(run(collector, started, true));
+        self.ctx.telemetry.event(Event::PollFinished {
+            device: &self.target.name,
+            collector,
+            ok: true,
+        });
+    }
+
+    fn failed(&self, report: &mut DeviceReport, collector: &'static str, started: Instant, e: &SnmpError) {
+        self.ctx.telemetry.event(Event::PollFailed {
+            device: &self.target.name,
+            collector,
+            reason: e.reason(),
+            detail: &e.to_string(),
+        });
+        report.collectors.push(run(collector, started, false));
+    }
 }
 
 /// The BGP4-MIB peer table, walked on every poll.
@@ -215,18 +226,52 @@ async fn bgp_peers(client: &Client<'_>) -> Result<Vec<crate::report::BgpPeer>, S
     Ok(bgp::build(&columns))
 }
 
-/// Reads what the health modules for this device ask for. A table the agent
-/// does not have is simply empty; only a failing request fails the collector.
-async fn health_readings(
+/// The device's ENTITY-MIB snapshot: cached, or walked when the cached one
+/// is older than [`EntityCache::TTL`]. An agent without ENTITY-MIB has an
+/// empty one.
+async fn entity_snapshot(
     client: &Client<'_>,
-    defs: &[&health::MetricDef],
+    wanted: bool,
     ctx: &SnmpContext<'_>,
-) -> Result<Vec<health::Reading>, SnmpError> {
-    if defs.is_empty() {
-        return Ok(Vec::new());
+) -> Result<Arc<entity::Entities>, SnmpError> {
+    if !wanted {
+        return Ok(Arc::default());
     }
-    let plan = health::plan(defs);
+    if let Some(e) = ctx.entities.get(client.device) {
+        return Ok(e);
+    }
+    let mut roots: Vec<Vec<u32>> = entity::COLUMNS
+        .iter()
+        .map(|c| [entity::ENT_PHYSICAL_ENTRY, &[*c]].concat())
+        .collect();
+    roots.push(entity::ENT_ALIAS_MAPPING_IDENTIFIER.to_vec());
+    let mut columns: BTreeMap<u32, BTreeMap<value::Oid, Val>> = BTreeMap::new();
+    let mut aliases = Vec::new();
+    walk_in_groups(client, roots, |root, walk| {
+        if root == entity::ENT_ALIAS_MAPPING_IDENTIFIER {
+            aliases = walk.rows;
+        } else if let Some(c) = root.last() {
+            columns.insert(*c, walk.rows.into_iter().collect());
+        }
+    })
+    .await
+    .or_else(|e| match e {
+        // An agent that refuses the subtree has no ENTITY-MIB.
+        SnmpError::Agent { .. } => Ok(()),
+        e => Err(e),
+    })?;
+    let snapshot = Arc::new(entity::build(&columns, &aliases));
+    ctx.entities.put(client.device, snapshot.clone());
+    Ok(snapshot)
+}
+
+/// Walks what the health modules for this device ask for. A table the agent
+/// does not have is simply empty; only a failing request fails the collector.
+async fn health_walk(client: &Client<'_>, plan: &health::Plan) -> Result<health::Walked, SnmpError> {
     let mut walked = health::Walked::default();
+    if plan.columns.is_empty() && plan.scalars.is_empty() {
+        return Ok(walked);
+    }
     walk_in_groups(client, plan.columns.iter().cloned().collect(), |root, walk| {
         walked.columns.insert(root, walk.rows.into_iter().collect());
     })
@@ -239,26 +284,25 @@ async fn health_readings(
             Err(e) => return Err(e),
         }
     }
-    if plan.entity_names {
-        walked.entity_names = match ctx.entities.get(client.device) {
-            Some(names) => (*names).clone(),
-            None => {
-                let walk = client.walk(health::ENT_PHYSICAL_NAME).await?;
-                let names: HashMap<u32, String> = walk
-                    .rows
-                    .into_iter()
-                    .filter_map(|(index, v)| match index[..] {
-                        [i] => Some((i, v.as_text().unwrap_or_default())),
-                        _ => None,
-                    })
-                    .collect();
-                let names = Arc::new(names);
-                ctx.entities.put(client.device, names.clone());
-                (*names).clone()
-            }
-        };
+    Ok(walked)
+}
+
+/// Walks the transceiver diagnostics tables for this device's vendor.
+async fn optics_walk(client: &Client<'_>, roots: &[value::Oid]) -> Result<optics::Walked, SnmpError> {
+    let mut walked = optics::Walked::default();
+    if roots.is_empty() {
+        return Ok(walked);
     }
-    Ok(health::evaluate(defs, &walked))
+    walk_in_groups(client, roots.to_vec(), |root, walk| {
+        walked.columns.insert(root, walk.rows.into_iter().collect());
+    })
+    .await
+    .or_else(|e| match e {
+        // v1 agents answer a walk past their MIB view with noSuchName.
+        SnmpError::Agent { .. } => Ok(()),
+        e => Err(e),
+    })?;
+    Ok(walked)
 }
 
 /// Reads only the system group: is the device there, and what is it?
