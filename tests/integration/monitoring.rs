@@ -385,9 +385,11 @@ fn text(v: &serde_json::Value) -> String {
 }
 
 /// The shipped rules: alert name -> its rule, and record name -> its expression.
-fn shipped_rules() -> (BTreeMap<String, serde_json::Value>, BTreeMap<String, String>) {
+/// The shipped alerts by name (an alert may have one rule per severity,
+/// e.g. a warning and a critical level) and the recording rules.
+fn shipped_rules() -> (BTreeMap<String, Vec<serde_json::Value>>, BTreeMap<String, String>) {
     let rules = yaml(&format!("{ROOT}/alerts/netgauge.rules.yml"));
-    let (mut alerts, mut records) = (BTreeMap::new(), BTreeMap::new());
+    let (mut alerts, mut records) = (BTreeMap::<String, Vec<serde_json::Value>>::new(), BTreeMap::new());
     for rule in rules["groups"]
         .as_array()
         .unwrap()
@@ -395,10 +397,14 @@ fn shipped_rules() -> (BTreeMap<String, serde_json::Value>, BTreeMap<String, Str
         .flat_map(|g| g["rules"].as_array().unwrap())
     {
         if let Some(name) = rule["alert"].as_str() {
+            let levels = alerts.entry(name.to_owned()).or_default();
             assert!(
-                alerts.insert(name.to_owned(), rule.clone()).is_none(),
-                "alert {name} twice"
+                !levels
+                    .iter()
+                    .any(|r| r["labels"]["severity"] == rule["labels"]["severity"]),
+                "alert {name} twice with one severity"
             );
+            levels.push(rule.clone());
         } else {
             records.insert(text(&rule["record"]), text(&rule["expr"]));
         }
@@ -466,7 +472,7 @@ fn every_alert_has_a_promtool_case_where_it_fires_and_an_input_series_where_it_m
                 .collect();
             for check in case["alert_rule_test"].as_array().into_iter().flatten() {
                 let name = text(&check["alertname"]);
-                let Some(rule) = alerts.get(&name) else { continue };
+                let Some(rules) = alerts.get(&name) else { continue };
                 let expected: Vec<BTreeMap<String, String>> = check["exp_alerts"]
                     .as_array()
                     .into_iter()
@@ -480,7 +486,9 @@ fn every_alert_has_a_promtool_case_where_it_fires_and_an_input_series_where_it_m
                     fires.insert(name.clone());
                 }
                 let mut read = BTreeSet::new();
-                names_read(&text(&rule["expr"]), &records, &mut read);
+                for rule in rules {
+                    names_read(&text(&rule["expr"]), &records, &mut read);
+                }
                 // A series matches an expected alert when every label they share agrees.
                 let matches = |labels: &BTreeMap<String, String>, alert: &BTreeMap<String, String>| {
                     labels.iter().all(|(k, v)| alert.get(k).is_none_or(|a| a == v))
@@ -529,12 +537,11 @@ fn alerts_readme_lists_exactly_the_alerts_in_the_rules() {
         "alerts/README.md's table disagrees with alerts/netgauge.rules.yml: \
          missing from the README: {missing:?}; in the README but not in the rules: {extra:?}"
     );
+    // An alert with a level per severity lists them lowest first: "warning, critical".
     for (name, severity) in &listed {
-        assert_eq!(
-            severity,
-            &text(&alerts[name]["labels"]["severity"]),
-            "alerts/README.md: severity of {name}"
-        );
+        let mut levels: Vec<String> = alerts[name].iter().map(|r| text(&r["labels"]["severity"])).collect();
+        levels.sort_by_key(|l| ["info", "warning", "critical"].iter().position(|x| x == l));
+        assert_eq!(severity, &levels.join(", "), "alerts/README.md: severity of {name}");
     }
 }
 
