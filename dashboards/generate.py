@@ -40,6 +40,14 @@ def both_directions(what, sel):
     return f"sum by (device, interface) (\n  {rx}\n  or\n  {tx}\n)"
 
 
+def rx_margin(sel):
+    """Received light above the module's low-warning threshold, per
+    interface (the worst lane): the fleet's early warning of dying optics."""
+    return (f"min by (device, interface) (netgauge_transceiver_receive_power_dbm{{{sel}}})\n"
+            f"- on (device, interface) max by (device, interface) "
+            f"(netgauge_transceiver_threshold{{{sel}, measure=\"receive_power_dbm\", level=\"low_warning\"}})")
+
+
 def target(expr, legend="", instant=False, fmt="time_series", ref="A"):
     t = {"datasource": DS, "expr": expr, "refId": ref, "legendFormat": legend or "__auto"}
     if instant:
@@ -229,6 +237,20 @@ def fleet():
           mappings=[{"type": "value", "options": {"1": {"text": "idle"}, "2": {"text": "connect"}, "3": {"text": "active"},
                                                   "4": {"text": "opensent"}, "5": {"text": "openconfirm"},
                                                   "6": {"text": "established"}}}])
+    b.row("Optics")
+    b.add("table", "Worst receive margin (dBm above the module's low warning)",
+          [target(f"bottomk(15, {rx_margin(SEL)})", instant=True)], w=12, h=9, unit="dB",
+          description="Received light minus the module's own low-warning threshold, worst lane, lowest first. "
+                      "Below 0: NetgaugeTransceiverReceivePowerLow (on links that are up). A configured "
+                      "transceiver_receive_power_low_dbm replaces the module's limit in the alert, not here.",
+          transformations=[{"id": "organize", "options": {"excludeByName": {"Time": True, "job": True, "instance": True},
+                                                          "renameByName": {"Value": "margin"}}}],
+          thresholds=[{"color": "red", "value": None}, {"color": "orange", "value": 0}, {"color": "green", "value": 3}])
+    b.add("table", "Hottest optics",
+          [target(f"topk(15, max by (device, interface) (netgauge_transceiver_temperature_celsius{{{SEL}}}))", instant=True)],
+          w=12, h=9, unit="celsius",
+          transformations=[{"id": "organize", "options": {"excludeByName": {"Time": True},
+                                                          "renameByName": {"Value": "temperature"}}}])
     b.row("Traps")
     b.add("timeseries", "Traps received per second, by trap",
           [target(f"sum by (trap) (rate(netgauge_traps_received_total{{{SEL}}}[$__rate_interval]))", "{{trap}}")],
@@ -292,6 +314,32 @@ def device():
                       "5": {"text": "openconfirm", "color": "orange"}, "6": {"text": "established", "color": "green"}}}]},
                   {"id": "custom.cellOptions", "value": {"type": "color-text"}}]}])
     b.add("state-timeline", "BGP sessions", [target(f"netgauge_bgp_peer_up{{{SEL}}}", "{{peer}} {{vrf}}")], w=8, h=8)
+    b.row("Optics")
+    b.add("table", "Transceivers",
+          [target(f"netgauge_transceiver_info{{{SEL}}}", instant=True),
+           target(f"min by (device, interface) (netgauge_transceiver_receive_power_dbm{{{SEL}}})", instant=True),
+           target(f"min by (device, interface) (netgauge_transceiver_transmit_power_dbm{{{SEL}}})", instant=True),
+           target(f"max by (device, interface) (netgauge_transceiver_temperature_celsius{{{SEL}}})", instant=True),
+           target(rx_margin(SEL), instant=True)],
+          w=24, h=9,
+          description="Every optic with diagnostics: the worst lane's light, -40 dBm is no light. Margin: dBm above the "
+                      "module's low-warning threshold.",
+          transformations=[
+              {"id": "merge", "options": {}},
+              {"id": "organize", "options": {
+                  "excludeByName": {"Time": True, "Value #A": True, "__name__": True, "job": True, "instance": True, "device": True},
+                  "renameByName": {"Value #B": "receive dBm", "Value #C": "transmit dBm", "Value #D": "temperature",
+                                   "Value #E": "receive margin dB"}}}],
+          overrides=[
+              {"matcher": {"id": "byName", "options": "temperature"}, "properties": [{"id": "unit", "value": "celsius"}]},
+              {"matcher": {"id": "byName", "options": "receive margin dB"}, "properties": [
+                  {"id": "thresholds", "value": {"mode": "absolute", "steps": [
+                      {"color": "red", "value": None}, {"color": "orange", "value": 0}, {"color": "green", "value": 3}]}},
+                  {"id": "custom.cellOptions", "value": {"type": "color-text"}}]}])
+    b.add("timeseries", "Received light", [target(f"netgauge_transceiver_receive_power_dbm{{{ISEL}}}", "{{interface}} {{lane}}")],
+          w=12, h=8, unit="dBm")
+    b.add("timeseries", "Optic temperature",
+          [target(f"netgauge_transceiver_temperature_celsius{{{ISEL}}}", "{{interface}}")], w=12, h=8, unit="celsius")
     b.row("Traps")
     b.add("timeseries", "Traps received per second, by trap",
           [target(f"sum by (trap) (rate(netgauge_traps_received_total{{{SEL}}}[$__rate_interval]))", "{{trap}}")],
@@ -367,6 +415,19 @@ def interface():
            target(f"rate(netgauge_interface_receive_discards_total{{{ISEL}}}[$__rate_interval])", "discards in"),
            target(f"rate(netgauge_interface_transmit_discards_total{{{ISEL}}}[$__rate_interval])", "discards out")],
           w=12, h=8, unit="pps")
+    b.add("timeseries", "Optical power (dBm) and the module's thresholds",
+          [target(f"netgauge_transceiver_receive_power_dbm{{{ISEL}}}", "receive {{lane}}"),
+           target(f"netgauge_transceiver_transmit_power_dbm{{{ISEL}}}", "transmit {{lane}}"),
+           target(f'netgauge_transceiver_threshold{{{ISEL}, measure="receive_power_dbm", level=~"low_.*"}}', "receive {{level}}")],
+          w=12, h=8, unit="dBm",
+          description="-40 dBm is no light. Dashed: the module's own receive low-warning and low-alarm thresholds.",
+          overrides=[{"matcher": {"id": "byRegexp", "options": "receive low_.*"}, "properties": [
+              {"id": "custom.lineStyle", "value": {"fill": "dash", "dash": [10, 10]}}, {"id": "color", "value": {"mode": "fixed", "fixedColor": "red"}}]}])
+    b.add("timeseries", "Optic temperature, bias and voltage",
+          [target(f"netgauge_transceiver_temperature_celsius{{{ISEL}}}", "temperature °C"),
+           target(f"netgauge_transceiver_bias_current_amperes{{{ISEL}}} * 1000", "bias mA {{lane}}"),
+           target(f"netgauge_transceiver_supply_voltage_volts{{{ISEL}}}", "supply V")],
+          w=12, h=8)
     b.add("state-timeline", "Status history",
           [target(f"netgauge_interface_admin_up{{{ISEL}}}", "admin"), target(f"netgauge_interface_oper_up{{{ISEL}}}", "oper")],
           w=24, h=5)

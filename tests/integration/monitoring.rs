@@ -162,6 +162,48 @@ fn switch_mib() -> Vec<(Vec<u32>, V)> {
     m.push((vec![1, 3, 6, 1, 4, 1, 9, 9, 13, 1, 4, 1, 3, 1], V::Int(1)));
     m.push((vec![1, 3, 6, 1, 4, 1, 9, 9, 13, 1, 5, 1, 2, 1], V::Str("PS 1")));
     m.push((vec![1, 3, 6, 1, 4, 1, 9, 9, 13, 1, 5, 1, 3, 1], V::Int(1)));
+    // An SFP+ in port1, as IOS reports it: ENTITY-MIB port ⊃ module ⊃
+    // sensors, the port aliased to ifIndex 1, CISCO-ENTITY-SENSOR-MIB
+    // readings (dBm and Celsius, precision 1) with four receive thresholds.
+    let ent = |col: u32, i: u32| vec![1, 3, 6, 1, 2, 1, 47, 1, 1, 1, 1, col, i];
+    for (i, parent, class, name) in [
+        (1001, 0, 10, "port1"),
+        (1002, 1001, 9, "Transceiver port1"),
+        (1003, 1002, 8, "port1 Receive Power Sensor"),
+        (1004, 1002, 8, "port1 Transmit Power Sensor"),
+        (1005, 1002, 8, "port1 Module Temperature Sensor"),
+        (1006, 1002, 8, "port1 Bias Current Sensor"),
+        (1007, 1002, 8, "port1 Supply Voltage Sensor"),
+    ] {
+        m.push((ent(4, i), V::Int(parent)));
+        m.push((ent(5, i), V::Int(class)));
+        m.push((ent(7, i), V::Str(name)));
+    }
+    m.push((ent(11, 1002), V::Str("FNS17250ABC")));
+    m.push((ent(12, 1002), V::Str("CISCO-FINISAR")));
+    m.push((ent(13, 1002), V::Str("SFP-10G-SR")));
+    m.push((
+        vec![1, 3, 6, 1, 2, 1, 47, 1, 3, 2, 1, 2, 1001, 0],
+        V::Oid(vec![1, 3, 6, 1, 2, 1, 2, 2, 1, 1, 1]),
+    ));
+    // (sensor, type, scale, precision, value): −3.2 dBm, −2.1 dBm, 33.4 °C, 6.5 mA, 3.29 V.
+    for (i, kind, scale, precision, value) in [
+        (1003, 14, 9, 1, -32),
+        (1004, 14, 9, 1, -21),
+        (1005, 8, 9, 1, 334),
+        (1006, 5, 8, 1, 65),
+        (1007, 4, 9, 2, 329),
+    ] {
+        let col = |c: u32| vec![1, 3, 6, 1, 4, 1, 9, 9, 91, 1, 1, 1, 1, c, i];
+        m.push((col(1), V::Int(kind)));
+        m.push((col(2), V::Int(scale)));
+        m.push((col(3), V::Int(precision)));
+        m.push((col(4), V::Int(value)));
+        m.push((col(5), V::Int(1)));
+    }
+    for (n, value) in [(1, 20), (2, -10), (3, -99), (4, -139)] {
+        m.push((vec![1, 3, 6, 1, 4, 1, 9, 9, 91, 1, 2, 1, 1, 4, 1003, n], V::Int(value)));
+    }
     // BGP4-MIB: one session established, one stuck in active.
     for (peer, state, asn) in [([192, 0, 2, 1], 6, 65001), ([192, 0, 2, 2], 3, 65002)] {
         let col = |c: u32| [vec![1, 3, 6, 1, 2, 1, 15, 3, 1, c], peer.to_vec()].concat();
