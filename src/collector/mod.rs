@@ -4,3 +4,4 @@
 pub mod cli;
 pub mod ifname;
 pub mod snmp;
+pub mod transceivers;

@@ -42,6 +42,16 @@ fn bgp_capture(platform: Platform) -> Option<&'static str> {
     })
 }
 
+/// The transceiver output each platform's fake device answers with; the
+/// others reject the command, which must cost nothing but the optics.
+fn optics_capture(platform: Platform) -> Option<&'static str> {
+    Some(match platform {
+        Platform::CiscoIos => "show_interface_transceiver/cisco_ios_show_interface_transceiver_iosxe.raw",
+        Platform::CiscoNxos => "show_interface_transceiver_details/cisco_nxos_show_interface_transceiver_details.raw",
+        _ => return None,
+    })
+}
+
 impl Sshd {
     fn start(platform: Platform, version: &str, interfaces: &str) -> Sshd {
         let dir = tempfile::tempdir().unwrap();
@@ -61,6 +71,9 @@ impl Sshd {
         }
         if let Some(bgp) = bgp_capture(platform) {
             std::fs::copy(fixtures.join(bgp), control.join("bgp")).unwrap();
+        }
+        if let Some(optics) = optics_capture(platform) {
+            std::fs::copy(fixtures.join(optics), control.join("optics")).unwrap();
         }
         keygen(&d.join("host_key"));
         keygen(&d.join("client_key"));
@@ -226,6 +239,38 @@ async fn every_platform_over_a_real_sshd_matches_its_parser() {
                 "{p} {}",
                 peer.peer
             );
+        }
+        // Optics likewise, named as the interface series name them.
+        let optics = match optics_capture(platform) {
+            Some(capture) => {
+                let raw =
+                    std::fs::read_to_string(Path::new(ROOT).join("tests/fixtures/cli").join(p).join(capture)).unwrap();
+                let t = netgauge::collector::cli::parse::optics::place(platform.parse_optics(&raw).value, &expected);
+                assert!(!t.is_empty(), "{p}");
+                t
+            }
+            None => Vec::new(),
+        };
+        let got = s.iter().filter(|x| x.name == "netgauge_transceiver_info").count();
+        assert_eq!(got, optics.len(), "{p}: transceivers");
+        for t in &optics {
+            for r in t
+                .readings
+                .iter()
+                .filter(|r| r.measure == netgauge::report::OpticMeasure::ReceivePower)
+            {
+                let lane = r.lane.map(|l| l.to_string()).unwrap_or_default();
+                let mut l = vec![("device", "dev"), ("interface", t.interface.as_str())];
+                if r.lane.is_some() {
+                    l.push(("lane", lane.as_str()));
+                }
+                assert_eq!(
+                    value(&s, "netgauge_transceiver_receive_power_dbm", &l),
+                    Some(r.value),
+                    "{p} {} {lane}",
+                    t.interface
+                );
+            }
         }
         server.stop().await;
     }

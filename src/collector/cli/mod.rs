@@ -153,12 +153,12 @@ pub async fn collect(
             }
             None => (login(&mut guard, target, settings, telemetry).await?, false),
         };
-        let mut outcome = run_all(&mut session, settings, target.collectors.bgp).await;
+        let mut outcome = run_all(&mut session, settings, target.collectors).await;
         // A kept session the device dropped in the meantime: log in again once, now.
         if reused && matches!(outcome, Err(CliError::Closed | CliError::Protocol(_))) {
             session.close().await;
             session = login(&mut guard, target, settings, telemetry).await?;
-            outcome = run_all(&mut session, settings, target.collectors.bgp).await;
+            outcome = run_all(&mut session, settings, target.collectors).await;
         }
         if outcome.is_ok() {
             *guard = Some(Held::Ready(session));
@@ -169,7 +169,7 @@ pub async fn collect(
     .unwrap_or(Err(CliError::Timeout(budget, "scrape deadline")));
 
     match result {
-        Ok((version, interfaces, health, bgp)) => {
+        Ok((version, interfaces, health, bgp, optics)) => {
             let mut info = version.value.info;
             if info.vendor.is_empty() {
                 info.vendor = settings.platform.vendor().to_owned();
@@ -184,6 +184,7 @@ pub async fn collect(
             report.health.extend(health.value);
             report.interfaces = interfaces.value;
             report.bgp_peers = bgp.value;
+            report.transceivers = parse::optics::place(optics.value, &report.interfaces);
             let renamed = parse::dedupe_names(&mut report.interfaces);
             if renamed > 0 {
                 telemetry.event(Event::Anomaly {
@@ -193,7 +194,7 @@ pub async fn collect(
                     detail: settings.platform.name(),
                 });
             }
-            let skipped = version.skipped + interfaces.skipped + health.skipped + bgp.skipped;
+            let skipped = version.skipped + interfaces.skipped + health.skipped + bgp.skipped + optics.skipped;
             if skipped > 0 {
                 telemetry.event(Event::Anomaly {
                     device: &target.name,
@@ -296,9 +297,14 @@ type Outputs = (
     Parsed<Vec<crate::report::Interface>>,
     Parsed<Vec<crate::report::HealthReading>>,
     Parsed<Vec<crate::report::BgpPeer>>,
+    Parsed<Vec<crate::report::Transceiver>>,
 );
 
-async fn run_all(session: &mut Session, settings: &CliSettings, bgp: bool) -> Result<Outputs, CliError> {
+async fn run_all(
+    session: &mut Session,
+    settings: &CliSettings,
+    collectors: crate::config::Collectors,
+) -> Result<Outputs, CliError> {
     let (version_cmds, interfaces_cmd) = commands(settings.platform);
     let mut version_text = String::new();
     for cmd in version_cmds {
@@ -321,7 +327,7 @@ async fn run_all(session: &mut Session, settings: &CliSettings, bgp: bool) -> Re
     let health = settings.platform.parse_health(&health_text);
     // A device without BGP (or a user not allowed to look) answers with an
     // error: no peers, not a failed poll.
-    let bgp = if !bgp {
+    let bgp = if !collectors.bgp {
         parse::Parsed::default()
     } else {
         match session.run(settings.platform.bgp_command(), settings.timeout).await {
@@ -330,10 +336,26 @@ async fn run_all(session: &mut Session, settings: &CliSettings, bgp: bool) -> Re
             Err(e) => return Err(e),
         }
     };
+    let interfaces = settings.platform.parse_interfaces(&interfaces_text);
+    // Likewise optics: a device without the command, or without optics, has none.
+    let mut optics_text = String::new();
+    if collectors.optics {
+        for cmd in settings.platform.optics_commands(&interfaces.value) {
+            match session.run(&cmd, settings.timeout).await {
+                Ok(text) => {
+                    optics_text.push_str(&text);
+                    optics_text.push('\n');
+                }
+                Err(CliError::Command { .. }) => {}
+                Err(e) => return Err(e),
+            }
+        }
+    }
     Ok((
         settings.platform.parse_version(&version_text),
-        settings.platform.parse_interfaces(&interfaces_text),
+        interfaces,
         health,
         bgp,
+        settings.platform.parse_optics(&optics_text),
     ))
 }

@@ -12,6 +12,7 @@ pub mod health;
 pub mod ios;
 pub mod junos;
 pub mod nxos;
+pub mod optics;
 pub mod routeros;
 pub mod vrp;
 
@@ -123,6 +124,43 @@ impl Platform {
         }
     }
 
+    /// The commands that show transceiver diagnostics. RouterOS shows one
+    /// port per command: its SFP ports by their default names (`sfp…`,
+    /// `qsfp…`, `combo…`), at most [`MAX_OPTICS_COMMANDS`] of them.
+    pub fn optics_commands(self, interfaces: &[crate::report::Interface]) -> Vec<String> {
+        match self {
+            Platform::CiscoIos => vec!["show interfaces transceiver".into()],
+            Platform::CiscoNxos => vec!["show interface transceiver details".into()],
+            Platform::HuaweiVrp => vec!["display transceiver verbose".into()],
+            Platform::JuniperJunos => vec!["show interfaces diagnostics optics".into()],
+            Platform::MikrotikRouteros => interfaces
+                .iter()
+                .map(|i| i.name.as_str())
+                .filter(|n| ["sfp", "qsfp", "combo"].iter().any(|p| n.starts_with(p)))
+                // Names go into a command line: only the characters RouterOS's own names use.
+                .filter(|n| {
+                    n.chars()
+                        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '/'))
+                })
+                .take(MAX_OPTICS_COMMANDS)
+                .map(|n| format!("/interface ethernet monitor {n} once"))
+                .collect(),
+            Platform::Frr => Vec::new(),
+        }
+    }
+
+    /// Parses the output of [`Platform::optics_commands`].
+    pub fn parse_optics(self, text: &str) -> Parsed<Vec<crate::report::Transceiver>> {
+        match self {
+            Platform::CiscoIos => optics::ios_table(text),
+            Platform::CiscoNxos => optics::nxos_details(text),
+            Platform::HuaweiVrp => optics::vrp_verbose(text),
+            Platform::JuniperJunos => optics::junos_optics(text),
+            Platform::MikrotikRouteros => optics::routeros_monitor(text),
+            Platform::Frr => Parsed::default(),
+        }
+    }
+
     /// Parses the output of this platform's version command.
     pub fn parse_version(self, text: &str) -> Parsed<Version> {
         match self {
@@ -152,6 +190,9 @@ pub fn dedupe_names(interfaces: &mut [Interface]) -> u64 {
     }
     renamed
 }
+
+/// RouterOS monitors one port per command: a bound on the commands a poll sends.
+pub const MAX_OPTICS_COMMANDS: usize = 64;
 
 /// A parse result and how many non-blank lines were not understood.
 #[derive(Debug, Clone, Default, PartialEq)]
