@@ -633,3 +633,132 @@ async fn optics_from_recordings_of_real_devices() {
         );
     }
 }
+
+/// CISCO-BGP4-MIB, BGP4-V2-MIB-JUNIPER and HUAWEI-BGP-VPN-MIB through a
+/// real agent. No recording of a real device has these tables: the
+/// `.snmprec` files are hand-built from the MIB definitions by
+/// `tests/fixtures/snmprec/make-bgp.py`, whose values this test repeats.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bgp_from_vendor_tables_of_hand_built_recordings() {
+    let sim = Sim::start(&["fixtures/cisco-bgp", "fixtures/juniper-bgp", "fixtures/huawei-bgp"]);
+    let server = Server::start(&sim.yaml()).await;
+    let probe = |name: &'static str| {
+        let server = &server;
+        async move {
+            let (status, body) = server.get(&format!("/probe?target={name}"), &[]).await;
+            assert_eq!(status, 200);
+            promtool_check(&body);
+            parse_exposition(&body)
+        }
+    };
+    let peers = |s: &[Series]| s.iter().filter(|x| x.name == "netgauge_bgp_peer_up").count();
+
+    let s = probe("cisco-bgp").await;
+    assert_eq!(peers(&s), 3, "two cbgpPeer2 peers and a BGP4-MIB-only one");
+    let v4 = [("peer", "192.0.2.1"), ("vrf", "default")];
+    assert_eq!(
+        value(
+            &s,
+            "netgauge_bgp_peer_up",
+            &[v4[0], v4[1], ("remote_as", "65001"), ("local_address", "192.0.2.254")]
+        ),
+        Some(1.0)
+    );
+    assert_eq!(value(&s, "netgauge_bgp_peer_established_seconds", &v4), Some(3600.0));
+    assert_eq!(value(&s, "netgauge_bgp_peer_updates_received_total", &v4), Some(120.0));
+    assert_eq!(value(&s, "netgauge_bgp_peer_transitions_total", &v4), Some(2.0));
+    let fam = |afi, safi| [v4[0], v4[1], ("afi", afi), ("safi", safi)];
+    assert_eq!(
+        value(&s, "netgauge_bgp_peer_prefixes_received", &fam("ipv4", "unicast")),
+        Some(500.0)
+    );
+    assert_eq!(
+        value(&s, "netgauge_bgp_peer_prefixes_advertised", &fam("ipv4", "unicast")),
+        Some(20.0)
+    );
+    assert_eq!(
+        value(&s, "netgauge_bgp_peer_prefixes_received", &fam("ipv4", "vpn")),
+        Some(35.0)
+    );
+    let v6 = [("peer", "2001:db8::2"), ("remote_as", "4200000002")];
+    assert_eq!(value(&s, "netgauge_bgp_peer_up", &v6), Some(0.0));
+    assert_eq!(value(&s, "netgauge_bgp_peer_state", &v6), Some(3.0));
+    assert_eq!(
+        value(
+            &s,
+            "netgauge_bgp_peer_up",
+            &[("peer", "2001:db8::2"), ("local_address", "2001:db8::1")]
+        ),
+        Some(0.0)
+    );
+    assert_eq!(
+        value(&s, "netgauge_bgp_peer_admin_up", &[("peer", "192.0.2.9")]),
+        Some(0.0)
+    );
+
+    let s = probe("juniper-bgp").await;
+    assert_eq!(peers(&s), 2);
+    let m = [("peer", "10.0.0.2"), ("vrf", "default")];
+    assert_eq!(
+        value(
+            &s,
+            "netgauge_bgp_peer_up",
+            &[m[0], m[1], ("remote_as", "65002"), ("local_address", "10.0.0.1")]
+        ),
+        Some(1.0)
+    );
+    assert_eq!(value(&s, "netgauge_bgp_peer_established_seconds", &m), Some(86400.0));
+    assert_eq!(value(&s, "netgauge_bgp_peer_updates_received_total", &m), Some(1000.0));
+    assert_eq!(value(&s, "netgauge_bgp_peer_updates_sent_total", &m), Some(900.0));
+    assert_eq!(value(&s, "netgauge_bgp_peer_transitions_total", &m), Some(3.0));
+    let fam = [m[0], m[1], ("afi", "ipv4"), ("safi", "unicast")];
+    assert_eq!(value(&s, "netgauge_bgp_peer_prefixes_received", &fam), Some(800.0));
+    assert_eq!(value(&s, "netgauge_bgp_peer_prefixes_accepted", &fam), Some(750.0));
+    assert_eq!(value(&s, "netgauge_bgp_peer_prefixes_advertised", &fam), Some(40.0));
+    assert_eq!(
+        value(
+            &s,
+            "netgauge_bgp_peer_state",
+            &[("peer", "2001:db8:5::2"), ("vrf", "instance-5")]
+        ),
+        Some(3.0)
+    );
+
+    let s = probe("huawei-bgp").await;
+    assert_eq!(peers(&s), 2, "one peer per address, whatever its address families");
+    let p = [("peer", "192.0.2.33"), ("vrf", "default")];
+    assert_eq!(
+        value(&s, "netgauge_bgp_peer_up", &[p[0], p[1], ("remote_as", "65033")]),
+        Some(1.0)
+    );
+    assert_eq!(
+        value(&s, "netgauge_bgp_peer_info", &[p[0], ("description", "transit-a")]),
+        Some(1.0)
+    );
+    assert_eq!(value(&s, "netgauge_bgp_peer_established_seconds", &p), Some(7200.0));
+    let fam = |safi| [p[0], p[1], ("afi", "ipv4"), ("safi", safi)];
+    assert_eq!(
+        value(&s, "netgauge_bgp_peer_prefixes_received", &fam("unicast")),
+        Some(900000.0)
+    );
+    assert_eq!(
+        value(&s, "netgauge_bgp_peer_prefixes_accepted", &fam("unicast")),
+        Some(880000.0)
+    );
+    assert_eq!(
+        value(&s, "netgauge_bgp_peer_prefixes_advertised", &fam("unicast")),
+        Some(12.0)
+    );
+    assert_eq!(
+        value(&s, "netgauge_bgp_peer_prefixes_received", &fam("vpn")),
+        Some(3000.0)
+    );
+    assert_eq!(
+        value(
+            &s,
+            "netgauge_bgp_peer_up",
+            &[("peer", "198.51.100.2"), ("vrf", "cust-a"), ("remote_as", "64512")]
+        ),
+        Some(0.0)
+    );
+}

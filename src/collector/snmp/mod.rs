@@ -89,6 +89,7 @@ pub async fn collect(
     } else {
         Vec::new()
     };
+    let vendor = info.vendor.clone();
     report.info = Some(info);
     report.uptime_seconds = Some(sys.uptime_seconds);
     outcome.succeeded(&mut report, SYSTEM, started);
@@ -108,7 +109,7 @@ pub async fn collect(
         timeout_at(deadline, optics_walk(&client, &optic_roots)),
         timeout_at(deadline, async {
             if target.collectors.bgp {
-                bgp_peers(&client).await
+                bgp_peers(&client, &vendor).await
             } else {
                 Ok(Vec::new())
             }
@@ -214,16 +215,14 @@ impl Outcome<'_> {
     }
 }
 
-/// The BGP4-MIB peer table, walked on every poll.
-async fn bgp_peers(client: &Client<'_>) -> Result<Vec<crate::report::BgpPeer>, SnmpError> {
-    let roots = bgp::roots();
-    let walks = client.walk_many(&roots).await?;
-    let columns: Vec<(u32, Vec<(value::Oid, Val)>)> = bgp::COLUMNS
-        .iter()
-        .copied()
-        .zip(walks.into_iter().map(|w| w.rows))
-        .collect();
-    Ok(bgp::build(&columns))
+/// The BGP peer tables (BGP4-MIB, and the vendor's), walked on every poll.
+async fn bgp_peers(client: &Client<'_>, vendor: &str) -> Result<Vec<crate::report::BgpPeer>, SnmpError> {
+    let mut walked = bgp::Walked::default();
+    walk_in_groups(client, bgp::roots(vendor), |root, walk| {
+        walked.columns.insert(root, walk.rows);
+    })
+    .await?;
+    Ok(bgp::build(&walked))
 }
 
 /// The device's ENTITY-MIB snapshot: cached, or walked when the cached one
