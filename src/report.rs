@@ -318,6 +318,74 @@ pub struct OpticThreshold {
     pub value: f64,
 }
 
+/// The discovery protocol a neighbor was learned by: the `protocol` label.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum NeighborProtocol {
+    Lldp,
+    Cdp,
+}
+
+impl NeighborProtocol {
+    pub fn label(self) -> &'static str {
+        match self {
+            NeighborProtocol::Lldp => "lldp",
+            NeighborProtocol::Cdp => "cdp",
+        }
+    }
+}
+
+/// One neighbor a discovery protocol (LLDP, CDP) reports on one of the
+/// device's ports. Strings are as the neighbor sent them; an empty one is
+/// what the source did not say.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Neighbor {
+    pub protocol: NeighborProtocol,
+    /// The local port, named as the interface series name it (CLI short
+    /// names like `Gi1/0/24` are placed on the device's own names later).
+    pub interface: String,
+    /// The neighbor's system name (LLDP sysName, CDP device id), raw.
+    pub remote_system: String,
+    /// The neighbor's port (LLDP port id, CDP port id).
+    pub remote_port: String,
+    /// LLDP port description.
+    pub remote_port_description: String,
+    /// LLDP chassis id: a MAC as `aa:bb:cc:dd:ee:ff`, a network address
+    /// as text, anything else as sent.
+    pub remote_chassis_id: String,
+    /// CDP platform, else LLDP system description.
+    pub remote_platform: String,
+    /// The neighbor's (first) management address.
+    pub remote_address: String,
+    /// System capabilities, lowercase and comma-separated in a fixed order
+    /// (`bridge,router`).
+    pub remote_capabilities: String,
+}
+
+/// One physical component of a device: the chassis, a module, a power
+/// supply, a fan, a port or a transceiver in it. Strings empty where the
+/// source does not say.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct InventoryItem {
+    /// Its identity within the device: entPhysicalIndex over SNMP, the
+    /// item's name over the CLI.
+    pub entity: String,
+    /// ENTITY-MIB's classes in snake case: `chassis`, `module`,
+    /// `power_supply`, `fan`, `port`, `container`, `sensor`, `backplane`,
+    /// `stack`, `cpu`, `other`, `unknown`. CLI items are classed by their
+    /// name (a transceiver is a `port`, as ENTITY-MIB agents list them).
+    pub class: String,
+    pub name: String,
+    /// Model or part number (entPhysicalModelName, PID).
+    pub model: String,
+    pub serial: String,
+    pub hardware_revision: String,
+    pub firmware_revision: String,
+    pub software_revision: String,
+    pub description: String,
+    /// The `entity` of the item this one sits in; empty at the top.
+    pub parent: String,
+}
+
 /// One reading: a CPU's load, a memory pool's use, a sensor's temperature...
 #[derive(Debug, Clone, PartialEq)]
 pub struct HealthReading {
