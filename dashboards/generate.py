@@ -314,6 +314,13 @@ def device():
                       "5": {"text": "openconfirm", "color": "orange"}, "6": {"text": "established", "color": "green"}}}]},
                   {"id": "custom.cellOptions", "value": {"type": "color-text"}}]}])
     b.add("state-timeline", "BGP sessions", [target(f"netgauge_bgp_peer_up{{{SEL}}}", "{{peer}} {{vrf}}")], w=8, h=8)
+    b.add("timeseries", "BGP prefixes received",
+          [target(f"netgauge_bgp_peer_prefixes_received{{{SEL}}}", "{{peer}} {{vrf}} {{afi}}/{{safi}} received"),
+           target(f"netgauge_bgp_peer_prefixes_advertised{{{SEL}}}", "{{peer}} {{vrf}} {{afi}}/{{safi}} advertised")],
+          w=24, h=8, unit="short",
+          description="Prefixes per session and address family (over SNMP from the vendor tables: CISCO-BGP4-MIB, "
+                      "Juniper BGP4-V2, Huawei; over the CLI from the summaries). A fall by more than "
+                      "bgp_prefixes_drop_ratio is NetgaugeBgpPrefixesDropped.")
     b.row("Optics")
     b.add("table", "Transceivers",
           [target(f"netgauge_transceiver_info{{{SEL}}}", instant=True),

@@ -1,7 +1,8 @@
 //! BGP against a real BGP speaker: two FRRouting bgpd peering over the
 //! loopback of a network namespace the test makes, one of them serving
-//! BGP4-MIB to net-snmp's snmpd over AgentX; netgauge polls that snmpd
-//! from inside the namespace (`netgauge probe`).
+//! BGP4-MIB to net-snmp's snmpd over AgentX, and its vtysh (with zebra for
+//! the interfaces) behind a real OpenSSH sshd; netgauge polls both from
+//! inside the namespace (`netgauge probe`).
 
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -10,6 +11,8 @@ use std::time::{Duration, Instant};
 use crate::harness::*;
 
 const BGPD: &str = "/usr/lib/frr/bgpd";
+const ZEBRA: &str = "/usr/lib/frr/zebra";
+const ROOT: &str = env!("CARGO_MANIFEST_DIR");
 
 /// A network namespace with its loopback up, deleted on drop.
 struct Netns(String);
@@ -91,13 +94,17 @@ fn bgpd_config(
     c
 }
 
-fn probe(ns: &Netns, config: &Path) -> Vec<Series> {
+fn probe_target(ns: &Netns, config: &Path, target: &str) -> Vec<Series> {
     let out = ns
         .command(Path::new(env!("CARGO_BIN_EXE_netgauge")))
-        .args(["probe", &format!("--config.file={}", config.display()), "r1"])
+        .args(["probe", &format!("--config.file={}", config.display()), target])
         .output()
         .unwrap();
     parse_exposition(&String::from_utf8_lossy(&out.stdout))
+}
+
+fn probe(ns: &Netns, config: &Path) -> Vec<Series> {
+    probe_target(ns, config, "r1")
 }
 
 fn wait_for(what: &str, within: Duration, mut cond: impl FnMut() -> bool) {
@@ -110,10 +117,10 @@ fn wait_for(what: &str, within: Duration, mut cond: impl FnMut() -> bool) {
 
 #[test]
 fn bgp4_mib_peers_from_a_real_frr_session_go_down_when_the_peer_stops() {
-    let (snmpd, bgpd) = (require("snmpd"), Path::new(BGPD));
+    let (snmpd, bgpd, zebra, sshd) = (require("snmpd"), Path::new(BGPD), Path::new(ZEBRA), require("sshd"));
     assert!(
-        bgpd.exists(),
-        "{BGPD} not found: run `sudo scripts/install-test-deps.sh` first (frr, frr-snmp)"
+        bgpd.exists() && zebra.exists(),
+        "{BGPD} or {ZEBRA} not found: run `sudo scripts/install-test-deps.sh` first (frr, frr-snmp)"
     );
     let ns = Netns::new();
     let dir = tempfile::tempdir().unwrap();
@@ -121,6 +128,22 @@ fn bgp4_mib_peers_from_a_real_frr_session_go_down_when_the_peer_stops() {
     let (a, b) = (d.join("a"), d.join("b"));
     std::fs::create_dir_all(&a).unwrap();
     std::fs::create_dir_all(&b).unwrap();
+    // zebra runs as FRR's own user (its vty group must hold the user it
+    // runs as) and puts its socket beside bgpd's, where vtysh finds both.
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(d, std::fs::Permissions::from_mode(0o755)).unwrap();
+    std::fs::set_permissions(&a, std::fs::Permissions::from_mode(0o777)).unwrap();
+    // A port beside the loopback, for zebra to list.
+    assert!(Command::new(require("ip"))
+        .args(["-n", &ns.0, "link", "add", "port1", "type", "ifb"])
+        .status()
+        .unwrap()
+        .success());
+    assert!(Command::new(require("ip"))
+        .args(["-n", &ns.0, "link", "set", "port1", "up"])
+        .status()
+        .unwrap()
+        .success());
     let sock = d.join("agentx.sock");
     std::fs::write(
         d.join("snmpd.conf"),
@@ -190,12 +213,61 @@ fn bgp4_mib_peers_from_a_real_frr_session_go_down_when_the_peer_stops() {
         v
     };
     let _a = ns.spawn(bgpd, &bgpd_args(&a, "127.0.0.1", 17901, true), &[("SNMPCONFPATH", &a)]);
+    std::fs::write(a.join("zebra.conf"), "hostname r1\n").unwrap();
+    let _zebra = ns.spawn(
+        zebra,
+        &[
+            "-u",
+            "frr",
+            "-g",
+            "frr",
+            "-P",
+            "0",
+            "-f",
+            &a.join("zebra.conf").display().to_string(),
+            "-i",
+            &a.join("zebra.pid").display().to_string(),
+            "-z",
+            &a.join("zserv.api").display().to_string(),
+            "--vty_socket",
+            &a.display().to_string(),
+        ]
+        .map(String::from),
+        &[],
+    );
+    // r1's CLI: a real sshd whose sessions are answered by FRR's vtysh.
+    let (s, control) = (d.join("sshd"), d.join("control"));
+    std::fs::create_dir_all(&s).unwrap();
+    std::fs::create_dir_all(&control).unwrap();
+    std::fs::write(control.join("vtysh"), a.display().to_string()).unwrap();
+    let ssh_port = 17922;
+    let sshd_config = sshd_files(
+        &s,
+        ssh_port,
+        &format!(
+            "/usr/bin/python3 {ROOT}/tests/fixtures/fake-cli.py frr {}",
+            control.display()
+        ),
+    );
+    let _sshd = ns.spawn(
+        &sshd,
+        &["-D".into(), "-e".into(), "-f".into(), sshd_config.display().to_string()],
+        &[],
+    );
+    let host_key = std::fs::read_to_string(s.join("host_key.pub")).unwrap();
+    std::fs::write(s.join("known_hosts"), format!("[127.0.0.1]:{ssh_port} {host_key}")).unwrap();
     let mut peer_b = Some(ns.spawn(bgpd, &bgpd_args(&b, "127.0.0.2", 17902, false), &[]));
 
     let config = d.join("netgauge.yml");
+    let user = std::env::var("USER").unwrap_or_else(|_| "root".into());
     std::fs::write(
         &config,
-        "targets:\n  - name: r1\n    address: 127.0.0.1:16161\n    labels: {vrf: red}\n    snmp: {community: public, timeout: 1s, retries: 1}\n",
+        format!(
+            "targets:\n  - name: r1\n    address: 127.0.0.1:16161\n    labels: {{vrf: red}}\n    snmp: {{community: public, timeout: 1s, retries: 1}}\n\
+             \x20 - name: r1-cli\n    address: 127.0.0.1\n    ssh: {{platform: frr, port: {ssh_port}, username: {user}, key_file: {}, known_hosts: {}, timeout: 5s}}\n",
+            s.join("client_key").display(),
+            s.join("known_hosts").display()
+        ),
     )
     .unwrap();
     let up = |s: &[Series]| value(s, "netgauge_bgp_peer_up", &[("peer", "127.0.0.2")]);
@@ -245,41 +317,58 @@ fn bgp4_mib_peers_from_a_real_frr_session_go_down_when_the_peer_stops() {
             .stdout,
     ));
 
-    // Over the CLI (platform frr): vtysh's JSON, live, through netgauge's
-    // parser: the prefixes received are exactly the three the peer announces.
-    let vtysh = require("vtysh");
-    let cli_peers = || {
-        let out = ns
-            .command(&vtysh)
-            .args([
-                "--vty_socket",
-                &a.display().to_string(),
-                "-c",
-                "show bgp vrf all summary json",
-            ])
-            .output()
-            .unwrap();
-        netgauge::collector::cli::parse::Platform::Frr
-            .parse_bgp(&String::from_utf8_lossy(&out.stdout))
-            .value
+    // Over the CLI (platform frr): r1's vtysh behind sshd, through the whole
+    // CLI collector: the prefixes received are exactly the three the peer
+    // announces, the interfaces are zebra's.
+    let cli = |s: &[Series], name: &str| {
+        value(
+            s,
+            name,
+            &[
+                ("peer", "127.0.0.2"),
+                ("vrf", "default"),
+                ("afi", "ipv4"),
+                ("safi", "unicast"),
+            ],
+        )
     };
-    wait_for("the three announced prefixes", Duration::from_secs(30), || {
-        cli_peers()
-            .first()
-            .and_then(|p| p.prefixes.first())
-            .and_then(|x| x.received)
-            == Some(3)
+    wait_for("the three announced prefixes over SSH", Duration::from_secs(30), || {
+        cli(
+            &probe_target(&ns, &config, "r1-cli"),
+            "netgauge_bgp_peer_prefixes_received",
+        ) == Some(3.0)
     });
-    let p = &cli_peers()[0];
-    assert_eq!(
-        (p.peer.as_str(), p.remote_as, p.state),
-        ("127.0.0.2", Some(65002), Some(6))
+    let s = probe_target(&ns, &config, "r1-cli");
+    let id = [("peer", "127.0.0.2"), ("remote_as", "65002"), ("vrf", "default")];
+    assert_eq!(value(&s, "netgauge_bgp_peer_up", &id), Some(1.0));
+    assert_eq!(value(&s, "netgauge_bgp_peer_state", &id), Some(6.0));
+    // Identity from vtysh's own `show version` ("FRRouting 8.4.4 (host)").
+    let info = s
+        .iter()
+        .find(|x| x.name == "netgauge_device_info")
+        .expect("device info over SSH");
+    assert_eq!(info.labels.get("vendor").map(String::as_str), Some("frrouting"));
+    assert!(
+        info.labels
+            .get("os_version")
+            .is_some_and(|v| v.starts_with(|c: char| c.is_ascii_digit())),
+        "{info:?}"
     );
+    for port in ["lo", "port1"] {
+        assert_eq!(
+            value(&s, "netgauge_interface_oper_up", &[("interface", port)]),
+            Some(1.0),
+            "{port} from zebra"
+        );
+    }
 
     // The peer stops: within the 9 s hold time the session is down.
     drop(peer_b.take());
     wait_for("the session to go down", Duration::from_secs(40), || {
         up(&probe(&ns, &config)) == Some(0.0)
+    });
+    wait_for("the session to go down over SSH", Duration::from_secs(20), || {
+        up(&probe_target(&ns, &config, "r1-cli")) == Some(0.0)
     });
     let s = probe(&ns, &config);
     assert!(value(&s, "netgauge_bgp_peer_state", &[("peer", "127.0.0.2")]).is_some_and(|v| v < 6.0));

@@ -522,3 +522,39 @@ impl Netgauge {
         SocketAddr::from(([127, 0, 0, 1], self.port))
     }
 }
+
+/// An ed25519 key pair at `path` and `path.pub`.
+pub fn keygen(path: &Path) {
+    let out = Command::new(require("ssh-keygen"))
+        .args(["-q", "-t", "ed25519", "-N", "", "-f"])
+        .arg(path)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+}
+
+/// Host and client keys and an `sshd_config` in `dir` for an OpenSSH sshd
+/// on 127.0.0.1:`port`: key-only login (`dir/client_key`) for the current
+/// user, every session running `force_command`. Returns the config's path.
+pub fn sshd_files(dir: &Path, port: u16, force_command: &str) -> PathBuf {
+    if !dir.join("host_key").exists() {
+        keygen(&dir.join("host_key"));
+        keygen(&dir.join("client_key"));
+        std::fs::copy(dir.join("client_key.pub"), dir.join("authorized_keys")).unwrap();
+    }
+    // sshd refuses to start without its privilege-separation directory.
+    let _ = std::fs::create_dir_all("/run/sshd");
+    let config = dir.join("sshd_config");
+    std::fs::write(
+        &config,
+        format!(
+            "Port {port}\nListenAddress 127.0.0.1\nHostKey {d}/host_key\nPidFile {d}/sshd.pid\n\
+             AuthorizedKeysFile {d}/authorized_keys\nPasswordAuthentication no\n\
+             KbdInteractiveAuthentication no\nPubkeyAuthentication yes\nPermitRootLogin prohibit-password\n\
+             UsePAM no\nStrictModes no\nPrintMotd no\nPrintLastLog no\nForceCommand {force_command}\n",
+            d = dir.display(),
+        ),
+    )
+    .unwrap();
+    config
+}

@@ -214,6 +214,17 @@ fn switch_mib() -> Vec<(Vec<u32>, V)> {
         m.push((col(15), V::Counter32(1)));
         m.push((col(16), V::Gauge32(3600)));
     }
+    // CISCO-BGP4-MIB for the established session: the prefix counts per
+    // address family BGP4-MIB lacks (the prefixes panel's data).
+    let cbgp = [1, 4, 192, 0, 2, 1];
+    m.push((
+        [&[1, 3, 6, 1, 4, 1, 9, 9, 187, 1, 2, 5, 1, 3][..], &cbgp].concat(),
+        V::Int(6),
+    ));
+    for (col, v) in [(1, 120), (6, 8)] {
+        let o = [&[1, 3, 6, 1, 4, 1, 9, 9, 187, 1, 2, 8, 1, col][..], &cbgp, &[1, 1]].concat();
+        m.push((o, V::Gauge32(v)));
+    }
     m.sort_by(|a, b| a.0.cmp(&b.0));
     m
 }

@@ -21,15 +21,6 @@ struct Sshd {
     _proc: Proc,
 }
 
-fn keygen(path: &Path) {
-    let out = Command::new(require("ssh-keygen"))
-        .args(["-q", "-t", "ed25519", "-N", "", "-f"])
-        .arg(path)
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-}
-
 /// The BGP summary each platform's fake device answers with.
 fn bgp_capture(platform: Platform) -> Option<&'static str> {
     Some(match platform {
@@ -75,35 +66,24 @@ impl Sshd {
         if let Some(optics) = optics_capture(platform) {
             std::fs::copy(fixtures.join(optics), control.join("optics")).unwrap();
         }
-        keygen(&d.join("host_key"));
-        keygen(&d.join("client_key"));
-        std::fs::copy(d.join("client_key.pub"), d.join("authorized_keys")).unwrap();
-        // sshd refuses to start without its privilege-separation directory.
-        let _ = std::fs::create_dir_all("/run/sshd");
         for _ in 0..5 {
             let port = std::net::TcpListener::bind("127.0.0.1:0")
                 .unwrap()
                 .local_addr()
                 .unwrap()
                 .port();
-            std::fs::write(
-                d.join("sshd_config"),
-                format!(
-                    "Port {port}\nListenAddress 127.0.0.1\nHostKey {d}/host_key\nPidFile {d}/sshd.pid\n\
-                     AuthorizedKeysFile {d}/authorized_keys\nPasswordAuthentication no\n\
-                     KbdInteractiveAuthentication no\nPubkeyAuthentication yes\nPermitRootLogin prohibit-password\n\
-                     UsePAM no\nStrictModes no\nPrintMotd no\nPrintLastLog no\n\
-                     ForceCommand /usr/bin/python3 {root}/tests/fixtures/fake-cli.py {p} {c}\n",
-                    d = d.display(),
-                    root = ROOT,
-                    p = platform.name(),
-                    c = control.display()
+            let config = sshd_files(
+                d,
+                port,
+                &format!(
+                    "/usr/bin/python3 {ROOT}/tests/fixtures/fake-cli.py {} {}",
+                    platform.name(),
+                    control.display()
                 ),
-            )
-            .unwrap();
+            );
             let child = Command::new(require("sshd"))
                 .args(["-D", "-e", "-f"])
-                .arg(d.join("sshd_config"))
+                .arg(&config)
                 .stdin(Stdio::null())
                 .stdout(Stdio::null())
                 .stderr(Stdio::null())
