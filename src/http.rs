@@ -152,7 +152,7 @@ async fn route(state: &AppState, req: &Request<Incoming>) -> (&'static str, Resp
         "/probe" => ("/probe", probe(state, req).await),
         "/snmp" => ("/snmp", snmp(state, req).await),
         "/-/healthy" => ("/-/healthy", text(StatusCode::OK, "Healthy\n")),
-        "/-/ready" => ("/-/ready", text(StatusCode::OK, "Ready\n")),
+        "/-/ready" => ("/-/ready", ready(state)),
         "/targets" => ("/targets", service_discovery(state)),
         "/" => ("/", landing(state)),
         _ => (
@@ -485,4 +485,17 @@ fn html_escape(s: &str) -> String {
         .replace('>', "&gt;")
         .replace('"', "&quot;")
         .replace('\'', "&#39;")
+}
+
+/// Ready once every configured listener is: with `traps:`, the trap
+/// receiver's socket is bound (a notification sent before it is lost, so
+/// an orchestrator or a test must not treat the process as ready sooner).
+fn ready(state: &AppState) -> Resp {
+    if state.live().config.traps.is_some() && !state.traps.listening() {
+        return text(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "Not ready: the trap receiver is not listening yet\n",
+        );
+    }
+    text(StatusCode::OK, "Ready\n")
 }

@@ -56,6 +56,9 @@ pub struct Shared {
     /// Whether the state file may be written (not after it failed to load,
     /// until it is moved aside).
     may_save: AtomicBool,
+    /// The receiver's socket is bound: notifications sent now are received
+    /// (before it, they are lost). `/-/ready` waits for it.
+    listening: AtomicBool,
 }
 
 impl Default for Shared {
@@ -67,6 +70,7 @@ impl Default for Shared {
             dirty: AtomicBool::new(false),
             engine: Mutex::new((usm::new_engine_id(), boots_without_state(), Instant::now())),
             saving: Mutex::new(()),
+            listening: AtomicBool::new(false),
             may_save: AtomicBool::new(true),
         }
     }
@@ -85,6 +89,15 @@ impl Shared {
 
     pub fn state_changed(&self) {
         self.dirty.store(true, Ordering::Relaxed);
+    }
+
+    /// Whether the trap receiver's socket is bound.
+    pub fn listening(&self) -> bool {
+        self.listening.load(Ordering::Relaxed)
+    }
+
+    pub(crate) fn set_listening(&self, on: bool) {
+        self.listening.store(on, Ordering::Relaxed);
     }
 
     pub fn engine_id(&self) -> (Vec<u8>, i64, Instant) {

@@ -44,6 +44,8 @@ const MAX_VARBINDS_TEXT: usize = 2000;
 /// a `traps:` section, and rebinds when a reload changes it.
 pub async fn run(state: Arc<AppState>, shared: Arc<Shared>) {
     loop {
+        // Not listening until bound (again, after a reload or a restart).
+        shared.set_listening(false);
         let live = state.live();
         let Some(tc) = live.config.traps.clone() else {
             drop(live);
@@ -60,6 +62,7 @@ pub async fn run(state: Arc<AppState>, shared: Arc<Shared>) {
         };
         tracing::info!(address = %tc.listen, alertmanagers = tc.alertmanager_urls.len(), "receiving SNMP notifications");
         state.telemetry.traps_started();
+        shared.set_listening(true);
         let (resume_tx, mut resume_rx) = mpsc::channel(256);
         let mut r = Receiver {
             sources: Sources::build(&live.config).await,

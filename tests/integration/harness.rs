@@ -264,6 +264,16 @@ impl Server {
             .await
             .unwrap();
         });
+        // A trap sent before the receiver's socket is bound is lost: the
+        // server is started when `/-/ready` would say so.
+        let started = Instant::now();
+        while state.live().config.traps.is_some() && !state.traps.listening() {
+            assert!(
+                started.elapsed() < Duration::from_secs(10),
+                "the trap receiver did not start"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
         Server {
             addr,
             state,
@@ -483,7 +493,7 @@ pub struct Netgauge {
 
 impl Netgauge {
     /// Starts `netgauge ARGS --web.listen-address=127.0.0.1:PORT` and waits
-    /// (at most 10 s) until it accepts connections.
+    /// (at most 10 s) until it is ready.
     pub fn spawn(args: &[String]) -> Netgauge {
         Self::spawn_logging(args, None)
     }
@@ -491,6 +501,15 @@ impl Netgauge {
     /// Like [`Netgauge::spawn`], with its log written to `log` (for a
     /// failing test to show).
     pub fn spawn_logging(args: &[String], log: Option<&Path>) -> Netgauge {
+        Self::start(args, log, true)
+    }
+
+    /// Starts netgauge and waits only until it accepts connections.
+    pub fn spawn_unready(args: &[String]) -> Netgauge {
+        Self::start(args, None, false)
+    }
+
+    fn start(args: &[String], log: Option<&Path>, ready: bool) -> Netgauge {
         let stderr = match log {
             Some(p) => Stdio::from(std::fs::File::create(p).unwrap()),
             None => Stdio::null(),
@@ -510,9 +529,17 @@ impl Netgauge {
             .unwrap();
         let pid = child.id();
         let proc = Proc(child);
+        // Ready, not just accepting connections: with `traps:`, that is
+        // once the trap receiver listens (a trap sent sooner is lost). A
+        // TLS or basic-auth listener answers this plain request otherwise
+        // than 503: accepting connections is all it can tell.
         let started = Instant::now();
-        while TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(started.elapsed() < Duration::from_secs(10), "netgauge did not start");
+        let addr = SocketAddr::from(([127, 0, 0, 1], port));
+        while TcpStream::connect(addr).is_err() || (ready && http_request(addr, "GET", "/-/ready", &[]).0 == 503) {
+            assert!(
+                started.elapsed() < Duration::from_secs(10),
+                "netgauge did not become ready"
+            );
             std::thread::sleep(Duration::from_millis(50));
         }
         Netgauge { port, pid, _proc: proc }

@@ -121,7 +121,17 @@ impl Setup {
     fn restart(&mut self) {
         let config = self.dir.path().join("netgauge.yml");
         let log = self.dir.path().join("netgauge.log");
-        // Killed, not stopped: the state file must already hold what matters.
+        // Killed, not stopped: the state file must already hold what
+        // matters. Killed first: the new process binds the same trap port.
+        let _ = Command::new("kill")
+            .args(["-KILL", &self.netgauge.pid.to_string()])
+            .status();
+        let socket = std::net::SocketAddr::from(([127, 0, 0, 1], self.trap_port));
+        wait_for(
+            "the killed netgauge to free the trap port",
+            Duration::from_secs(10),
+            || std::net::UdpSocket::bind(socket).is_ok(),
+        );
         self.netgauge = Netgauge::spawn_logging(&[format!("--config.file={}", config.display())], Some(&log));
     }
 }
@@ -645,4 +655,35 @@ fn a_relay_forwards_for_the_agent_named_inside_and_no_one_else_can_claim_a_targe
         s.metric("netgauge_traps_dropped_total", &[("reason", "unknown_source")]) >= 1.0
     });
     assert!(am.named("NetgaugeTrapWarmStart").is_empty());
+}
+
+/// The flake this pins: a test (or an orchestrator) that took accepting
+/// HTTP connections for readiness sent a trap before the receiver's socket
+/// was bound, and it was lost. `/-/ready` now waits for the receiver.
+#[test]
+fn ready_waits_for_the_trap_receiver_to_listen() {
+    // The trap port is taken: the receiver retries its bind every 5 s.
+    let holder = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    let trap_port = holder.local_addr().unwrap().port();
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("netgauge.yml");
+    std::fs::write(
+        &config,
+        format!(
+            "traps:\n  listen: 127.0.0.1:{trap_port}\n  alertmanager_urls: [http://127.0.0.1:9]\n\
+             targets:\n  - {{name: a, address: 192.0.2.1, snmp: {{community: x}}}}\n"
+        ),
+    )
+    .unwrap();
+    let netgauge = Netgauge::spawn_unready(&[format!("--config.file={}", config.display())]);
+    assert_eq!(http_request(netgauge.addr(), "GET", "/-/healthy", &[]).0, 200);
+    let (status, body) = http_request(netgauge.addr(), "GET", "/-/ready", &[]);
+    assert_eq!(
+        (status, body.trim()),
+        (503, "Not ready: the trap receiver is not listening yet")
+    );
+    drop(holder);
+    wait_for("ready once the receiver binds", Duration::from_secs(15), || {
+        http_request(netgauge.addr(), "GET", "/-/ready", &[]).0 == 200
+    });
 }
