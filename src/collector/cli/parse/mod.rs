@@ -11,6 +11,7 @@ pub mod frr;
 pub mod health;
 pub mod ios;
 pub mod junos;
+pub mod neighbors;
 pub mod nxos;
 pub mod optics;
 pub mod routeros;
@@ -157,6 +158,30 @@ impl Platform {
             Platform::HuaweiVrp => optics::vrp_verbose(text),
             Platform::JuniperJunos => optics::junos_optics(text),
             Platform::MikrotikRouteros => optics::routeros_monitor(text),
+            Platform::Frr => Parsed::default(),
+        }
+    }
+
+    /// The commands that list discovery-protocol neighbors; their outputs
+    /// are parsed together (IOS and NX-OS: CDP and LLDP, told apart by
+    /// content). FRR has none.
+    pub fn neighbor_commands(self) -> &'static [&'static str] {
+        match self {
+            Platform::CiscoIos | Platform::CiscoNxos => &["show cdp neighbors detail", "show lldp neighbors detail"],
+            Platform::HuaweiVrp => &["display lldp neighbor"],
+            Platform::JuniperJunos => &["show lldp neighbors"],
+            Platform::MikrotikRouteros => &["/ip neighbor print detail without-paging"],
+            Platform::Frr => &[],
+        }
+    }
+
+    /// Parses the output of [`Platform::neighbor_commands`].
+    pub fn parse_neighbors(self, text: &str) -> Parsed<Vec<crate::report::Neighbor>> {
+        match self {
+            Platform::CiscoIos | Platform::CiscoNxos => neighbors::cisco_detail(text),
+            Platform::HuaweiVrp => neighbors::vrp_lldp(text),
+            Platform::JuniperJunos => neighbors::junos_table(text),
+            Platform::MikrotikRouteros => neighbors::routeros_neighbors(text),
             Platform::Frr => Parsed::default(),
         }
     }
