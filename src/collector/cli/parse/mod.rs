@@ -9,6 +9,7 @@ pub mod bgp;
 pub mod common;
 pub mod frr;
 pub mod health;
+pub mod inventory;
 pub mod ios;
 pub mod junos;
 pub mod neighbors;
@@ -182,6 +183,29 @@ impl Platform {
             Platform::HuaweiVrp => neighbors::vrp_lldp(text),
             Platform::JuniperJunos => neighbors::junos_table(text),
             Platform::MikrotikRouteros => neighbors::routeros_neighbors(text),
+            Platform::Frr => Parsed::default(),
+        }
+    }
+
+    /// The commands that list the device's hardware; their outputs are
+    /// parsed together. FRR has none.
+    pub fn inventory_commands(self) -> &'static [&'static str] {
+        match self {
+            Platform::CiscoIos | Platform::CiscoNxos => &["show inventory"],
+            Platform::HuaweiVrp => &["display device"],
+            Platform::JuniperJunos => &["show chassis hardware"],
+            Platform::MikrotikRouteros => &["/system routerboard print"],
+            Platform::Frr => &[],
+        }
+    }
+
+    /// Parses the output of [`Platform::inventory_commands`].
+    pub fn parse_inventory(self, text: &str) -> Parsed<Vec<crate::report::InventoryItem>> {
+        match self {
+            Platform::CiscoIos | Platform::CiscoNxos => inventory::cisco_inventory(text),
+            Platform::HuaweiVrp => inventory::vrp_device(text),
+            Platform::JuniperJunos => inventory::junos_hardware(text),
+            Platform::MikrotikRouteros => inventory::routeros_routerboard(text),
             Platform::Frr => Parsed::default(),
         }
     }
