@@ -166,6 +166,33 @@ pub fn speed_bytes(text: &str) -> Option<f64> {
     Some(bits / 8.0)
 }
 
+/// Where `word` starts in a table header, in characters (rows are cut by
+/// [`columns`] at these positions).
+pub fn char_position(header: &str, word: &str) -> Option<usize> {
+    header.find(word).map(|i| header[..i].chars().count())
+}
+
+/// A fixed-width table row cut at its header's column starts (character
+/// positions of the second and later columns; the first starts at 0). A
+/// value wider than its column pushes the cut to the end of the word it
+/// straddles. Always `starts.len() + 1` values, trimmed, empty where the
+/// row is short.
+pub fn columns(line: &str, starts: &[usize]) -> Vec<String> {
+    let chars: Vec<char> = line.chars().collect();
+    let mut cuts = vec![0];
+    for &start in starts {
+        let mut p = start.max(cuts[cuts.len() - 1]).min(chars.len());
+        while p > 0 && p < chars.len() && !chars[p - 1].is_whitespace() && !chars[p].is_whitespace() {
+            p += 1;
+        }
+        cuts.push(p);
+    }
+    cuts.push(chars.len());
+    cuts.windows(2)
+        .map(|w| chars[w[0]..w[1]].iter().collect::<String>().trim().to_owned())
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -220,6 +247,34 @@ mod tests {
             duration_seconds("1 day(s), 01 hour(s), 1 minute(s), 02 second(s)"),
             Some(86400.0 + 3600.0 + 62.0)
         );
+    }
+
+    #[test]
+    fn columns_cut_at_the_header_and_stretch_over_wide_values() {
+        let header = "Item             Version  Part number  Serial number     Description";
+        let starts: Vec<usize> = ["Version", "Part number", "Serial number", "Description"]
+            .iter()
+            .filter_map(|w| char_position(header, w))
+            .collect();
+        assert_eq!(starts, [17, 26, 39, 57]);
+        assert_eq!(
+            columns(
+                "    Xcvr 4       REV 02   740-038291   F20124120000       SFP-T",
+                &starts
+            ),
+            ["Xcvr 4", "REV 02", "740-038291", "F20124120000", "SFP-T"]
+        );
+        // A serial one character too wide for its column stays whole.
+        let wide = format!(
+            "{:<26}{:<13}{} {}",
+            "    Xcvr 54", "740-061000", "F2031240000-234567890", "QSFP28"
+        );
+        assert_eq!(
+            columns(&wide, &starts)[2..],
+            ["740-061000", "F2031240000-234567890", "QSFP28"]
+        );
+        assert_eq!(columns("Fan Tray", &starts), ["Fan Tray", "", "", "", ""]);
+        assert_eq!(columns("", &[3])[..], ["", ""]);
     }
 
     #[test]

@@ -9,8 +9,10 @@ pub mod bgp;
 pub mod common;
 pub mod frr;
 pub mod health;
+pub mod inventory;
 pub mod ios;
 pub mod junos;
+pub mod neighbors;
 pub mod nxos;
 pub mod optics;
 pub mod routeros;
@@ -157,6 +159,53 @@ impl Platform {
             Platform::HuaweiVrp => optics::vrp_verbose(text),
             Platform::JuniperJunos => optics::junos_optics(text),
             Platform::MikrotikRouteros => optics::routeros_monitor(text),
+            Platform::Frr => Parsed::default(),
+        }
+    }
+
+    /// The commands that list discovery-protocol neighbors; their outputs
+    /// are parsed together (IOS and NX-OS: CDP and LLDP, told apart by
+    /// content). FRR has none.
+    pub fn neighbor_commands(self) -> &'static [&'static str] {
+        match self {
+            Platform::CiscoIos | Platform::CiscoNxos => &["show cdp neighbors detail", "show lldp neighbors detail"],
+            Platform::HuaweiVrp => &["display lldp neighbor"],
+            Platform::JuniperJunos => &["show lldp neighbors"],
+            Platform::MikrotikRouteros => &["/ip neighbor print detail without-paging"],
+            Platform::Frr => &[],
+        }
+    }
+
+    /// Parses the output of [`Platform::neighbor_commands`].
+    pub fn parse_neighbors(self, text: &str) -> Parsed<Vec<crate::report::Neighbor>> {
+        match self {
+            Platform::CiscoIos | Platform::CiscoNxos => neighbors::cisco_detail(text),
+            Platform::HuaweiVrp => neighbors::vrp_lldp(text),
+            Platform::JuniperJunos => neighbors::junos_table(text),
+            Platform::MikrotikRouteros => neighbors::routeros_neighbors(text),
+            Platform::Frr => Parsed::default(),
+        }
+    }
+
+    /// The commands that list the device's hardware; their outputs are
+    /// parsed together. FRR has none.
+    pub fn inventory_commands(self) -> &'static [&'static str] {
+        match self {
+            Platform::CiscoIos | Platform::CiscoNxos => &["show inventory"],
+            Platform::HuaweiVrp => &["display device"],
+            Platform::JuniperJunos => &["show chassis hardware"],
+            Platform::MikrotikRouteros => &["/system routerboard print"],
+            Platform::Frr => &[],
+        }
+    }
+
+    /// Parses the output of [`Platform::inventory_commands`].
+    pub fn parse_inventory(self, text: &str) -> Parsed<Vec<crate::report::InventoryItem>> {
+        match self {
+            Platform::CiscoIos | Platform::CiscoNxos => inventory::cisco_inventory(text),
+            Platform::HuaweiVrp => inventory::vrp_device(text),
+            Platform::JuniperJunos => inventory::junos_hardware(text),
+            Platform::MikrotikRouteros => inventory::routeros_routerboard(text),
             Platform::Frr => Parsed::default(),
         }
     }

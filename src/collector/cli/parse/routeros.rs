@@ -40,7 +40,7 @@ impl Record {
 }
 
 /// ` 7 DRS ;;; comment` / `10  R   name="x" ...` → (flags, rest of the line).
-fn record_start(line: &str) -> Option<(String, &str)> {
+pub(super) fn record_start(line: &str) -> Option<(String, &str)> {
     let t = line.trim_start();
     let digits = t.bytes().take_while(u8::is_ascii_digit).count();
     if digits == 0 {
