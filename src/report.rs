@@ -28,6 +28,12 @@ pub struct DeviceReport {
     pub bgp_peers: Vec<BgpPeer>,
     /// Pluggable optics with their diagnostics (DOM), when an optics collector ran.
     pub transceivers: Vec<Transceiver>,
+    /// LLDP and CDP neighbors, when a neighbors collector ran (or its cache served).
+    pub neighbors: Vec<Neighbor>,
+    /// Physical components, when an inventory collector ran (or its cache served).
+    pub inventory: Vec<InventoryItem>,
+    /// Collectors whose tables came from a cache, and the cache's age in seconds.
+    pub cache_ages: Vec<(&'static str, f64)>,
 }
 
 impl DeviceReport {
@@ -84,6 +90,17 @@ impl DeviceReport {
             } else {
                 snmp.transceivers
             },
+            neighbors: if snmp.neighbors.is_empty() {
+                ssh.neighbors
+            } else {
+                snmp.neighbors
+            },
+            inventory: if snmp.inventory.is_empty() {
+                ssh.inventory
+            } else {
+                snmp.inventory
+            },
+            cache_ages: [snmp.cache_ages, ssh.cache_ages].concat(),
             collectors,
             not_polled: snmp.not_polled && ssh.not_polled,
             auth_failed: snmp.auth_failed || ssh.auth_failed,
@@ -319,8 +336,9 @@ pub struct OpticThreshold {
 }
 
 /// The discovery protocol a neighbor was learned by: the `protocol` label.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum NeighborProtocol {
+    #[default]
     Lldp,
     Cdp,
 }
@@ -337,7 +355,7 @@ impl NeighborProtocol {
 /// One neighbor a discovery protocol (LLDP, CDP) reports on one of the
 /// device's ports. Strings are as the neighbor sent them; an empty one is
 /// what the source did not say.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Neighbor {
     pub protocol: NeighborProtocol,
     /// The local port, named as the interface series name it (CLI short
@@ -359,6 +377,12 @@ pub struct Neighbor {
     /// System capabilities, lowercase and comma-separated in a fixed order
     /// (`bridge,router`).
     pub remote_capabilities: String,
+    /// The netgauge target the neighbor is, when it is one (matched by the
+    /// poller against every target's name, system name and address).
+    pub remote_device: String,
+    /// For a link between two targets: both ends as `device:interface`,
+    /// in lexical order, joined by ` -- `: the same on both devices' series.
+    pub link: String,
 }
 
 /// One physical component of a device: the chassis, a module, a power

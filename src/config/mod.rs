@@ -60,6 +60,8 @@ pub mod defaults {
     /// The longest wait before a device that refused netgauge's credentials
     /// is tried again (the wait starts at a minute and doubles).
     pub const AUTH_FAILURE_BACKOFF: Duration = Duration::from_secs(600);
+    pub const NEIGHBORS_INTERVAL: Duration = Duration::from_secs(300);
+    pub const INVENTORY_INTERVAL: Duration = Duration::from_secs(3600);
     /// The SNMP notification port.
     pub const TRAPS_LISTEN: &str = "[::]:162";
     /// How often active trap alerts are sent to Alertmanager again (it
@@ -186,6 +188,10 @@ pub struct Global {
     pub max_bytes_per_device: usize,
     /// Longest wait after authentication failures; zero: no backoff.
     pub auth_failure_backoff: Duration,
+    /// How long walked neighbor tables serve scrapes before a refresh.
+    pub neighbors_interval: Duration,
+    /// How long the walked inventory serves scrapes before a refresh.
+    pub inventory_interval: Duration,
 }
 
 impl Default for Global {
@@ -200,6 +206,8 @@ impl Default for Global {
             max_rows_per_table: defaults::MAX_ROWS_PER_TABLE,
             max_bytes_per_device: defaults::MAX_BYTES_PER_DEVICE,
             auth_failure_backoff: defaults::AUTH_FAILURE_BACKOFF,
+            neighbors_interval: defaults::NEIGHBORS_INTERVAL,
+            inventory_interval: defaults::INVENTORY_INTERVAL,
         }
     }
 }
@@ -226,6 +234,9 @@ pub struct Target {
     pub trap_sources: Vec<std::net::IpAddr>,
     /// Which optional collectors run.
     pub collectors: Collectors,
+    /// The target's own neighbor and inventory intervals; `None`: the global ones.
+    pub neighbors_interval: Option<Duration>,
+    pub inventory_interval: Option<Duration>,
 }
 
 /// Optional collectors: on unless turned off (`collectors:` on a target,
@@ -234,6 +245,8 @@ pub struct Target {
 pub struct Collectors {
     pub bgp: bool,
     pub optics: bool,
+    pub neighbors: bool,
+    pub inventory: bool,
 }
 
 impl Default for Collectors {
@@ -241,6 +254,8 @@ impl Default for Collectors {
         Collectors {
             bgp: true,
             optics: true,
+            neighbors: true,
+            inventory: true,
         }
     }
 }

@@ -85,6 +85,11 @@ pub struct RawGlobal {
     pub max_bytes_per_device: Option<Spanned<u64>>,
     /// Longest wait before retrying a device that refused the credentials.
     pub auth_failure_backoff: Option<Spanned<String>>,
+    /// How often LLDP/CDP neighbor tables are walked (cached in between).
+    pub neighbors_interval: Option<Spanned<String>>,
+    /// How often the ENTITY-MIB inventory is walked when entLastChangeTime
+    /// does not say it changed sooner.
+    pub inventory_interval: Option<Spanned<String>>,
     /// A health-modules file layered over the built-in modules.
     pub health_modules: Option<Spanned<String>>,
     /// A trap-definitions file layered over the built-in definitions.
@@ -107,6 +112,10 @@ pub struct RawCollectors {
     pub bgp: Option<Spanned<bool>>,
     /// Transceiver diagnostics (DOM tables, or the CLI's transceiver view).
     pub optics: Option<Spanned<bool>>,
+    /// LLDP and CDP neighbors, every `neighbors_interval`.
+    pub neighbors: Option<Spanned<bool>>,
+    /// Hardware inventory, every `inventory_interval`.
+    pub inventory: Option<Spanned<bool>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -128,6 +137,10 @@ pub struct RawTarget {
     /// Addresses this device sends traps from, when not its `address`.
     pub trap_sources: Option<Spanned<Vec<Spanned<String>>>>,
     pub collectors: Option<Spanned<RawCollectors>>,
+    /// This target's own `global.neighbors_interval`.
+    pub neighbors_interval: Option<Spanned<String>>,
+    /// This target's own `global.inventory_interval`.
+    pub inventory_interval: Option<Spanned<String>>,
 }
 
 /// Alert thresholds, exported as series so the shipped alert rules need no

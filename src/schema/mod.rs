@@ -6,6 +6,7 @@
 
 mod bgp;
 mod optics;
+mod topology;
 
 use crate::config::Target;
 use crate::metrics::{Desc, Kind, Sink};
@@ -344,6 +345,7 @@ pub fn render(target: &Target, report: &DeviceReport, sink: &mut impl Sink) {
     }
     bgp::render(target, &report.bgp_peers, sink);
     optics::render(target, &report.transceivers, sink);
+    topology::render(target, &report.neighbors, &report.inventory, &report.cache_ages, sink);
 }
 
 /// The target's labels for series that set label names of their own

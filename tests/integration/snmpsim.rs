@@ -762,3 +762,114 @@ async fn bgp_from_vendor_tables_of_hand_built_recordings() {
         Some(0.0)
     );
 }
+
+/// LLDP (Junos, NX-OS, EOS) and CDP (Catalyst, NX-OS) neighbors and the
+/// ENTITY-MIB inventory of recordings of real devices: every row of the
+/// recording is a series, on the interface the recording's ifName says.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn neighbors_and_inventory_from_recordings_of_real_devices() {
+    let names = [
+        "network/router/huawei-s5720",
+        "network/switch/cisco-n5000",
+        "network/switch/cisco-c3560",
+        "cloud/arista-dcs-7150s-52-cl",
+        "network/router/juniper-mx960-13-3r9-13",
+    ];
+    let sim = Sim::start(&names);
+    let server = Server::start(&sim.yaml()).await;
+    let mut with_inventory = Vec::new();
+    for (community, rec) in &sim.recordings {
+        let (status, body) = server.get(&format!("/probe?target={community}"), &[]).await;
+        assert_eq!(status, 200);
+        promtool_check(&body);
+        let s = parse_exposition(&body);
+        let ifname = |i: &str| {
+            rec_text(rec, &format!("1.3.6.1.2.1.31.1.1.1.1.{i}"))
+                .filter(|n| !n.is_empty())
+                .or_else(|| rec_text(rec, &format!("1.3.6.1.2.1.2.2.1.2.{i}")))
+                .unwrap()
+        };
+        let neighbor = |protocol: &str, interface: &str, system: &str| {
+            s.iter().any(|x| {
+                x.name == "netgauge_neighbor_info"
+                    && x.labels["protocol"] == protocol
+                    && x.labels["interface"] == interface
+                    && x.labels["remote_system"] == system
+            })
+        };
+        // LLDP: lldpRemSysName by (timeMark, localPortNum = ifIndex here, remIndex).
+        let lldp = rec_column(rec, "1.0.8802.1.1.2.1.4.1.1.9");
+        for (idx, _) in &lldp {
+            let port = idx.split('.').nth(1).unwrap();
+            let system = rec_text(rec, &format!("1.0.8802.1.1.2.1.4.1.1.9.{idx}")).unwrap();
+            assert!(
+                neighbor("lldp", &ifname(port), &system),
+                "{community}: LLDP {system} on {}",
+                ifname(port)
+            );
+        }
+        let cdp = rec_column(rec, "1.3.6.1.4.1.9.9.23.1.2.1.1.6");
+        for (idx, _) in &cdp {
+            let port = idx.split('.').next().unwrap();
+            let system = rec_text(rec, &format!("1.3.6.1.4.1.9.9.23.1.2.1.1.6.{idx}")).unwrap();
+            assert!(neighbor("cdp", &ifname(port), &system), "{community}: CDP {system}");
+        }
+        let count = |p: &str| value(&s, "netgauge_neighbors", &[("protocol", p)]).unwrap_or(0.0) as usize;
+        assert_eq!((count("lldp"), count("cdp")), (lldp.len(), cdp.len()), "{community}");
+        assert!(lldp.len() + cdp.len() > 0 || community == "huawei-s5720", "{community} has neighbors");
+
+        // Inventory: every entity of a hardware class, or with a serial or
+        // model, except sensors; the chassis serial as recorded.
+        let listed: Vec<String> = rec_column(rec, "1.3.6.1.2.1.47.1.1.1.1.5")
+            .into_iter()
+            .filter(|(i, class)| {
+                let has = |c: u32| {
+                    rec_text(rec, &format!("1.3.6.1.2.1.47.1.1.1.1.{c}.{i}")).is_some_and(|t| !t.is_empty())
+                };
+                match class.as_str() {
+                    "3" | "4" | "6" | "7" | "9" | "11" | "12" | "14" | "15" => true,
+                    "8" => false,
+                    _ => has(11) || has(13),
+                }
+            })
+            .map(|(i, _)| i)
+            .collect();
+        let items: Vec<&Series> = s.iter().filter(|x| x.name == "netgauge_inventory_info").collect();
+        assert_eq!(items.len(), listed.len(), "{community}");
+        for i in &listed {
+            let item = items
+                .iter()
+                .find(|x| &x.labels["entity"] == i)
+                .unwrap_or_else(|| panic!("{community}: entity {i}"));
+            let serial = rec_text(rec, &format!("1.3.6.1.2.1.47.1.1.1.1.11.{i}")).unwrap_or_default();
+            assert_eq!(item.labels["serial"], serial, "{community} entity {i}");
+        }
+        if !listed.is_empty() {
+            assert!(
+                items.iter().any(|x| x.labels["class"] == "chassis"),
+                "{community}: a chassis"
+            );
+            assert!(value(&s, "netgauge_inventory_fingerprint", &[]).is_some());
+            with_inventory.push(community.clone());
+        }
+
+        // The second scrape is served from the caches: no walk of these tables.
+        let (_, body) = server.get(&format!("/probe?target={community}"), &[]).await;
+        let again = parse_exposition(&body);
+        for collector in ["snmp_neighbors", "snmp_inventory"] {
+            assert!(
+                value(&again, "netgauge_collector_cache_age_seconds", &[("collector", collector)]).is_some(),
+                "{community}: {collector} cached"
+            );
+        }
+        assert_eq!(
+            again.iter().filter(|x| x.name == "netgauge_neighbor_info").count(),
+            lldp.len() + cdp.len()
+        );
+    }
+    assert_eq!(
+        with_inventory,
+        ["huawei-s5720", "cisco-n5000", "cisco-c3560", "arista-dcs-7150s-52-cl"],
+        "inventory from three vendors"
+    );
+}

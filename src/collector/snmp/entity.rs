@@ -21,8 +21,9 @@ pub const ENT_ALIAS_MAPPING_IDENTIFIER: &[u32] = &[1, 3, 6, 1, 2, 1, 47, 1, 3, 2
 const IF_INDEX: &[u32] = &[1, 3, 6, 1, 2, 1, 2, 2, 1, 1];
 
 /// Columns of entPhysicalEntry read: descr, containedIn, class, name,
-/// serialNum, mfgName, modelName, alias.
-pub const COLUMNS: [u32; 8] = [2, 4, 5, 7, 11, 12, 13, 14];
+/// hardwareRev, firmwareRev, softwareRev, serialNum, mfgName, modelName,
+/// alias.
+pub const COLUMNS: [u32; 11] = [2, 4, 5, 7, 8, 9, 10, 11, 12, 13, 14];
 
 /// entPhysicalClass values netgauge uses.
 pub const CLASS_CHASSIS: u32 = 3;
@@ -36,6 +37,9 @@ pub struct Entity {
     pub contained_in: u32,
     pub class: u32,
     pub name: String,
+    pub hardware_rev: String,
+    pub firmware_rev: String,
+    pub software_rev: String,
     pub serial: String,
     pub mfg: String,
     pub model: String,
@@ -130,6 +134,9 @@ pub fn build(columns: &BTreeMap<u32, BTreeMap<Oid, Val>>, aliases: &[(Oid, Val)]
                 4 => e.contained_in = num(),
                 5 => e.class = num(),
                 7 => e.name = text(),
+                8 => e.hardware_rev = text(),
+                9 => e.firmware_rev = text(),
+                10 => e.software_rev = text(),
                 11 => e.serial = text(),
                 12 => e.mfg = text(),
                 13 => e.model = text(),

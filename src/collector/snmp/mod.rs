@@ -8,12 +8,15 @@
 //! to report records and are pure.
 
 pub mod bgp;
+pub mod cache;
 pub mod client;
 pub mod community;
 pub mod engine;
 pub mod entity;
 pub mod health;
 pub mod interfaces;
+pub mod inventory;
+pub mod neighbors;
 pub mod oids;
 pub mod optics;
 pub mod system;
@@ -29,7 +32,6 @@ use tokio::time::timeout_at;
 
 use self::client::{Client, SnmpError};
 use self::engine::EngineCache;
-pub use self::entity::EntityCache;
 use self::health::Modules;
 use self::interfaces::Tables;
 use self::oids::Column;
@@ -43,6 +45,8 @@ pub const INTERFACES: &str = "snmp_interfaces";
 pub const HEALTH: &str = "snmp_health";
 pub const BGP: &str = "snmp_bgp";
 pub const OPTICS: &str = "snmp_optics";
+pub const NEIGHBORS: &str = "snmp_neighbors";
+pub const INVENTORY: &str = "snmp_inventory";
 
 /// Shared across polls.
 pub struct SnmpContext<'a> {
@@ -51,7 +55,23 @@ pub struct SnmpContext<'a> {
     pub sockets: &'a tokio::sync::Semaphore,
     pub health: &'a Modules,
     pub entities: &'a EntityCache,
+    pub neighbors: &'a cache::TableCache<Vec<neighbors::Found>>,
+    /// `global.neighbors_interval` and `global.inventory_interval`.
+    pub neighbors_interval: std::time::Duration,
+    pub inventory_interval: std::time::Duration,
     pub limits: client::Limits,
+}
+
+/// The ENTITY-MIB snapshot's cache (health, optics and inventory read it).
+pub type EntityCache = cache::TableCache<entity::Entities>;
+
+/// What a cached table belongs to: the device's address and credentials.
+fn cache_key(target: &Target, settings: &SnmpSettings) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    target.address.to_string().hash(&mut h);
+    crate::poller::backoff::snmp_fingerprint(settings).hash(&mut h);
+    h.finish()
 }
 
 /// Polls `target` over SNMP until `deadline` at the latest.
@@ -97,14 +117,25 @@ pub async fn collect(
     let plan = health::plan(&defs);
     // Health labels sensors by entity name and leaves optics' sensors to
     // the optics collector; optics places modules by entity.
-    let want_entities = plan.entity_names || !optic_roots.is_empty();
+    let want_entities = plan.entity_names || !optic_roots.is_empty() || target.collectors.inventory;
+    let key = cache_key(target, settings);
+    let entity_cache = Cached {
+        key,
+        marker: sys.entity_marker,
+        interval: target.inventory_interval.unwrap_or(ctx.inventory_interval),
+    };
+    let neighbor_cache = Cached {
+        key,
+        marker: sys.lldp_marker,
+        interval: target.neighbors_interval.unwrap_or(ctx.neighbors_interval),
+    };
 
     // The walks start together; what needs the entity snapshot or the
     // interfaces is built once they are in.
     let walks_started = Instant::now();
-    let (if_result, entities, health_result, optics_result, bgp_result) = tokio::join!(
+    let (if_result, entities, health_result, optics_result, bgp_result, neighbors_result) = tokio::join!(
         timeout_at(deadline, walk_columns(&client)),
-        timeout_at(deadline, entity_snapshot(&client, want_entities, ctx)),
+        timeout_at(deadline, entity_snapshot(&client, want_entities, &entity_cache, ctx)),
         timeout_at(deadline, health_walk(&client, &plan)),
         timeout_at(deadline, optics_walk(&client, &optic_roots)),
         timeout_at(deadline, async {
@@ -112,6 +143,13 @@ pub async fn collect(
                 bgp_peers(&client, &vendor).await
             } else {
                 Ok(Vec::new())
+            }
+        }),
+        timeout_at(deadline, async {
+            if target.collectors.neighbors {
+                neighbor_tables(&client, &neighbor_cache, ctx).await.map(Some)
+            } else {
+                Ok(None)
             }
         }),
     );
@@ -136,6 +174,26 @@ pub async fn collect(
         }
         Err(e) => outcome.failed(&mut report, INTERFACES, walks_started, &e),
     }
+    if target.collectors.inventory {
+        match &entities {
+            Ok(snapshot) => {
+                report.inventory = inventory::items(&snapshot.value);
+                outcome.served(&mut report, INVENTORY, walks_started, snapshot.age);
+            }
+            Err(e) => outcome.failed(&mut report, INVENTORY, walks_started, e),
+        }
+    }
+    match neighbors_result.unwrap_or(Err(SnmpError::Deadline)) {
+        Ok(None) => {}
+        Ok(Some(found)) => {
+            report.neighbors = neighbors::place(&found.value, &report.interfaces);
+            outcome.served(&mut report, NEIGHBORS, walks_started, found.age);
+        }
+        // An agent that refuses the subtrees has neither MIB.
+        Err(SnmpError::Agent { .. }) => {}
+        Err(e) => outcome.failed(&mut report, NEIGHBORS, walks_started, &e),
+    }
+    let entities = entities.map(|s| s.value);
     if !defs.is_empty() {
         let evaluated = health_result
             .unwrap_or(Err(SnmpError::Deadline))
@@ -195,6 +253,22 @@ struct Outcome<'a> {
 }
 
 impl Outcome<'_> {
+    /// A cached table's collector: walked now (`age` none), or served from
+    /// the cache, which is no poll (a run of zero seconds, and its age).
+    fn served(&self, report: &mut DeviceReport, collector: &'static str, started: Instant, age: Option<f64>) {
+        match age {
+            None => self.succeeded(report, collector, started),
+            Some(age) => {
+                report.collectors.push(CollectorRun {
+                    collector,
+                    duration: std::time::Duration::ZERO,
+                    success: true,
+                });
+                report.cache_ages.push((collector, age));
+            }
+        }
+    }
+
     fn succeeded(&self, report: &mut DeviceReport, collector: &'static str, started: Instant) {
         report.collectors.push(run(collector, started, true));
         self.ctx.telemetry.event(Event::PollFinished {
@@ -225,19 +299,39 @@ async fn bgp_peers(client: &Client<'_>, vendor: &str) -> Result<Vec<crate::repor
     Ok(bgp::build(&walked))
 }
 
+/// How a cached table is kept for this device.
+struct Cached {
+    key: u64,
+    marker: Option<u64>,
+    interval: std::time::Duration,
+}
+
+/// A table from the cache (with its age) or walked now (age `None`).
+struct Served<T> {
+    value: Arc<T>,
+    age: Option<f64>,
+}
+
 /// The device's ENTITY-MIB snapshot: cached, or walked when the cached one
-/// is older than [`EntityCache::TTL`]. An agent without ENTITY-MIB has an
-/// empty one.
+/// is older than the inventory interval or entLastChangeTime moved. An
+/// agent without ENTITY-MIB has an empty one.
 async fn entity_snapshot(
     client: &Client<'_>,
     wanted: bool,
+    how: &Cached,
     ctx: &SnmpContext<'_>,
-) -> Result<Arc<entity::Entities>, SnmpError> {
+) -> Result<Served<entity::Entities>, SnmpError> {
     if !wanted {
-        return Ok(Arc::default());
+        return Ok(Served {
+            value: Arc::default(),
+            age: None,
+        });
     }
-    if let Some(e) = ctx.entities.get(client.device) {
-        return Ok(e);
+    if let Some((value, age)) = ctx.entities.fresh(client.device, how.key, how.marker, how.interval) {
+        return Ok(Served {
+            value,
+            age: Some(age.as_secs_f64()),
+        });
     }
     let mut roots: Vec<Vec<u32>> = entity::COLUMNS
         .iter()
@@ -260,8 +354,35 @@ async fn entity_snapshot(
         e => Err(e),
     })?;
     let snapshot = Arc::new(entity::build(&columns, &aliases));
-    ctx.entities.put(client.device, snapshot.clone());
-    Ok(snapshot)
+    ctx.entities.put(client.device, how.key, how.marker, snapshot.clone());
+    Ok(Served {
+        value: snapshot,
+        age: None,
+    })
+}
+
+/// The LLDP and CDP tables: cached, or walked when the cached ones are older
+/// than the neighbors interval or lldpStatsRemTablesLastChangeTime moved.
+/// An agent with neither MIB has none, and that is cached too.
+async fn neighbor_tables(
+    client: &Client<'_>,
+    how: &Cached,
+    ctx: &SnmpContext<'_>,
+) -> Result<Served<Vec<neighbors::Found>>, SnmpError> {
+    if let Some((value, age)) = ctx.neighbors.fresh(client.device, how.key, how.marker, how.interval) {
+        return Ok(Served {
+            value,
+            age: Some(age.as_secs_f64()),
+        });
+    }
+    let mut walked = value::Walked::default();
+    walk_in_groups(client, neighbors::roots(), |root, walk| {
+        walked.columns.insert(root, walk.rows.into_iter().collect());
+    })
+    .await?;
+    let found = Arc::new(neighbors::build(&walked));
+    ctx.neighbors.put(client.device, how.key, how.marker, found.clone());
+    Ok(Served { value: found, age: None })
 }
 
 /// Walks what the health modules for this device ask for. A table the agent
@@ -364,13 +485,17 @@ struct System {
     info: crate::report::DeviceInfo,
     uptime_seconds: f64,
     sys_uptime_ticks: Option<u64>,
+    /// entLastChangeTime and lldpStatsRemTablesLastChangeTime: when they
+    /// move, the cached inventory or neighbors are walked again.
+    entity_marker: Option<u64>,
+    lldp_marker: Option<u64>,
 }
 
 async fn system(client: &Client<'_>) -> Result<System, SnmpError> {
     let mut oids: Vec<&[u32]> = vec![oids::SYS_DESCR, oids::SYS_OBJECT_ID, oids::SYS_UPTIME, oids::SYS_NAME];
     // v1 fails the whole GET if one OID is unknown, and old agents lack this one.
     if client.settings.version() != SnmpVersion::V1 {
-        oids.push(oids::SNMP_ENGINE_TIME);
+        oids.extend([oids::SNMP_ENGINE_TIME, oids::ENT_LAST_CHANGE_TIME, oids::LLDP_REM_LAST_CHANGE]);
     }
     let vbs = client.get(&oids).await?;
     let find = |oid: &[u32]| {
@@ -398,6 +523,8 @@ async fn system(client: &Client<'_>) -> Result<System, SnmpError> {
         info: system::device_info(&object_id, &descr, &name),
         uptime_seconds,
         sys_uptime_ticks: ticks,
+        entity_marker: find(oids::ENT_LAST_CHANGE_TIME).and_then(Val::as_u64),
+        lldp_marker: find(oids::LLDP_REM_LAST_CHANGE).and_then(Val::as_u64),
     })
 }
 

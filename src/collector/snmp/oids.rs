@@ -7,6 +7,10 @@ pub const SYS_NAME: &[u32] = &[1, 3, 6, 1, 2, 1, 1, 5, 0];
 /// SNMP-FRAMEWORK-MIB snmpEngineTime: seconds, so it does not wrap after
 /// 497 days the way sysUpTime's hundredths do.
 pub const SNMP_ENGINE_TIME: &[u32] = &[1, 3, 6, 1, 6, 3, 10, 2, 1, 3, 0];
+/// entLastChangeTime: when ENTITY-MIB's physical table last changed.
+pub const ENT_LAST_CHANGE_TIME: &[u32] = &[1, 3, 6, 1, 2, 1, 47, 1, 4, 1, 0];
+/// lldpStatsRemTablesLastChangeTime: when a neighbor came, went or changed.
+pub const LLDP_REM_LAST_CHANGE: &[u32] = &[1, 0, 8802, 1, 1, 2, 1, 2, 1, 0];
 
 /// IF-MIB ifEntry.
 pub const IF_ENTRY: &[u32] = &[1, 3, 6, 1, 2, 1, 2, 2, 1];

@@ -25,7 +25,7 @@
 //! name in the sensor's or its containers' names and descriptions. [`build`]
 //! is pure.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 
 use super::entity::Entities;
 use super::value::{Oid, Val};
@@ -80,40 +80,7 @@ pub fn roots(vendor: &str) -> Vec<Oid> {
         .collect()
 }
 
-/// Walked columns: column OID → row index → value.
-#[derive(Debug, Default)]
-pub struct Walked {
-    pub columns: HashMap<Oid, BTreeMap<Oid, Val>>,
-}
-
-impl Walked {
-    fn column(&self, entry: &[u32], col: u32) -> Option<&BTreeMap<Oid, Val>> {
-        let mut o = entry.to_vec();
-        o.push(col);
-        self.columns.get(&o)
-    }
-
-    fn get(&self, entry: &[u32], col: u32, idx: &Oid) -> Option<&Val> {
-        self.column(entry, col)?.get(idx).filter(|v| !v.is_absent())
-    }
-
-    fn int(&self, entry: &[u32], col: u32, idx: &Oid) -> Option<i64> {
-        match self.get(entry, col, idx)? {
-            Val::Int(i) => Some(*i),
-            v => v.as_u64().and_then(|u| i64::try_from(u).ok()),
-        }
-    }
-
-    fn text(&self, entry: &[u32], col: u32, idx: &Oid) -> String {
-        self.get(entry, col, idx).and_then(Val::as_text).unwrap_or_default()
-    }
-
-    fn rows(&self, entry: &[u32], col: u32) -> Vec<Oid> {
-        self.column(entry, col)
-            .map(|m| m.keys().cloned().collect())
-            .unwrap_or_default()
-    }
-}
+pub use super::value::Walked;
 
 /// Transceivers from the walked tables. `interfaces` are the device's
 /// interfaces from the same poll (names and ifIndexes); `entities` its

@@ -1,5 +1,7 @@
 //! Owned SNMP values, detached from the reply buffer they were decoded from.
 
+use std::collections::{BTreeMap, HashMap};
+
 use snmp2::Value;
 
 /// An OID as its arcs; `Vec`'s ordering is OID ordering.
@@ -171,5 +173,41 @@ mod tests {
         // The last octet still says "more follows".
         assert_eq!(decode_oid(&[0x2b, 0x06, 0x81]), None);
         assert_eq!(decode_oid(&[]), Some(vec![]));
+    }
+}
+
+/// Walked table columns: column OID → row index → value. What a
+/// collector's walks give its pure `build`.
+#[derive(Debug, Default)]
+pub struct Walked {
+    pub columns: HashMap<Oid, BTreeMap<Oid, Val>>,
+}
+
+impl Walked {
+    pub fn column(&self, entry: &[u32], col: u32) -> Option<&BTreeMap<Oid, Val>> {
+        let mut o = entry.to_vec();
+        o.push(col);
+        self.columns.get(&o)
+    }
+
+    pub fn get(&self, entry: &[u32], col: u32, idx: &Oid) -> Option<&Val> {
+        self.column(entry, col)?.get(idx).filter(|v| !v.is_absent())
+    }
+
+    pub fn int(&self, entry: &[u32], col: u32, idx: &Oid) -> Option<i64> {
+        match self.get(entry, col, idx)? {
+            Val::Int(i) => Some(*i),
+            v => v.as_u64().and_then(|u| i64::try_from(u).ok()),
+        }
+    }
+
+    pub fn text(&self, entry: &[u32], col: u32, idx: &Oid) -> String {
+        self.get(entry, col, idx).and_then(Val::as_text).unwrap_or_default()
+    }
+
+    pub fn rows(&self, entry: &[u32], col: u32) -> Vec<Oid> {
+        self.column(entry, col)
+            .map(|m| m.keys().cloned().collect())
+            .unwrap_or_default()
     }
 }

@@ -305,6 +305,16 @@ impl Validator {
                 g.auth_failure_backoff = d;
             }
         }
+        if let Some(d) = &raw.neighbors_interval {
+            if let Some(d) = self.interval("global.neighbors_interval", d) {
+                g.neighbors_interval = d;
+            }
+        }
+        if let Some(d) = &raw.inventory_interval {
+            if let Some(d) = self.interval("global.inventory_interval", d) {
+                g.inventory_interval = d;
+            }
+        }
         if let Some(w) = &raw.poll_reuse_window {
             if let Some(d) = self.duration("global.poll_reuse_window", w, Duration::ZERO) {
                 if d > Duration::from_secs(60) {
@@ -329,6 +339,12 @@ fn apply_collectors(mut base: Collectors, raw: &super::raw::RawCollectors) -> Co
     }
     if let Some(o) = &raw.optics {
         base.optics = o.value;
+    }
+    if let Some(n) = &raw.neighbors {
+        base.neighbors = n.value;
+    }
+    if let Some(i) = &raw.inventory {
+        base.inventory = i.value;
     }
     base
 }

@@ -132,6 +132,14 @@ impl Validator {
             interface_thresholds.push((ifname.clone(), own));
         }
         let trap_sources = self.trap_sources(field, raw.trap_sources.as_ref());
+        let neighbors_interval = raw
+            .neighbors_interval
+            .as_ref()
+            .and_then(|d| self.interval(&format!("{field}.neighbors_interval"), d));
+        let inventory_interval = raw
+            .inventory_interval
+            .as_ref()
+            .and_then(|d| self.interval(&format!("{field}.inventory_interval"), d));
         if self.problems.len() > before {
             return None;
         }
@@ -154,6 +162,8 @@ impl Validator {
                 Some(c) => super::apply_collectors(self.default_collectors, &c.value),
                 None => self.default_collectors,
             },
+            neighbors_interval,
+            inventory_interval,
         })
     }
 

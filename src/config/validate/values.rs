@@ -62,6 +62,11 @@ impl Validator {
         }
     }
 
+    /// A cached table's refresh interval: 30 s to a day.
+    pub(super) fn interval(&mut self, field: &str, d: &Spanned<String>) -> Option<Duration> {
+        self.duration_up_to(field, d, Duration::from_secs(30), Duration::from_secs(86_400))
+    }
+
     pub(super) fn duration(&mut self, field: &str, d: &Spanned<String>, min: Duration) -> Option<Duration> {
         self.duration_up_to(field, d, min, Duration::from_secs(3600))
     }

@@ -136,6 +136,7 @@ impl Entry {
                 remote_platform: String::new(),
                 remote_address: String::new(),
                 remote_capabilities: String::new(),
+                ..Neighbor::default()
             },
             lines: 1,
             description: Vec::new(),

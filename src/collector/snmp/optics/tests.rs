@@ -1,6 +1,7 @@
 use std::collections::HashSet;
 
 use super::*;
+use std::collections::BTreeMap;
 use crate::collector::snmp::entity;
 
 fn ifs(names: &[(&str, u64)]) -> Vec<Interface> {
