@@ -153,9 +153,18 @@ mod tests {
 
     #[test]
     fn the_fingerprint_follows_hardware_not_indexes() {
-        let a = vec![item("1", "chassis", "C9300", "FOC1"), item("5", "port", "SFP-10G-SR", "F1")];
-        let renumbered = vec![item("9", "port", "SFP-10G-SR", "F1"), item("2", "chassis", "C9300", "FOC1")];
-        let swapped = vec![item("1", "chassis", "C9300", "FOC1"), item("5", "port", "SFP-10G-SR", "F2")];
+        let a = vec![
+            item("1", "chassis", "C9300", "FOC1"),
+            item("5", "port", "SFP-10G-SR", "F1"),
+        ];
+        let renumbered = vec![
+            item("9", "port", "SFP-10G-SR", "F1"),
+            item("2", "chassis", "C9300", "FOC1"),
+        ];
+        let swapped = vec![
+            item("1", "chassis", "C9300", "FOC1"),
+            item("5", "port", "SFP-10G-SR", "F2"),
+        ];
         assert_eq!(fingerprint(&a), fingerprint(&renumbered));
         assert_ne!(fingerprint(&a), fingerprint(&swapped));
         assert_ne!(fingerprint(&a), fingerprint(&a[..1]));

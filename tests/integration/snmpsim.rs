@@ -816,16 +816,18 @@ async fn neighbors_and_inventory_from_recordings_of_real_devices() {
         }
         let count = |p: &str| value(&s, "netgauge_neighbors", &[("protocol", p)]).unwrap_or(0.0) as usize;
         assert_eq!((count("lldp"), count("cdp")), (lldp.len(), cdp.len()), "{community}");
-        assert!(lldp.len() + cdp.len() > 0 || community == "huawei-s5720", "{community} has neighbors");
+        assert!(
+            lldp.len() + cdp.len() > 0 || community == "huawei-s5720",
+            "{community} has neighbors"
+        );
 
         // Inventory: every entity of a hardware class, or with a serial or
         // model, except sensors; the chassis serial as recorded.
         let listed: Vec<String> = rec_column(rec, "1.3.6.1.2.1.47.1.1.1.1.5")
             .into_iter()
             .filter(|(i, class)| {
-                let has = |c: u32| {
-                    rec_text(rec, &format!("1.3.6.1.2.1.47.1.1.1.1.{c}.{i}")).is_some_and(|t| !t.is_empty())
-                };
+                let has =
+                    |c: u32| rec_text(rec, &format!("1.3.6.1.2.1.47.1.1.1.1.{c}.{i}")).is_some_and(|t| !t.is_empty());
                 match class.as_str() {
                     "3" | "4" | "6" | "7" | "9" | "11" | "12" | "14" | "15" => true,
                     "8" => false,
@@ -858,7 +860,12 @@ async fn neighbors_and_inventory_from_recordings_of_real_devices() {
         let again = parse_exposition(&body);
         for collector in ["snmp_neighbors", "snmp_inventory"] {
             assert!(
-                value(&again, "netgauge_collector_cache_age_seconds", &[("collector", collector)]).is_some(),
+                value(
+                    &again,
+                    "netgauge_collector_cache_age_seconds",
+                    &[("collector", collector)]
+                )
+                .is_some(),
                 "{community}: {collector} cached"
             );
         }

@@ -110,7 +110,12 @@ mod tests {
             .collect();
         assert_eq!(
             summary,
-            vec![("1", "chassis", ""), ("3", "module", "1"), ("5", "port", "3"), ("7", "power_supply", "1")]
+            vec![
+                ("1", "chassis", ""),
+                ("3", "module", "1"),
+                ("5", "port", "3"),
+                ("7", "power_supply", "1")
+            ]
         );
         assert_eq!((got[2].model.as_str(), got[2].serial.as_str()), ("SFP-10G-SR", "FNS17"));
     }

@@ -1,11 +1,13 @@
-//! The SNMP collector: system group, IF-MIB interfaces, health, optics and
-//! BGP, over v1/v2c/v3.
+//! The SNMP collector: system group, IF-MIB interfaces, health, optics,
+//! BGP, LLDP/CDP neighbors and the hardware inventory, over v1/v2c/v3.
 //!
 //! Layout: [`client`] sends requests and walks (timeouts, retries, session
 //! reuse); [`oids`] names what is read; [`value`] owns decoded values;
-//! [`entity`] is the cached ENTITY-MIB snapshot the others place things by;
-//! [`system`], [`interfaces`], [`health`], [`optics`] and [`bgp`] map values
-//! to report records and are pure.
+//! [`cache`] keeps tables walked on their own interval (neighbors, and
+//! [`entity`], the ENTITY-MIB snapshot the others place things by);
+//! [`system`], [`interfaces`], [`health`], [`optics`], [`bgp`],
+//! [`neighbors`] and [`inventory`] map values to report records and are
+//! pure.
 
 pub mod bgp;
 pub mod cache;
@@ -382,7 +384,10 @@ async fn neighbor_tables(
     .await?;
     let found = Arc::new(neighbors::build(&walked));
     ctx.neighbors.put(client.device, how.key, how.marker, found.clone());
-    Ok(Served { value: found, age: None })
+    Ok(Served {
+        value: found,
+        age: None,
+    })
 }
 
 /// Walks what the health modules for this device ask for. A table the agent
@@ -495,7 +500,11 @@ async fn system(client: &Client<'_>) -> Result<System, SnmpError> {
     let mut oids: Vec<&[u32]> = vec![oids::SYS_DESCR, oids::SYS_OBJECT_ID, oids::SYS_UPTIME, oids::SYS_NAME];
     // v1 fails the whole GET if one OID is unknown, and old agents lack this one.
     if client.settings.version() != SnmpVersion::V1 {
-        oids.extend([oids::SNMP_ENGINE_TIME, oids::ENT_LAST_CHANGE_TIME, oids::LLDP_REM_LAST_CHANGE]);
+        oids.extend([
+            oids::SNMP_ENGINE_TIME,
+            oids::ENT_LAST_CHANGE_TIME,
+            oids::LLDP_REM_LAST_CHANGE,
+        ]);
     }
     let vbs = client.get(&oids).await?;
     let find = |oid: &[u32]| {

@@ -133,7 +133,12 @@ fn cdp_capabilities(b: &[u8]) -> String {
         "two_port_mac_relay" => mask & 0x400 != 0,
         _ => false,
     };
-    CAPABILITIES.iter().copied().filter(|n| has(n)).collect::<Vec<_>>().join(",")
+    CAPABILITIES
+        .iter()
+        .copied()
+        .filter(|n| has(n))
+        .collect::<Vec<_>>()
+        .join(",")
 }
 
 fn text(v: Option<&Val>) -> String {
@@ -151,8 +156,12 @@ fn lldp(w: &Walked) -> Vec<Found> {
     // Management addresses by the neighbor's index.
     let mut addresses: BTreeMap<Oid, Vec<(u32, String)>> = BTreeMap::new();
     for idx in w.rows(LLDP_REM_MAN_ADDR, 3) {
-        let Some((key, rest)) = idx.split_at_checked(3) else { continue };
-        let [family, len, ref addr @ ..] = rest[..] else { continue };
+        let Some((key, rest)) = idx.split_at_checked(3) else {
+            continue;
+        };
+        let [family, len, ref addr @ ..] = rest[..] else {
+            continue;
+        };
         if usize::try_from(len).ok() != Some(addr.len()) {
             continue;
         }
@@ -193,9 +202,7 @@ fn lldp(w: &Walked) -> Vec<Found> {
                 remote_system: text(rem(9, &idx)),
                 remote_port: rem(7, &idx).map(|v| id(port_subtype, v, 3, 4)).unwrap_or_default(),
                 remote_port_description: text(rem(8, &idx)),
-                remote_chassis_id: rem(5, &idx)
-                    .map(|v| id(chassis_subtype, v, 4, 5))
-                    .unwrap_or_default(),
+                remote_chassis_id: rem(5, &idx).map(|v| id(chassis_subtype, v, 4, 5)).unwrap_or_default(),
                 remote_platform: one_line(&text(rem(10, &idx))),
                 remote_address: addrs.into_iter().next().map(|(_, a)| a).unwrap_or_default(),
                 remote_capabilities: rem(12, &idx)
@@ -217,7 +224,10 @@ fn cdp(w: &Walked) -> Vec<Found> {
         .into_iter()
         .filter_map(|idx| {
             let [if_index, _] = idx[..] else { return None };
-            let address = match (w.int(CDP_CACHE, 3, &idx), w.get(CDP_CACHE, 4, &idx).and_then(Val::as_bytes)) {
+            let address = match (
+                w.int(CDP_CACHE, 3, &idx),
+                w.get(CDP_CACHE, 4, &idx).and_then(Val::as_bytes),
+            ) {
                 // CiscoNetworkProtocol: ip(1), ipv6(20).
                 (Some(1), Some(b)) => family_address(1, b),
                 (Some(20), Some(b)) => family_address(2, b),

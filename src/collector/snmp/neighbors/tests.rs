@@ -28,12 +28,24 @@ fn lldp_ids_are_decoded_by_subtype_and_the_first_ipv4_management_address_wins() 
     let mut w = Walked::default();
     let i = [0, 606, 1];
     put(&mut w, LLDP_REM, 4, &i, Val::Int(4));
-    put(&mut w, LLDP_REM, 5, &i, Val::Str(vec![0x38, 0x22, 0xd6, 0xb3, 0x31, 0xb5]));
+    put(
+        &mut w,
+        LLDP_REM,
+        5,
+        &i,
+        Val::Str(vec![0x38, 0x22, 0xd6, 0xb3, 0x31, 0xb5]),
+    );
     put(&mut w, LLDP_REM, 6, &i, Val::Int(5));
     put(&mut w, LLDP_REM, 7, &i, s("GigabitEthernet1/1/1\0\0"));
     put(&mut w, LLDP_REM, 8, &i, s("GigabitEthernet1/1/1 Interface"));
     put(&mut w, LLDP_REM, 9, &i, s("DCGL-S5800"));
-    put(&mut w, LLDP_REM, 10, &i, s("H3C Comware Platform Software,\r\n Version 5.20"));
+    put(
+        &mut w,
+        LLDP_REM,
+        10,
+        &i,
+        s("H3C Comware Platform Software,\r\n Version 5.20"),
+    );
     // bridge and router: bits 2 and 4.
     put(&mut w, LLDP_REM, 12, &i, Val::Str(vec![0b0010_1000, 0]));
     let v6 = [0, 606, 1, 2, 16, 32, 1, 13, 184, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1];
@@ -59,7 +71,10 @@ fn lldp_ids_are_decoded_by_subtype_and_the_first_ipv4_management_address_wins() 
     assert_eq!(n.remote_capabilities, "bridge,router");
     assert_eq!(n.remote_address, "10.40.1.24");
     let m = &f[1].neighbor;
-    assert_eq!((m.remote_chassis_id.as_str(), m.remote_port.as_str()), ("192.0.2.7", "00:23:89:91:23:03"));
+    assert_eq!(
+        (m.remote_chassis_id.as_str(), m.remote_port.as_str()),
+        ("192.0.2.7", "00:23:89:91:23:03")
+    );
     assert_eq!(m.remote_address, "");
 }
 
@@ -148,7 +163,11 @@ fn cdp_rows_give_address_platform_and_capabilities() {
         (NeighborProtocol::Cdp, "kexuehuitang", "GigabitEthernet0/1")
     );
     assert_eq!(
-        (n.remote_address.as_str(), n.remote_platform.as_str(), n.remote_capabilities.as_str()),
+        (
+            n.remote_address.as_str(),
+            n.remote_platform.as_str(),
+            n.remote_capabilities.as_str()
+        ),
         ("10.1.100.141", "cisco WS-C2960-24TT-L", "bridge")
     );
 }
@@ -159,7 +178,13 @@ fn malformed_indexes_and_values_are_skipped_not_a_panic() {
     put(&mut w, LLDP_REM, 9, &[1, 2], s("short index"));
     put(&mut w, LLDP_REM, 5, &[0, 1, 1], Val::Int(7));
     put(&mut w, LLDP_REM_MAN_ADDR, 3, &[0, 1, 1, 1, 9, 1, 2], Val::Int(2));
-    put(&mut w, LLDP_REM_MAN_ADDR, 3, &[0, 1, 1, 1, 4, 300, 1, 1, 1], Val::Int(2));
+    put(
+        &mut w,
+        LLDP_REM_MAN_ADDR,
+        3,
+        &[0, 1, 1, 1, 4, 300, 1, 1, 1],
+        Val::Int(2),
+    );
     put(&mut w, CDP_CACHE, 6, &[1], s("no device index"));
     put(&mut w, CDP_CACHE, 3, &[1, 1], Val::Int(1));
     put(&mut w, CDP_CACHE, 4, &[1, 1], Val::Str(vec![1, 2]));

@@ -1,8 +1,8 @@
 use std::collections::HashSet;
 
 use super::*;
-use std::collections::BTreeMap;
 use crate::collector::snmp::entity;
+use std::collections::BTreeMap;
 
 fn ifs(names: &[(&str, u64)]) -> Vec<Interface> {
     names
