@@ -128,14 +128,6 @@ impl Entry {
         Entry {
             n: Neighbor {
                 protocol,
-                interface: String::new(),
-                remote_system: String::new(),
-                remote_port: String::new(),
-                remote_port_description: String::new(),
-                remote_chassis_id: String::new(),
-                remote_platform: String::new(),
-                remote_address: String::new(),
-                remote_capabilities: String::new(),
                 ..Neighbor::default()
             },
             lines: 1,

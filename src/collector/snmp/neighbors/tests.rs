@@ -98,15 +98,7 @@ fn the_local_port_is_named_whether_the_port_number_is_an_ifindex_or_not() {
             description: description.into(),
         },
         neighbor: Neighbor {
-            protocol: NeighborProtocol::Lldp,
-            interface: String::new(),
             remote_system: format!("peer-of-{num}"),
-            remote_port: String::new(),
-            remote_port_description: String::new(),
-            remote_chassis_id: String::new(),
-            remote_platform: String::new(),
-            remote_address: String::new(),
-            remote_capabilities: String::new(),
             ..Neighbor::default()
         },
     };
