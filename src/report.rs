@@ -73,38 +73,27 @@ impl DeviceReport {
             } else {
                 ssh.interfaces
             },
-            health: if snmp.health.is_empty() {
-                ssh.health
-            } else {
-                snmp.health
-            },
-            // SNMP's peers when it has them (exact counters); else the CLI's.
-            bgp_peers: if snmp.bgp_peers.is_empty() {
-                ssh.bgp_peers
-            } else {
-                snmp.bgp_peers
-            },
-            // Likewise optics: SNMP's scaled integers over the CLI's rounded text.
-            transceivers: if snmp.transceivers.is_empty() {
-                ssh.transceivers
-            } else {
-                snmp.transceivers
-            },
-            neighbors: if snmp.neighbors.is_empty() {
-                ssh.neighbors
-            } else {
-                snmp.neighbors
-            },
-            inventory: if snmp.inventory.is_empty() {
-                ssh.inventory
-            } else {
-                snmp.inventory
-            },
+            // SNMP's records when it has any (exact counters, scaled
+            // integers), else the CLI's (rounded text).
+            health: snmp_else_cli(snmp.health, ssh.health),
+            bgp_peers: snmp_else_cli(snmp.bgp_peers, ssh.bgp_peers),
+            transceivers: snmp_else_cli(snmp.transceivers, ssh.transceivers),
+            neighbors: snmp_else_cli(snmp.neighbors, ssh.neighbors),
+            inventory: snmp_else_cli(snmp.inventory, ssh.inventory),
             cache_ages: [snmp.cache_ages, ssh.cache_ages].concat(),
             collectors,
             not_polled: snmp.not_polled && ssh.not_polled,
             auth_failed: snmp.auth_failed || ssh.auth_failed,
         }
+    }
+}
+
+/// `snmp` unless it is empty, else `cli`: one source per record kind, never a mix.
+fn snmp_else_cli<T>(snmp: Vec<T>, cli: Vec<T>) -> Vec<T> {
+    if snmp.is_empty() {
+        cli
+    } else {
+        snmp
     }
 }
 
