@@ -124,6 +124,18 @@ struct Entry {
 }
 
 impl Entry {
+    /// Takes `t` as the next line of a multi-line system description,
+    /// unless it closes the description (a following key, `ends` — a
+    /// platform's own next-entry line — or a blank after some text).
+    fn continues_description(&mut self, t: &str, ends: bool) -> bool {
+        if ends || ends_description(t) || (t.is_empty() && !self.description.is_empty()) {
+            return false;
+        }
+        self.lines += 1;
+        self.description.push(t.to_owned());
+        true
+    }
+
     fn new(protocol: NeighborProtocol) -> Entry {
         Entry {
             n: Neighbor {
@@ -289,13 +301,8 @@ pub fn cisco_detail(text: &str) -> Parsed<Vec<Neighbor>> {
     for raw in text.lines() {
         let t = raw.trim();
         if section == Section::Description {
-            if let Some(e) = cur.as_mut() {
-                let ends = ends_description(t) || (t.is_empty() && !e.description.is_empty());
-                if !ends {
-                    e.lines += 1;
-                    e.description.push(t.to_owned());
-                    continue;
-                }
+            if cur.as_mut().is_some_and(|e| e.continues_description(t, false)) {
+                continue;
             }
             section = Section::None;
         }
@@ -377,14 +384,9 @@ pub fn vrp_lldp(text: &str) -> Parsed<Vec<Neighbor>> {
     for raw in text.lines() {
         let t = raw.trim();
         if section == Section::Description {
-            if let Some(e) = cur.as_mut() {
-                let ends =
-                    ends_description(t) || vrp_port_header(t).is_some() || (t.is_empty() && !e.description.is_empty());
-                if !ends {
-                    e.lines += 1;
-                    e.description.push(t.to_owned());
-                    continue;
-                }
+            let next_port = vrp_port_header(t).is_some();
+            if cur.as_mut().is_some_and(|e| e.continues_description(t, next_port)) {
+                continue;
             }
             section = Section::None;
         }
