@@ -320,19 +320,15 @@ impl Compat {
             allow_nonincreasing_oids: module.allow_nonincreasing_oids,
         };
         let engines = self.engines(&format!("{auth_name}/{}", context.unwrap_or("")));
-        let client = Client {
-            device: target,
+        let client = Client::new(
+            target,
             addr,
-            settings: &settings,
-            telemetry: shared.telemetry,
-            engines: &engines,
-            discovery: Default::default(),
-            sockets: shared.sockets,
-            sent: Default::default(),
-            retried: Default::default(),
-            limits: shared.limits,
-            collected: Default::default(),
-        };
+            &settings,
+            shared.telemetry,
+            &engines,
+            shared.sockets,
+            shared.limits,
+        );
         let deadline = tokio::time::Instant::from_std(deadline);
         let (plan, mut errors) = if !module.filters.is_empty() {
             Plan::filtered(module, &client, deadline).await

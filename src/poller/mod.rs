@@ -18,7 +18,7 @@ use tokio::sync::Semaphore;
 use self::backoff::{AuthBackoff, Transport};
 use self::flights::{Flights, Missed, Turn};
 use crate::collector::cli::{self, SessionPool};
-use crate::collector::snmp::{self, engine::EngineCache, health::Modules, EntityCache, SnmpContext};
+use crate::collector::snmp::{self, cache::Caches, engine::EngineCache, health::Modules, SnmpContext};
 use crate::config::{Config, Target};
 use crate::metrics::{MetricSet, Sink};
 use crate::report::{CollectorRun, DeviceReport};
@@ -27,15 +27,16 @@ use crate::telemetry::{Event, FailureReason, Telemetry};
 
 pub struct Poller {
     telemetry: Arc<Telemetry>,
-    engines: EngineCache,
-    entities: EntityCache,
-    neighbors: snmp::cache::TableCache<Vec<snmp::neighbors::Found>>,
+    engines: Arc<EngineCache>,
+    /// Outlives this poller: neighbors and inventory stay cached across a
+    /// reload for devices whose address and credentials it did not change.
+    caches: Arc<Caches>,
     neighbors_interval: Duration,
     inventory_interval: Duration,
     sessions: Arc<SessionPool>,
     health: Arc<Modules>,
     permits: Semaphore,
-    sockets: Semaphore,
+    sockets: Arc<Semaphore>,
     flights: Arc<Flights>,
     max_polls: usize,
     limits: crate::collector::snmp::client::Limits,
@@ -52,6 +53,7 @@ pub struct Poller {
 pub struct Kept {
     pub backoff: Arc<AuthBackoff>,
     pub directory: Arc<directory::Directory>,
+    pub caches: Arc<Caches>,
 }
 
 impl Poller {
@@ -61,19 +63,20 @@ impl Poller {
             config.targets.iter().map(|t| t.name.as_str()),
         );
         kept.directory.retain(&config.targets);
+        let configured: std::collections::HashSet<&str> = config.targets.iter().map(|t| t.name.as_str()).collect();
+        kept.caches.retain(|d| configured.contains(d));
         Poller {
             backoff: kept.backoff.clone(),
             directory: kept.directory.clone(),
             telemetry,
-            engines: EngineCache::default(),
-            entities: EntityCache::default(),
-            neighbors: Default::default(),
+            engines: Arc::default(),
+            caches: kept.caches.clone(),
             neighbors_interval: config.global.neighbors_interval,
             inventory_interval: config.global.inventory_interval,
             sessions: Self::reaped(Arc::new(SessionPool::default())),
             health: config.health.clone(),
             permits: Semaphore::new(config.global.max_concurrent_polls),
-            sockets: Semaphore::new(config.global.max_snmp_sockets),
+            sockets: Arc::new(Semaphore::new(config.global.max_snmp_sockets)),
             flights: Flights::new(config.global.poll_reuse_window),
             max_polls: config.global.max_concurrent_polls,
             limits: crate::collector::snmp::client::Limits::of(&config.global),
@@ -220,8 +223,7 @@ impl Poller {
             engines: &self.engines,
             sockets: &self.sockets,
             health: &self.health,
-            entities: &self.entities,
-            neighbors: &self.neighbors,
+            caches: &self.caches,
             neighbors_interval: self.neighbors_interval,
             inventory_interval: self.inventory_interval,
             limits: self.limits,

@@ -8,7 +8,7 @@
 
 use std::net::UdpSocket;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 
 #[derive(Clone, Debug)]
@@ -42,8 +42,16 @@ pub struct Behaviour {
     pub endless_under: Option<Vec<u32>>,
 }
 
+/// (OID, value) rows, sorted by OID.
+pub type Mib = Vec<(Vec<u32>, V)>;
+
 pub struct FakeAgent {
     pub port: u16,
+    /// What it answers from; [`FakeAgent::set_mib`] replaces it (a device
+    /// that learns a neighbor, or gets a new module).
+    mib: Arc<RwLock<Mib>>,
+    /// The first OID of every request it answered, in order.
+    requested: Arc<Mutex<Vec<Vec<u32>>>>,
     stop: Arc<AtomicBool>,
     thread: Option<std::thread::JoinHandle<()>>,
 }
@@ -87,15 +95,21 @@ impl FakeAgent {
         let port = socket.local_addr().unwrap().port();
         let stop = Arc::new(AtomicBool::new(false));
         let stop2 = stop.clone();
+        let mib = Arc::new(RwLock::new(mib));
+        let requested = Arc::new(Mutex::new(Vec::new()));
+        let (mib2, requested2) = (mib.clone(), requested.clone());
         let thread = std::thread::spawn(move || {
             let mut buf = [0u8; 65535];
             while !stop2.load(Ordering::Relaxed) {
                 let Ok((n, peer)) = socket.recv_from(&mut buf) else {
                     continue;
                 };
-                let Some(reply) = answer(&buf[..n], &mib, &behaviour) else {
+                let Some(reply) = answer(&buf[..n], &mib2.read().unwrap(), &behaviour) else {
                     continue;
                 };
+                if let Some(first) = first_oid(&buf[..n]) {
+                    requested2.lock().unwrap().push(first);
+                }
                 if let Some(d) = behaviour.delay {
                     std::thread::sleep(d);
                 }
@@ -116,10 +130,36 @@ impl FakeAgent {
         });
         FakeAgent {
             port,
+            mib,
+            requested,
             stop,
             thread: Some(thread),
         }
     }
+}
+
+impl FakeAgent {
+    /// Answers from `mib` (sorted here) from now on.
+    pub fn set_mib(&self, mut mib: Vec<(Vec<u32>, V)>) {
+        mib.sort_by(|a, b| a.0.cmp(&b.0));
+        *self.mib.write().unwrap() = mib;
+    }
+
+    /// How many requests so far began with an OID under `prefix`.
+    pub fn requests_under(&self, prefix: &[u32]) -> usize {
+        self.requested
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|o| o.starts_with(prefix))
+            .count()
+    }
+}
+
+fn first_oid(req: &[u8]) -> Option<Vec<u32>> {
+    let pdu = snmp2::Pdu::from_bytes(req).ok()?;
+    let (oid, _) = pdu.varbinds.clone().next()?;
+    oid.iter().map(|it| it.map(|a| a as u32).collect())
 }
 
 /// The reply to one request datagram (`None`: no reply). `mib` must be sorted.

@@ -2,6 +2,7 @@
 //! recordings of real devices, promtool, and the netgauge binary itself.
 
 mod bgp;
+mod caching;
 mod cli;
 mod coalescing;
 mod compat;

@@ -3,15 +3,39 @@
 //! change rarely and can run to thousands of rows.
 //!
 //! An entry belongs to one device's address and credentials (`key`): a
-//! reload that changes either starts it over. A `marker` the device
+//! reload that changes either starts it over, one that does not keeps it
+//! (the caches outlive pollers, see [`Caches`]). A `marker` the device
 //! reports on every poll for free (entLastChangeTime,
-//! lldpStatsRemTablesLastChangeTime, read with the system group) ends an
-//! entry early when it moves: new hardware or a new neighbor shows up on
-//! the next scrape, not an interval later.
+//! lldpStatsRemTablesLastChangeTime, read with the system group) makes an
+//! entry stale early when it moves: new hardware or a new neighbor shows
+//! up a scrape later, not an interval later.
+//!
+//! A stale entry is still served while one refresh per device and table
+//! runs in the background ([`Lookup::Stale`] hands out the [`Refresh`]
+//! that says who walks): a scrape never waits for a walk it does not need
+//! to answer.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
+
+use super::{entity::Entities, neighbors::Found};
+
+/// The cached tables of every device; shared by the pollers before and
+/// after a reload.
+#[derive(Default)]
+pub struct Caches {
+    pub entities: TableCache<Entities>,
+    pub neighbors: TableCache<Vec<Found>>,
+}
+
+impl Caches {
+    /// Forgets devices no longer configured.
+    pub fn retain(&self, keep: impl Fn(&str) -> bool) {
+        self.entities.retain(&keep);
+        self.neighbors.retain(&keep);
+    }
+}
 
 struct Entry<T> {
     key: u64,
@@ -23,25 +47,65 @@ struct Entry<T> {
 /// One table's cache, by device name.
 pub struct TableCache<T> {
     entries: Mutex<HashMap<String, Entry<T>>>,
+    /// Devices whose table is being walked in the background now.
+    refreshing: Arc<Mutex<HashSet<String>>>,
 }
 
 impl<T> Default for TableCache<T> {
     fn default() -> Self {
         TableCache {
             entries: Mutex::new(HashMap::new()),
+            refreshing: Arc::default(),
         }
     }
 }
 
+/// What the cache has for a device.
+pub enum Lookup<T> {
+    /// Younger than the interval, same key, marker unmoved: serve it.
+    Fresh(Arc<T>, Duration),
+    /// Serve it too, but it is due: the [`Refresh`] is this caller's to run
+    /// unless another caller's refresh is already under way (`None`).
+    Stale(Arc<T>, Duration, Option<Refresh>),
+    /// Nothing for this key (first poll, or new address or credentials):
+    /// walk now.
+    Missing,
+}
+
+/// The right to walk one device's table in the background; dropping it
+/// (walk done or failed) lets the next stale lookup start another.
+pub struct Refresh {
+    device: String,
+    refreshing: Arc<Mutex<HashSet<String>>>,
+}
+
+impl Drop for Refresh {
+    fn drop(&mut self) {
+        self.refreshing
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .remove(&self.device);
+    }
+}
+
 impl<T> TableCache<T> {
-    /// The cached value and its age, while it is younger than `interval`,
-    /// belongs to `key` and the device's `marker` has not moved.
-    pub fn fresh(&self, device: &str, key: u64, marker: Option<u64>, interval: Duration) -> Option<(Arc<T>, Duration)> {
+    pub fn lookup(&self, device: &str, key: u64, marker: Option<u64>, interval: Duration) -> Lookup<T> {
         let entries = self.entries.lock().unwrap_or_else(PoisonError::into_inner);
-        let e = entries.get(device)?;
+        let Some(e) = entries.get(device).filter(|e| e.key == key) else {
+            return Lookup::Missing;
+        };
         let age = e.walked.elapsed();
+        // No marker this poll (a v1 agent, a lost varbind): the interval decides.
         let moved = matches!((e.marker, marker), (Some(a), Some(b)) if a != b);
-        (e.key == key && !moved && age < interval).then(|| (e.value.clone(), age))
+        if !moved && age < interval {
+            return Lookup::Fresh(e.value.clone(), age);
+        }
+        let mut refreshing = self.refreshing.lock().unwrap_or_else(PoisonError::into_inner);
+        let refresh = refreshing.insert(device.to_owned()).then(|| Refresh {
+            device: device.to_owned(),
+            refreshing: self.refreshing.clone(),
+        });
+        Lookup::Stale(e.value.clone(), age, refresh)
     }
 
     pub fn put(&self, device: &str, key: u64, marker: Option<u64>, value: Arc<T>) {
@@ -68,19 +132,59 @@ impl<T> TableCache<T> {
 mod tests {
     use super::*;
 
+    fn served(l: Lookup<u32>) -> Option<(u32, &'static str)> {
+        match l {
+            Lookup::Fresh(v, _) => Some((*v, "fresh")),
+            Lookup::Stale(v, _, Some(_)) => Some((*v, "stale, refresh it")),
+            Lookup::Stale(v, _, None) => Some((*v, "stale, being refreshed")),
+            Lookup::Missing => None,
+        }
+    }
+
     #[test]
-    fn an_entry_serves_until_its_interval_its_key_or_its_marker_changes() {
+    fn an_entry_is_fresh_until_its_interval_or_its_marker_moves_and_gone_with_its_key() {
         let c: TableCache<u32> = TableCache::default();
         let hour = Duration::from_secs(3600);
-        assert!(c.fresh("a", 1, None, hour).is_none());
+        assert_eq!(served(c.lookup("a", 1, None, hour)), None);
         c.put("a", 1, Some(100), Arc::new(7));
-        assert_eq!(c.fresh("a", 1, Some(100), hour).map(|(v, _)| *v), Some(7));
-        // No marker this poll (a v1 agent, a lost varbind): the interval decides.
-        assert!(c.fresh("a", 1, None, hour).is_some());
-        assert!(c.fresh("a", 1, Some(101), hour).is_none(), "the marker moved");
-        assert!(c.fresh("a", 2, Some(100), hour).is_none(), "other credentials");
-        assert!(c.fresh("a", 1, Some(100), Duration::ZERO).is_none(), "interval over");
+        assert_eq!(served(c.lookup("a", 1, Some(100), hour)), Some((7, "fresh")));
+        assert_eq!(served(c.lookup("a", 1, None, hour)), Some((7, "fresh")));
+        assert_eq!(served(c.lookup("a", 2, Some(100), hour)), None, "other credentials");
+        assert_eq!(
+            served(c.lookup("a", 1, Some(101), hour)),
+            Some((7, "stale, refresh it")),
+            "the marker moved"
+        );
+        assert_eq!(
+            served(c.lookup("a", 1, Some(100), Duration::ZERO)),
+            Some((7, "stale, refresh it")),
+            "interval over (the first refresh was dropped unused)"
+        );
         c.retain(|d| d != "a");
-        assert!(c.fresh("a", 1, Some(100), hour).is_none());
+        assert_eq!(served(c.lookup("a", 1, Some(100), hour)), None);
+    }
+
+    #[test]
+    fn one_refresh_per_device_runs_at_a_time() {
+        let c: TableCache<u32> = TableCache::default();
+        c.put("a", 1, None, Arc::new(7));
+        c.put("b", 1, None, Arc::new(8));
+        let Lookup::Stale(_, _, Some(first)) = c.lookup("a", 1, None, Duration::ZERO) else {
+            panic!("the first stale lookup refreshes")
+        };
+        assert_eq!(
+            served(c.lookup("a", 1, None, Duration::ZERO)),
+            Some((7, "stale, being refreshed"))
+        );
+        assert_eq!(
+            served(c.lookup("b", 1, None, Duration::ZERO)),
+            Some((8, "stale, refresh it")),
+            "other devices refresh on their own"
+        );
+        drop(first);
+        assert_eq!(
+            served(c.lookup("a", 1, None, Duration::ZERO)),
+            Some((7, "stale, refresh it"))
+        );
     }
 }

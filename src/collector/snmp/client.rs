@@ -265,7 +265,32 @@ pub struct Walk {
     pub truncated: bool,
 }
 
-impl Client<'_> {
+impl<'a> Client<'a> {
+    /// A client for one poll (or one background refresh) of `device`.
+    pub fn new(
+        device: &'a str,
+        addr: SocketAddr,
+        settings: &'a SnmpSettings,
+        telemetry: &'a Telemetry,
+        engines: &'a EngineCache,
+        sockets: &'a tokio::sync::Semaphore,
+        limits: Limits,
+    ) -> Self {
+        Client {
+            device,
+            addr,
+            settings,
+            telemetry,
+            engines,
+            discovery: Default::default(),
+            sockets,
+            sent: Default::default(),
+            retried: Default::default(),
+            limits,
+            collected: Default::default(),
+        }
+    }
+
     fn count_request(&self, retry: bool) {
         self.sent.fetch_add(1, Ordering::Relaxed);
         if retry {

@@ -1,15 +1,13 @@
-//! ENTITY-MIB's physical table, read once per TTL per device and shared by
-//! the readers that need it: health labels (sensor names), optics (which
-//! port a sensor or module sits in, and the module's vendor, part number
-//! and serial).
+//! ENTITY-MIB's physical table, shared by the readers that need it: health
+//! labels (sensor names), optics (which port a sensor or module sits in,
+//! and the module's vendor, part number and serial) and the inventory.
 //!
 //! The table changes only when hardware does, and on a chassis it runs to
-//! thousands of rows: it is walked when a device's copy is older than
-//! [`EntityCache::TTL`], not on every scrape. [`build`] is pure.
+//! thousands of rows: it is walked on the inventory interval or when
+//! entLastChangeTime moves, and kept in a [`super::cache::TableCache`]
+//! between. [`build`] is pure.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
 
 use super::value::{Oid, Val};
 
@@ -158,28 +156,6 @@ pub fn build(columns: &BTreeMap<u32, BTreeMap<Oid, Val>>, aliases: &[(Oid, Val)]
         })
         .collect();
     Entities { rows, if_index }
-}
-
-/// Entity snapshots by device.
-#[derive(Default)]
-pub struct EntityCache {
-    by_device: Mutex<HashMap<String, (Instant, Arc<Entities>)>>,
-}
-
-impl EntityCache {
-    pub const TTL: Duration = Duration::from_secs(600);
-
-    pub fn get(&self, device: &str) -> Option<Arc<Entities>> {
-        let m = self.by_device.lock().ok()?;
-        let (at, e) = m.get(device)?;
-        (at.elapsed() < Self::TTL).then(|| e.clone())
-    }
-
-    pub fn put(&self, device: &str, e: Arc<Entities>) {
-        if let Ok(mut m) = self.by_device.lock() {
-            m.insert(device.to_owned(), (Instant::now(), e));
-        }
-    }
 }
 
 #[cfg(test)]

@@ -50,22 +50,19 @@ pub const OPTICS: &str = "snmp_optics";
 pub const NEIGHBORS: &str = "snmp_neighbors";
 pub const INVENTORY: &str = "snmp_inventory";
 
-/// Shared across polls.
+/// Shared across polls. Owned (`Arc`) where a background refresh of a
+/// cached table needs it after the poll that started it has answered.
 pub struct SnmpContext<'a> {
-    pub telemetry: &'a Telemetry,
-    pub engines: &'a EngineCache,
-    pub sockets: &'a tokio::sync::Semaphore,
+    pub telemetry: &'a Arc<Telemetry>,
+    pub engines: &'a Arc<EngineCache>,
+    pub sockets: &'a Arc<tokio::sync::Semaphore>,
     pub health: &'a Modules,
-    pub entities: &'a EntityCache,
-    pub neighbors: &'a cache::TableCache<Vec<neighbors::Found>>,
+    pub caches: &'a Arc<cache::Caches>,
     /// `global.neighbors_interval` and `global.inventory_interval`.
     pub neighbors_interval: std::time::Duration,
     pub inventory_interval: std::time::Duration,
     pub limits: client::Limits,
 }
-
-/// The ENTITY-MIB snapshot's cache (health, optics and inventory read it).
-pub type EntityCache = cache::TableCache<entity::Entities>;
 
 /// What a cached table belongs to: the device's address and credentials.
 fn cache_key(target: &Target, settings: &SnmpSettings) -> u64 {
@@ -137,7 +134,16 @@ pub async fn collect(
     let walks_started = Instant::now();
     let (if_result, entities, health_result, optics_result, bgp_result, neighbors_result) = tokio::join!(
         timeout_at(deadline, walk_columns(&client)),
-        timeout_at(deadline, entity_snapshot(&client, want_entities, &entity_cache, ctx)),
+        timeout_at(deadline, async {
+            if want_entities {
+                cached::<entity::Entities>(&client, entity_cache, ctx).await
+            } else {
+                Ok(Served {
+                    value: Arc::default(),
+                    age: None,
+                })
+            }
+        }),
         timeout_at(deadline, health_walk(&client, &plan)),
         timeout_at(deadline, optics_walk(&client, &optic_roots)),
         timeout_at(deadline, async {
@@ -149,7 +155,9 @@ pub async fn collect(
         }),
         timeout_at(deadline, async {
             if target.collectors.neighbors {
-                neighbor_tables(&client, &neighbor_cache, ctx).await.map(Some)
+                cached::<Vec<neighbors::Found>>(&client, neighbor_cache, ctx)
+                    .await
+                    .map(Some)
             } else {
                 Ok(None)
             }
@@ -302,92 +310,156 @@ async fn bgp_peers(client: &Client<'_>, vendor: &str) -> Result<Vec<crate::repor
 }
 
 /// How a cached table is kept for this device.
+#[derive(Clone, Copy)]
 struct Cached {
     key: u64,
     marker: Option<u64>,
     interval: std::time::Duration,
 }
 
-/// A table from the cache (with its age) or walked now (age `None`).
+/// A table walked on its own interval and cached between.
+trait CachedTable: Sized + Send + Sync + 'static {
+    /// The collector its runs are reported as.
+    const COLLECTOR: &'static str;
+    fn cache(caches: &cache::Caches) -> &cache::TableCache<Self>;
+    /// Walks the table. An agent without its MIBs has an empty one.
+    fn walk(client: &Client<'_>) -> impl std::future::Future<Output = Result<Self, SnmpError>> + Send;
+}
+
+impl CachedTable for entity::Entities {
+    const COLLECTOR: &'static str = INVENTORY;
+
+    fn cache(caches: &cache::Caches) -> &cache::TableCache<Self> {
+        &caches.entities
+    }
+
+    async fn walk(client: &Client<'_>) -> Result<Self, SnmpError> {
+        let mut roots: Vec<Vec<u32>> = entity::COLUMNS
+            .iter()
+            .map(|c| [entity::ENT_PHYSICAL_ENTRY, &[*c]].concat())
+            .collect();
+        roots.push(entity::ENT_ALIAS_MAPPING_IDENTIFIER.to_vec());
+        let mut columns: BTreeMap<u32, BTreeMap<value::Oid, Val>> = BTreeMap::new();
+        let mut aliases = Vec::new();
+        walk_in_groups(client, roots, |root, walk| {
+            if root == entity::ENT_ALIAS_MAPPING_IDENTIFIER {
+                aliases = walk.rows;
+            } else if let Some(c) = root.last() {
+                columns.insert(*c, walk.rows.into_iter().collect());
+            }
+        })
+        .await
+        .or_else(|e| match e {
+            // An agent that refuses the subtree has no ENTITY-MIB.
+            SnmpError::Agent { .. } => Ok(()),
+            e => Err(e),
+        })?;
+        Ok(entity::build(&columns, &aliases))
+    }
+}
+
+impl CachedTable for Vec<neighbors::Found> {
+    const COLLECTOR: &'static str = NEIGHBORS;
+
+    fn cache(caches: &cache::Caches) -> &cache::TableCache<Self> {
+        &caches.neighbors
+    }
+
+    async fn walk(client: &Client<'_>) -> Result<Self, SnmpError> {
+        let mut walked = value::Walked::default();
+        walk_in_groups(client, neighbors::roots(), |root, walk| {
+            walked.columns.insert(root, walk.rows.into_iter().collect());
+        })
+        .await?;
+        Ok(neighbors::build(&walked))
+    }
+}
+
+/// A cached table as one poll has it: from the cache (with its age) or
+/// walked now (age `None`).
 struct Served<T> {
     value: Arc<T>,
     age: Option<f64>,
 }
 
-/// The device's ENTITY-MIB snapshot: cached, or walked when the cached one
-/// is older than the inventory interval or entLastChangeTime moved. An
-/// agent without ENTITY-MIB has an empty one.
-async fn entity_snapshot(
+/// How long a background refresh may walk: it keeps no scrape waiting, and
+/// a core switch's thousands of LLDP or ENTITY rows may take longer than a
+/// scrape allows.
+const REFRESH_DEADLINE: std::time::Duration = std::time::Duration::from_secs(120);
+
+/// A cached table for this poll: served from the cache while fresh; when
+/// stale (older than its interval, or its marker moved) served too, while a
+/// background task walks it again; walked now when there is none.
+async fn cached<T: CachedTable>(
     client: &Client<'_>,
-    wanted: bool,
-    how: &Cached,
+    how: Cached,
     ctx: &SnmpContext<'_>,
-) -> Result<Served<entity::Entities>, SnmpError> {
-    if !wanted {
-        return Ok(Served {
-            value: Arc::default(),
-            age: None,
-        });
-    }
-    if let Some((value, age)) = ctx.entities.fresh(client.device, how.key, how.marker, how.interval) {
-        return Ok(Served {
-            value,
-            age: Some(age.as_secs_f64()),
-        });
-    }
-    let mut roots: Vec<Vec<u32>> = entity::COLUMNS
-        .iter()
-        .map(|c| [entity::ENT_PHYSICAL_ENTRY, &[*c]].concat())
-        .collect();
-    roots.push(entity::ENT_ALIAS_MAPPING_IDENTIFIER.to_vec());
-    let mut columns: BTreeMap<u32, BTreeMap<value::Oid, Val>> = BTreeMap::new();
-    let mut aliases = Vec::new();
-    walk_in_groups(client, roots, |root, walk| {
-        if root == entity::ENT_ALIAS_MAPPING_IDENTIFIER {
-            aliases = walk.rows;
-        } else if let Some(c) = root.last() {
-            columns.insert(*c, walk.rows.into_iter().collect());
+) -> Result<Served<T>, SnmpError> {
+    let cache = T::cache(ctx.caches);
+    let (value, age) = match cache.lookup(client.device, how.key, how.marker, how.interval) {
+        cache::Lookup::Fresh(value, age) => (value, age),
+        cache::Lookup::Stale(value, age, refresh) => {
+            if let Some(r) = refresh {
+                refresh_in_background::<T>(client, how, ctx, r);
+            }
+            (value, age)
         }
-    })
-    .await
-    .or_else(|e| match e {
-        // An agent that refuses the subtree has no ENTITY-MIB.
-        SnmpError::Agent { .. } => Ok(()),
-        e => Err(e),
-    })?;
-    let snapshot = Arc::new(entity::build(&columns, &aliases));
-    ctx.entities.put(client.device, how.key, how.marker, snapshot.clone());
+        cache::Lookup::Missing => {
+            let value = Arc::new(T::walk(client).await?);
+            cache.put(client.device, how.key, how.marker, value.clone());
+            return Ok(Served { value, age: None });
+        }
+    };
     Ok(Served {
-        value: snapshot,
-        age: None,
+        value,
+        age: Some(age.as_secs_f64()),
     })
 }
 
-/// The LLDP and CDP tables: cached, or walked when the cached ones are older
-/// than the neighbors interval or lldpStatsRemTablesLastChangeTime moved.
-/// An agent with neither MIB has none, and that is cached too.
-async fn neighbor_tables(
+/// Walks `T` again on a task of its own, with its own client (the poll's
+/// borrows end with the poll): the scrape that found it stale has answered
+/// from the cache already. `refresh` is held until the walk ends, so one
+/// refresh per device and table runs at a time.
+fn refresh_in_background<T: CachedTable>(
     client: &Client<'_>,
-    how: &Cached,
+    how: Cached,
     ctx: &SnmpContext<'_>,
-) -> Result<Served<Vec<neighbors::Found>>, SnmpError> {
-    if let Some((value, age)) = ctx.neighbors.fresh(client.device, how.key, how.marker, how.interval) {
-        return Ok(Served {
-            value,
-            age: Some(age.as_secs_f64()),
-        });
-    }
-    let mut walked = value::Walked::default();
-    walk_in_groups(client, neighbors::roots(), |root, walk| {
-        walked.columns.insert(root, walk.rows.into_iter().collect());
-    })
-    .await?;
-    let found = Arc::new(neighbors::build(&walked));
-    ctx.neighbors.put(client.device, how.key, how.marker, found.clone());
-    Ok(Served {
-        value: found,
-        age: None,
-    })
+    refresh: cache::Refresh,
+) {
+    let device = client.device.to_owned();
+    let addr = client.addr;
+    let settings = client.settings.clone();
+    let (telemetry, engines, sockets, caches) = (
+        ctx.telemetry.clone(),
+        ctx.engines.clone(),
+        ctx.sockets.clone(),
+        ctx.caches.clone(),
+    );
+    let limits = ctx.limits;
+    tokio::spawn(async move {
+        let _refresh = refresh;
+        let client = Client::new(&device, addr, &settings, &telemetry, &engines, &sockets, limits);
+        let walked = tokio::time::timeout(REFRESH_DEADLINE, T::walk(&client))
+            .await
+            .unwrap_or(Err(SnmpError::Deadline));
+        match walked {
+            Ok(value) => {
+                T::cache(&caches).put(&device, how.key, how.marker, Arc::new(value));
+                telemetry.event(Event::PollFinished {
+                    device: &device,
+                    collector: T::COLLECTOR,
+                    ok: true,
+                });
+            }
+            // The stale rows stay served; the next scrape tries again.
+            Err(e) => telemetry.event(Event::PollFailed {
+                device: &device,
+                collector: T::COLLECTOR,
+                reason: e.reason(),
+                detail: &format!("background refresh: {e}"),
+            }),
+        }
+    });
 }
 
 /// Walks what the health modules for this device ask for. A table the agent
@@ -452,19 +524,15 @@ async fn open<'a>(
     ctx: &SnmpContext<'a>,
 ) -> Result<(Client<'a>, System), SnmpError> {
     let addr = resolve(&target.address.with_port(target.snmp_port().unwrap_or(settings.port))).await?;
-    let client = Client {
-        device: &target.name,
+    let client = Client::new(
+        &target.name,
         addr,
         settings,
-        telemetry: ctx.telemetry,
-        engines: ctx.engines,
-        discovery: Default::default(),
-        sockets: ctx.sockets,
-        sent: Default::default(),
-        retried: Default::default(),
-        limits: ctx.limits,
-        collected: Default::default(),
-    };
+        ctx.telemetry,
+        ctx.engines,
+        ctx.sockets,
+        ctx.limits,
+    );
     let sys = system(&client).await?;
     Ok((client, sys))
 }
