@@ -107,6 +107,10 @@ pub struct DeviceInfo {
     pub object_id: String,
     /// sysDescr, the free-text description.
     pub description: String,
+    /// The LLDP chassis id it sends about itself (lldpLocChassisId),
+    /// written like a neighbor's `remote_chassis_id`; empty when unknown.
+    /// Matches neighbors to targets; not a label.
+    pub chassis_id: String,
 }
 
 #[derive(Debug, Clone)]

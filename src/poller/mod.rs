@@ -8,6 +8,7 @@
 pub mod backoff;
 pub mod directory;
 pub mod flights;
+pub mod identities;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -45,6 +46,8 @@ pub struct Poller {
     backoff: Arc<AuthBackoff>,
     /// Outlives this poller too: every poll's interfaces, for the trap receiver.
     directory: Arc<directory::Directory>,
+    /// Outlives this poller too: who each target is, to name neighbors.
+    identities: Arc<identities::Identities>,
 }
 
 /// What a poller shares with the pollers before and after it (reloads
@@ -54,6 +57,7 @@ pub struct Kept {
     pub backoff: Arc<AuthBackoff>,
     pub directory: Arc<directory::Directory>,
     pub caches: Arc<Caches>,
+    pub identities: Arc<identities::Identities>,
 }
 
 impl Poller {
@@ -63,11 +67,13 @@ impl Poller {
             config.targets.iter().map(|t| t.name.as_str()),
         );
         kept.directory.retain(&config.targets);
+        kept.identities.configure(&config.targets);
         let configured: std::collections::HashSet<&str> = config.targets.iter().map(|t| t.name.as_str()).collect();
         kept.caches.retain(|d| configured.contains(d));
         Poller {
             backoff: kept.backoff.clone(),
             directory: kept.directory.clone(),
+            identities: kept.identities.clone(),
             telemetry,
             engines: Arc::default(),
             caches: kept.caches.clone(),
@@ -269,8 +275,10 @@ impl Poller {
 
     async fn report(&self, target: &Target, deadline: Instant) -> DeviceReport {
         let started = std::time::SystemTime::now();
-        let report = self.poll_device(target, deadline).await;
+        let mut report = self.poll_device(target, deadline).await;
         self.directory.update(target, &report, started);
+        self.identities.update(&target.name, &report);
+        self.identities.name_neighbors(&target.name, &mut report.neighbors);
         report
     }
 

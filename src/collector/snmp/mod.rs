@@ -572,6 +572,8 @@ async fn system(client: &Client<'_>) -> Result<System, SnmpError> {
             oids::SNMP_ENGINE_TIME,
             oids::ENT_LAST_CHANGE_TIME,
             oids::LLDP_REM_LAST_CHANGE,
+            oids::LLDP_LOC_CHASSIS_ID_SUBTYPE,
+            oids::LLDP_LOC_CHASSIS_ID,
         ]);
     }
     let vbs = client.get(&oids).await?;
@@ -596,8 +598,13 @@ async fn system(client: &Client<'_>) -> Result<System, SnmpError> {
         (None, Some(e)) => e as f64,
         (None, None) => 0.0,
     };
+    let mut info = system::device_info(&object_id, &descr, &name);
+    if let Some(id) = find(oids::LLDP_LOC_CHASSIS_ID) {
+        let subtype = find(oids::LLDP_LOC_CHASSIS_ID_SUBTYPE).and_then(Val::as_u64);
+        info.chassis_id = neighbors::chassis_id(subtype, id);
+    }
     Ok(System {
-        info: system::device_info(&object_id, &descr, &name),
+        info,
         uptime_seconds,
         sys_uptime_ticks: ticks,
         entity_marker: find(oids::ENT_LAST_CHANGE_TIME).and_then(Val::as_u64),

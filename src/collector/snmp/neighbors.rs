@@ -108,6 +108,12 @@ fn id(subtype: Option<u64>, v: &Val, mac_subtype: u64, network_subtype: u64) -> 
     }
 }
 
+/// An LLDP chassis id (lldpLocChassisId, lldpRemChassisId) of `subtype`
+/// as text: a MAC as `aa:bb:cc:dd:ee:ff`, a network address as an address.
+pub fn chassis_id(subtype: Option<u64>, v: &Val) -> String {
+    id(subtype, v, 4, 5)
+}
+
 /// LLDP's capability BITS (bit 0 the first octet's high bit) in the
 /// vocabulary the CLI parsers use.
 fn lldp_capabilities(b: &[u8]) -> String {
@@ -202,7 +208,7 @@ fn lldp(w: &Walked) -> Vec<Found> {
                 remote_system: text(rem(9, &idx)),
                 remote_port: rem(7, &idx).map(|v| id(port_subtype, v, 3, 4)).unwrap_or_default(),
                 remote_port_description: text(rem(8, &idx)),
-                remote_chassis_id: rem(5, &idx).map(|v| id(chassis_subtype, v, 4, 5)).unwrap_or_default(),
+                remote_chassis_id: rem(5, &idx).map(|v| chassis_id(chassis_subtype, v)).unwrap_or_default(),
                 remote_platform: one_line(&text(rem(10, &idx))),
                 remote_address: addrs.into_iter().next().map(|(_, a)| a).unwrap_or_default(),
                 remote_capabilities: rem(12, &idx)

@@ -10,6 +10,10 @@ pub const SNMP_ENGINE_TIME: &[u32] = &[1, 3, 6, 1, 6, 3, 10, 2, 1, 3, 0];
 /// entLastChangeTime: when ENTITY-MIB's physical table last changed.
 pub const ENT_LAST_CHANGE_TIME: &[u32] = &[1, 3, 6, 1, 2, 1, 47, 1, 4, 1, 0];
 /// lldpStatsRemTablesLastChangeTime: when a neighbor came, went or changed.
+/// lldpLocChassisIdSubtype.0 and lldpLocChassisId.0: what the device
+/// sends its neighbors as its own chassis id.
+pub const LLDP_LOC_CHASSIS_ID_SUBTYPE: &[u32] = &[1, 0, 8802, 1, 1, 2, 1, 3, 1, 0];
+pub const LLDP_LOC_CHASSIS_ID: &[u32] = &[1, 0, 8802, 1, 1, 2, 1, 3, 2, 0];
 pub const LLDP_REM_LAST_CHANGE: &[u32] = &[1, 0, 8802, 1, 1, 2, 1, 2, 1, 0];
 
 /// IF-MIB ifEntry.

@@ -54,6 +54,7 @@ pub fn device_info(object_id: &[u32], descr: &str, name: &str) -> DeviceInfo {
         hostname: name.to_owned(),
         object_id: super::value::dotted(object_id),
         description: descr.to_owned(),
+        chassis_id: String::new(),
     }
 }
 
