@@ -16,7 +16,7 @@
 //!   the transport-independent description of a device:
 //!   [`collector::snmp`] over SNMP v1/v2c/v3 (tables that change rarely,
 //!   neighbors and inventory, walked on their own interval and cached in
-//!   [`collector::snmp::cache`]), [`collector::cli`] over a
+//!   [`collector::cache`]), [`collector::cli`] over a
 //!   device's command line (sessions over SSH or Telnet, and the pure
 //!   per-platform parsers of their output in [`collector::cli::parse`]).
 //! * [`schema`]: the only place metric names live; turns reports into

@@ -18,8 +18,9 @@ use tokio::sync::Semaphore;
 
 use self::backoff::{AuthBackoff, Transport};
 use self::flights::{Flights, Missed, Turn};
+use crate::collector::cache::Caches;
 use crate::collector::cli::{self, SessionPool};
-use crate::collector::snmp::{self, cache::Caches, engine::EngineCache, health::Modules, SnmpContext};
+use crate::collector::snmp::{self, engine::EngineCache, health::Modules, SnmpContext};
 use crate::config::{Config, Target};
 use crate::metrics::{MetricSet, Sink};
 use crate::report::{CollectorRun, DeviceReport};
@@ -329,7 +330,14 @@ impl Poller {
         if let Some(r) = self.backing_off(target, Transport::Cli, fingerprint, system) {
             return r;
         }
-        let report = cli::collect(target, h, deadline, &self.sessions, &self.telemetry).await;
+        let ctx = cli::CliContext {
+            sessions: &self.sessions,
+            telemetry: &self.telemetry,
+            caches: &self.caches,
+            neighbors_interval: self.neighbors_interval,
+            inventory_interval: self.inventory_interval,
+        };
+        let report = cli::collect(target, h, deadline, &ctx).await;
         self.note_auth(target, Transport::Cli, fingerprint, &report);
         report
     }

@@ -43,6 +43,34 @@ fn optics_capture(platform: Platform) -> Option<&'static str> {
     })
 }
 
+/// The neighbor outputs (CDP, LLDP) and the inventory each platform's fake
+/// device answers with.
+fn table_captures(platform: Platform) -> (Option<&'static str>, Option<&'static str>, Option<&'static str>) {
+    match platform {
+        Platform::CiscoIos => (
+            Some("show_cdp_neighbors_detail/cisco_ios_show_cdp_neighbors_detail.raw"),
+            Some("show_lldp_neighbors_detail/cisco_ios_show_lldp_neighbors_detail1.raw"),
+            Some("show_inventory/cisco_ios_show_inventory.raw"),
+        ),
+        Platform::CiscoNxos => (
+            Some("show_cdp_neighbors_detail/cisco_nxos_show_cdp_neighbors_detail.raw"),
+            Some("show_lldp_neighbors_detail/cisco_nxos_show_lldp_neighbors_detail.raw"),
+            Some("show_inventory/cisco_nxos_show_inventory.raw"),
+        ),
+        Platform::HuaweiVrp => (
+            None,
+            Some("display_lldp_neighbor/huawei_vrp_display_lldp_neighbor.raw"),
+            Some("display_device/huawei_vrp_display_device.raw"),
+        ),
+        Platform::JuniperJunos => (
+            None,
+            Some("show_lldp_neighbors/juniper_junos_show_lldp_neighbors.raw"),
+            Some("show_chassis_hardware/juniper_junos_show_chassis_hardware.raw"),
+        ),
+        Platform::Frr | Platform::MikrotikRouteros => (None, None, None),
+    }
+}
+
 impl Sshd {
     fn start(platform: Platform, version: &str, interfaces: &str) -> Sshd {
         let dir = tempfile::tempdir().unwrap();
@@ -65,6 +93,12 @@ impl Sshd {
         }
         if let Some(optics) = optics_capture(platform) {
             std::fs::copy(fixtures.join(optics), control.join("optics")).unwrap();
+        }
+        let (cdp, lldp, inventory) = table_captures(platform);
+        for (capture, name) in [(cdp, "cdp"), (lldp, "lldp"), (inventory, "inventory")] {
+            if let Some(c) = capture {
+                std::fs::copy(fixtures.join(c), control.join(name)).unwrap();
+            }
         }
         for _ in 0..5 {
             let port = std::net::TcpListener::bind("127.0.0.1:0")
@@ -252,8 +286,132 @@ async fn every_platform_over_a_real_sshd_matches_its_parser() {
                 );
             }
         }
+        // Neighbors and inventory likewise: the parsers' rows on the
+        // captures, the local ports placed on the interface series' names.
+        let (cdp, lldp, inventory) = table_captures(platform);
+        let read = |c: Option<&str>| {
+            c.map(|c| std::fs::read_to_string(Path::new(ROOT).join("tests/fixtures/cli").join(p).join(c)).unwrap())
+                .unwrap_or_default()
+        };
+        let neighbors = netgauge::collector::cli::parse::neighbors::place(
+            &platform
+                .parse_neighbors(&format!("{}\n{}", read(cdp), read(lldp)))
+                .value,
+            &expected,
+        );
+        let got: Vec<&Series> = s.iter().filter(|x| x.name == "netgauge_neighbor_info").collect();
+        assert_eq!(got.len(), neighbors.len(), "{p}: neighbors");
+        assert_eq!(neighbors.is_empty(), lldp.is_none(), "{p}");
+        for n in &neighbors {
+            assert!(
+                got.iter().any(|x| x.labels["interface"] == n.interface
+                    && x.labels["remote_system"] == n.remote_system
+                    && x.labels["remote_port"] == n.remote_port
+                    && x.labels["protocol"] == n.protocol.label()),
+                "{p}: no series for {n:?}"
+            );
+        }
+        if !neighbors.is_empty() {
+            assert!(
+                neighbors.iter().any(|n| expected.iter().any(|i| i.name == n.interface)),
+                "{p}: no neighbor placed on an interface"
+            );
+        }
+        let items = platform.parse_inventory(&read(inventory)).value;
+        assert_eq!(
+            s.iter().filter(|x| x.name == "netgauge_inventory_info").count(),
+            items.len(),
+            "{p}: inventory"
+        );
+        for i in items.iter().filter(|i| !i.serial.is_empty()) {
+            assert!(
+                s.iter().any(|x| x.name == "netgauge_inventory_info"
+                    && x.labels["serial"] == i.serial
+                    && x.labels["model"] == i.model),
+                "{p}: no series for {i:?}"
+            );
+        }
         server.stop().await;
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cli_neighbors_and_inventory_are_cached_and_refreshed_in_the_background() {
+    let sshd = Sshd::start(
+        Platform::CiscoIos,
+        "show_version/cisco_ios_show_version.raw",
+        "show_interfaces/cisco_ios_show_interfaces.raw",
+    );
+    let extra = "    neighbors_interval: 30s\n    inventory_interval: 1h\n";
+    let server = Server::start(&format!("targets:\n{}", sshd.target("dev", Platform::CiscoIos, extra))).await;
+    let log = sshd.path("control/commands.log");
+    let ran = |cmd: &str| {
+        std::fs::read_to_string(&log)
+            .unwrap_or_default()
+            .lines()
+            .filter(|l| *l == cmd)
+            .count()
+    };
+    let age = |s: &[Series], collector: &str| {
+        value(
+            s,
+            "netgauge_collector_cache_age_seconds",
+            &[("device", "dev"), ("collector", collector)],
+        )
+    };
+    let count = |s: &[Series]| s.iter().filter(|x| x.name == "netgauge_neighbor_info").count();
+
+    let first = probe(&server, "dev").await;
+    let neighbors = count(&first);
+    assert!(neighbors > 0);
+    assert_eq!(
+        (age(&first, "ssh_neighbors"), age(&first, "ssh_inventory")),
+        (None, None)
+    );
+    assert_eq!((ran("show lldp neighbors detail"), ran("show inventory")), (1, 1));
+
+    // Cached: the same rows, their age, and not one more command.
+    let cached = probe(&server, "dev").await;
+    assert_eq!(count(&cached), neighbors);
+    assert!(age(&cached, "ssh_neighbors").is_some() && age(&cached, "ssh_inventory").is_some());
+    assert_eq!(
+        (
+            ran("show cdp neighbors detail"),
+            ran("show lldp neighbors detail"),
+            ran("show inventory")
+        ),
+        (1, 1, 1)
+    );
+
+    // Past the neighbors interval: the stale rows are served at once and
+    // the commands run again after the scrape, on the same session.
+    tokio::time::sleep(Duration::from_secs(31)).await;
+    let stale = probe(&server, "dev").await;
+    assert_eq!(count(&stale), neighbors);
+    assert!(age(&stale, "ssh_neighbors").unwrap() >= 30.0);
+    let started = Instant::now();
+    loop {
+        let s = probe(&server, "dev").await;
+        if ran("show lldp neighbors detail") == 2 && age(&s, "ssh_neighbors").is_some_and(|a| a < 30.0) {
+            assert_eq!(count(&s), neighbors);
+            break;
+        }
+        assert!(started.elapsed() < Duration::from_secs(20), "no background refresh");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert_eq!(ran("show inventory"), 1, "the inventory was not due");
+    let (_, metrics) = server.get("/metrics", &[]).await;
+    let m = parse_exposition(&metrics);
+    assert_eq!(
+        value(
+            &m,
+            "netgauge_cli_logins_total",
+            &[("device", "dev"), ("transport", "ssh")]
+        ),
+        Some(1.0),
+        "the refresh used the scrape's session"
+    );
+    server.stop().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

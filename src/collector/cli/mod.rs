@@ -6,6 +6,11 @@
 //! over either transport, [`ssh`] and [`telnet`] carry the bytes, and
 //! [`parse`] turns command output into report records.
 //!
+//! Neighbors and inventory change rarely and their commands can print
+//! pages: they run on their own interval and are served from
+//! [`crate::collector::cache`] between, a stale copy while the commands run
+//! again after the scrape, on the same session ([`refresh_in_background`]).
+//!
 //! Logins are what hurts at scale (TACACS servers, device CPU), so a session
 //! is opened once and reused by every later scrape; steady state is zero
 //! handshakes per scrape. A session that fails, closes or sits idle past
@@ -18,14 +23,15 @@ pub mod telnet;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use tokio::time::timeout_at;
 
 use self::parse::{Parsed, Platform};
 use self::session::{CliError, Session};
+use crate::collector::cache::{self, Caches, TableCache};
 use crate::config::{CliSettings, CliTransport, Target};
-use crate::report::{CollectorRun, DeviceReport};
+use crate::report::{CollectorRun, DeviceReport, InventoryItem, Neighbor};
 use crate::telemetry::{Anomaly, Event, Telemetry};
 
 /// Collector names: (system, interfaces) per transport.
@@ -35,6 +41,55 @@ pub fn collectors(t: CliTransport) -> (&'static str, &'static str) {
         CliTransport::Telnet => ("telnet_system", "telnet_interfaces"),
     }
 }
+
+/// Collector names of the cached tables: (neighbors, inventory) per transport.
+pub fn table_collectors(t: CliTransport) -> (&'static str, &'static str) {
+    match t {
+        CliTransport::Ssh => ("ssh_neighbors", "ssh_inventory"),
+        CliTransport::Telnet => ("telnet_neighbors", "telnet_inventory"),
+    }
+}
+
+/// Shared across CLI polls. Owned (`Arc`) where a background refresh needs
+/// it after the poll that started it has answered.
+pub struct CliContext<'a> {
+    pub sessions: &'a SessionPool,
+    pub telemetry: &'a Arc<Telemetry>,
+    pub caches: &'a Arc<Caches>,
+    /// `global.neighbors_interval` and `global.inventory_interval`.
+    pub neighbors_interval: Duration,
+    pub inventory_interval: Duration,
+}
+
+/// The CLI tables cached between scrapes.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Table {
+    Neighbors,
+    Inventory,
+}
+
+/// What one poll does about a cached table.
+enum Plan<T> {
+    /// Turned off, or the platform has no command for it.
+    Off,
+    /// From the cache, this old (seconds).
+    Serve(Arc<T>, f64),
+    /// Run its commands in this poll (nothing cached yet).
+    Run,
+}
+
+/// What a cached CLI table belongs to: the device's address and credentials.
+fn cache_key(target: &Target, settings: &CliSettings) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    target.address.to_string().hash(&mut h);
+    crate::poller::backoff::cli_fingerprint(settings).hash(&mut h);
+    h.finish()
+}
+
+/// How long a background refresh may take, waiting for the session
+/// included: it keeps no scrape waiting.
+const REFRESH_DEADLINE: Duration = Duration::from_secs(120);
 
 /// The commands that feed the parsers, per platform.
 fn commands(p: Platform) -> (&'static [&'static str], &'static str) {
@@ -126,18 +181,39 @@ impl SessionPool {
 }
 
 /// Polls `target` over its CLI (SSH or Telnet) until `deadline` at the latest.
-pub async fn collect(
-    target: &Target,
-    settings: &CliSettings,
-    deadline: Instant,
-    pool: &SessionPool,
-    telemetry: &Telemetry,
-) -> DeviceReport {
+pub async fn collect(target: &Target, settings: &CliSettings, deadline: Instant, ctx: &CliContext<'_>) -> DeviceReport {
+    let telemetry: &Telemetry = ctx.telemetry;
     let started = Instant::now();
     let deadline = tokio::time::Instant::from_std(deadline);
     let mut report = DeviceReport::default();
     let (system, interfaces_collector) = collectors(settings.transport);
-    let slot = pool.slot(&target.name);
+    let (neighbors_collector, inventory_collector) = table_collectors(settings.transport);
+    let key = cache_key(target, settings);
+    let mut refreshes = Vec::new();
+    let neighbors = plan(
+        &ctx.caches.cli_neighbors,
+        target,
+        key,
+        target.collectors.neighbors && !settings.platform.neighbor_commands().is_empty(),
+        target.neighbors_interval.unwrap_or(ctx.neighbors_interval),
+        (Table::Neighbors, &mut refreshes),
+    );
+    let inventory = plan(
+        &ctx.caches.cli_inventory,
+        target,
+        key,
+        target.collectors.inventory && !settings.platform.inventory_commands().is_empty(),
+        target.inventory_interval.unwrap_or(ctx.inventory_interval),
+        (Table::Inventory, &mut refreshes),
+    );
+    let run_tables: Vec<Table> = [
+        (Table::Neighbors, matches!(neighbors, Plan::Run)),
+        (Table::Inventory, matches!(inventory, Plan::Run)),
+    ]
+    .into_iter()
+    .filter_map(|(t, run)| run.then_some(t))
+    .collect();
+    let slot = ctx.sessions.slot(&target.name);
     let budget = deadline.saturating_duration_since(tokio::time::Instant::now());
     let result = timeout_at(deadline, async {
         let mut guard = slot.lock().await;
@@ -153,12 +229,12 @@ pub async fn collect(
             }
             None => (login(&mut guard, target, settings, telemetry).await?, false),
         };
-        let mut outcome = run_all(&mut session, settings, target.collectors).await;
+        let mut outcome = run_all(&mut session, settings, target.collectors, &run_tables).await;
         // A kept session the device dropped in the meantime: log in again once, now.
         if reused && matches!(outcome, Err(CliError::Closed | CliError::Protocol(_))) {
             session.close().await;
             session = login(&mut guard, target, settings, telemetry).await?;
-            outcome = run_all(&mut session, settings, target.collectors).await;
+            outcome = run_all(&mut session, settings, target.collectors, &run_tables).await;
         }
         if outcome.is_ok() {
             *guard = Some(Held::Ready(session));
@@ -169,7 +245,14 @@ pub async fn collect(
     .unwrap_or(Err(CliError::Timeout(budget, "scrape deadline")));
 
     match result {
-        Ok((version, interfaces, health, bgp, optics)) => {
+        Ok(Outputs {
+            version,
+            interfaces,
+            health,
+            bgp,
+            optics,
+            tables,
+        }) => {
             let mut info = version.value.info;
             if info.vendor.is_empty() {
                 info.vendor = settings.platform.vendor().to_owned();
@@ -194,7 +277,55 @@ pub async fn collect(
                     detail: settings.platform.name(),
                 });
             }
-            let skipped = version.skipped + interfaces.skipped + health.skipped + bgp.skipped + optics.skipped;
+            let mut skipped = version.skipped + interfaces.skipped + health.skipped + bgp.skipped + optics.skipped;
+            let finished = |report: &mut DeviceReport, collector: &'static str| {
+                report.collectors.push(CollectorRun {
+                    collector,
+                    duration: started.elapsed(),
+                    success: true,
+                });
+                telemetry.event(Event::PollFinished {
+                    device: &target.name,
+                    collector,
+                    ok: true,
+                });
+            };
+            let served = |report: &mut DeviceReport, collector: &'static str, age: f64| {
+                report.collectors.push(CollectorRun {
+                    collector,
+                    duration: Duration::ZERO,
+                    success: true,
+                });
+                report.cache_ages.push((collector, age));
+            };
+            for walked in tables {
+                skipped += walked.skipped();
+                match walked {
+                    Walked::Neighbors(p) => {
+                        let rows = Arc::new(p.value);
+                        ctx.caches.cli_neighbors.put(&target.name, key, None, rows.clone());
+                        report.neighbors = parse::neighbors::place(&rows, &report.interfaces);
+                        finished(&mut report, neighbors_collector);
+                    }
+                    Walked::Inventory(p) => {
+                        let rows = Arc::new(p.value);
+                        ctx.caches.cli_inventory.put(&target.name, key, None, rows.clone());
+                        report.inventory = rows.to_vec();
+                        finished(&mut report, inventory_collector);
+                    }
+                }
+            }
+            if let Plan::Serve(rows, age) = &neighbors {
+                report.neighbors = parse::neighbors::place(rows, &report.interfaces);
+                served(&mut report, neighbors_collector, *age);
+            }
+            if let Plan::Serve(rows, age) = &inventory {
+                report.inventory = rows.to_vec();
+                served(&mut report, inventory_collector, *age);
+            }
+            if !refreshes.is_empty() {
+                refresh_in_background(slot.clone(), target, settings, key, ctx, refreshes);
+            }
             if skipped > 0 {
                 telemetry.event(Event::Anomaly {
                     device: &target.name,
@@ -292,38 +423,184 @@ async fn finish_login(guard: &mut Option<Held>) -> Result<Session, CliError> {
     done.unwrap_or_else(|e| Err(CliError::Protocol(format!("login task failed: {e}"))))
 }
 
-type Outputs = (
-    Parsed<parse::Version>,
-    Parsed<Vec<crate::report::Interface>>,
-    Parsed<Vec<crate::report::HealthReading>>,
-    Parsed<Vec<crate::report::BgpPeer>>,
-    Parsed<Vec<crate::report::Transceiver>>,
-);
+/// What one poll's commands gave.
+struct Outputs {
+    version: Parsed<parse::Version>,
+    interfaces: Parsed<Vec<crate::report::Interface>>,
+    health: Parsed<Vec<crate::report::HealthReading>>,
+    bgp: Parsed<Vec<crate::report::BgpPeer>>,
+    optics: Parsed<Vec<crate::report::Transceiver>>,
+    /// The cached tables this poll ran the commands of.
+    tables: Vec<Walked>,
+}
 
-async fn run_all(
-    session: &mut Session,
-    settings: &CliSettings,
-    collectors: crate::config::Collectors,
-) -> Result<Outputs, CliError> {
-    let (version_cmds, interfaces_cmd) = commands(settings.platform);
-    let mut version_text = String::new();
-    for cmd in version_cmds {
-        version_text.push_str(&session.run(cmd, settings.timeout).await?);
-        version_text.push('\n');
+/// A cached table's commands, run and parsed.
+enum Walked {
+    Neighbors(Parsed<Vec<Neighbor>>),
+    Inventory(Parsed<Vec<InventoryItem>>),
+}
+
+impl Walked {
+    fn skipped(&self) -> usize {
+        match self {
+            Walked::Neighbors(p) => p.skipped,
+            Walked::Inventory(p) => p.skipped,
+        }
     }
-    let interfaces_text = session.run(interfaces_cmd, settings.timeout).await?;
-    // A device that lacks a health command (or forbids it to this user) still has interfaces.
-    let mut health_text = String::new();
-    for cmd in settings.platform.health_commands() {
-        match session.run(cmd, settings.timeout).await {
-            Ok(text) => {
-                health_text.push_str(&text);
-                health_text.push('\n');
+}
+
+/// What this poll does about one cached table; a stale one is served and
+/// its [`cache::Refresh`] (when this poll is the one to run it) added to
+/// `refreshes`.
+fn plan<T>(
+    cache: &TableCache<T>,
+    target: &Target,
+    key: u64,
+    enabled: bool,
+    interval: Duration,
+    (table, refreshes): (Table, &mut Vec<(Table, cache::Refresh)>),
+) -> Plan<T> {
+    if !enabled {
+        return Plan::Off;
+    }
+    // The CLI has no change marker: the interval alone decides.
+    match cache.lookup(&target.name, key, None, interval) {
+        cache::Lookup::Fresh(rows, age) => Plan::Serve(rows, age.as_secs_f64()),
+        cache::Lookup::Stale(rows, age, refresh) => {
+            refreshes.extend(refresh.map(|r| (table, r)));
+            Plan::Serve(rows, age.as_secs_f64())
+        }
+        cache::Lookup::Missing => Plan::Run,
+    }
+}
+
+/// The outputs of `cmds`, one after the other. A command the device lacks
+/// (or forbids this user) adds nothing; any other error ends the session's
+/// turn.
+async fn outputs<S: AsRef<str>>(session: &mut Session, cmds: &[S], timeout: Duration) -> Result<String, CliError> {
+    let mut text = String::new();
+    for cmd in cmds {
+        match session.run(cmd.as_ref(), timeout).await {
+            Ok(out) => {
+                text.push_str(&out);
+                text.push('\n');
             }
             Err(CliError::Command { .. }) => {}
             Err(e) => return Err(e),
         }
     }
+    Ok(text)
+}
+
+/// Runs and parses a cached table's commands.
+async fn walk(session: &mut Session, settings: &CliSettings, table: Table) -> Result<Walked, CliError> {
+    let p = settings.platform;
+    Ok(match table {
+        Table::Neighbors => {
+            Walked::Neighbors(p.parse_neighbors(&outputs(session, p.neighbor_commands(), settings.timeout).await?))
+        }
+        Table::Inventory => {
+            Walked::Inventory(p.parse_inventory(&outputs(session, p.inventory_commands(), settings.timeout).await?))
+        }
+    })
+}
+
+/// Runs stale tables' commands again on a task of its own, once the poll
+/// that found them stale has answered from the cache and put its session
+/// back: the task takes the session in turn (a CLI runs one command at a
+/// time, so a scrape arriving meanwhile waits for it, as it would for
+/// another scrape), and returns it. With no session ready (the poll's was
+/// dropped), nothing runs: the next scrape tries again.
+fn refresh_in_background(
+    slot: Slot,
+    target: &Target,
+    settings: &CliSettings,
+    key: u64,
+    ctx: &CliContext<'_>,
+    refreshes: Vec<(Table, cache::Refresh)>,
+) {
+    let device = target.name.clone();
+    let settings = settings.clone();
+    let (telemetry, caches) = (ctx.telemetry.clone(), ctx.caches.clone());
+    tokio::spawn(async move {
+        let (neighbors_collector, inventory_collector) = table_collectors(settings.transport);
+        let work = async {
+            let mut guard = slot.lock().await;
+            let mut session = match guard.take() {
+                Some(Held::Ready(s)) if !s.is_closed() => s,
+                other => {
+                    *guard = other;
+                    return Ok(());
+                }
+            };
+            for (table, _refresh) in &refreshes {
+                let walked = match walk(&mut session, &settings, *table).await {
+                    Ok(w) => w,
+                    Err(e) => {
+                        session.close().await;
+                        return Err((*table, e));
+                    }
+                };
+                if walked.skipped() > 0 {
+                    telemetry.event(Event::Anomaly {
+                        device: &device,
+                        kind: Anomaly::UnparsedCliLines,
+                        count: walked.skipped() as u64,
+                        detail: settings.platform.name(),
+                    });
+                }
+                let collector = match walked {
+                    Walked::Neighbors(p) => {
+                        caches.cli_neighbors.put(&device, key, None, Arc::new(p.value));
+                        neighbors_collector
+                    }
+                    Walked::Inventory(p) => {
+                        caches.cli_inventory.put(&device, key, None, Arc::new(p.value));
+                        inventory_collector
+                    }
+                };
+                telemetry.event(Event::PollFinished {
+                    device: &device,
+                    collector,
+                    ok: true,
+                });
+            }
+            *guard = Some(Held::Ready(session));
+            Ok(())
+        };
+        let failed = match tokio::time::timeout(REFRESH_DEADLINE, work).await {
+            Ok(Ok(())) => None,
+            Ok(Err((table, e))) => Some((table, e)),
+            Err(_) => refreshes
+                .first()
+                .map(|(t, _)| (*t, CliError::Timeout(REFRESH_DEADLINE, "background refresh"))),
+        };
+        // The stale rows stay served; the next scrape tries again.
+        if let Some((table, e)) = failed {
+            telemetry.event(Event::PollFailed {
+                device: &device,
+                collector: match table {
+                    Table::Neighbors => neighbors_collector,
+                    Table::Inventory => inventory_collector,
+                },
+                reason: e.reason(),
+                detail: &format!("background refresh: {e}"),
+            });
+        }
+    });
+}
+
+async fn run_all(
+    session: &mut Session,
+    settings: &CliSettings,
+    collectors: crate::config::Collectors,
+    tables: &[Table],
+) -> Result<Outputs, CliError> {
+    let (version_cmds, interfaces_cmd) = commands(settings.platform);
+    let version_text = outputs_all(session, version_cmds, settings.timeout).await?;
+    let interfaces_text = session.run(interfaces_cmd, settings.timeout).await?;
+    // A device that lacks a health command (or forbids it to this user) still has interfaces.
+    let health_text = outputs(session, settings.platform.health_commands(), settings.timeout).await?;
     let health = settings.platform.parse_health(&health_text);
     // A device without BGP (or a user not allowed to look) answers with an
     // error: no peers, not a failed poll.
@@ -338,24 +615,36 @@ async fn run_all(
     };
     let interfaces = settings.platform.parse_interfaces(&interfaces_text);
     // Likewise optics: a device without the command, or without optics, has none.
-    let mut optics_text = String::new();
-    if collectors.optics {
-        for cmd in settings.platform.optics_commands(&interfaces.value) {
-            match session.run(&cmd, settings.timeout).await {
-                Ok(text) => {
-                    optics_text.push_str(&text);
-                    optics_text.push('\n');
-                }
-                Err(CliError::Command { .. }) => {}
-                Err(e) => return Err(e),
-            }
-        }
+    let optics_text = if collectors.optics {
+        outputs(
+            session,
+            &settings.platform.optics_commands(&interfaces.value),
+            settings.timeout,
+        )
+        .await?
+    } else {
+        String::new()
+    };
+    let mut walked = Vec::with_capacity(tables.len());
+    for table in tables {
+        walked.push(walk(session, settings, *table).await?);
     }
-    Ok((
-        settings.platform.parse_version(&version_text),
+    Ok(Outputs {
+        version: settings.platform.parse_version(&version_text),
         interfaces,
         health,
         bgp,
-        settings.platform.parse_optics(&optics_text),
-    ))
+        optics: settings.platform.parse_optics(&optics_text),
+        tables: walked,
+    })
+}
+
+/// The outputs of `cmds`, every one of which must succeed.
+async fn outputs_all(session: &mut Session, cmds: &[&str], timeout: Duration) -> Result<String, CliError> {
+    let mut text = String::new();
+    for cmd in cmds {
+        text.push_str(&session.run(cmd, timeout).await?);
+        text.push('\n');
+    }
+    Ok(text)
 }

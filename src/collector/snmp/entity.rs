@@ -4,7 +4,7 @@
 //!
 //! The table changes only when hardware does, and on a chassis it runs to
 //! thousands of rows: it is walked on the inventory interval or when
-//! entLastChangeTime moves, and kept in a [`super::cache::TableCache`]
+//! entLastChangeTime moves, and kept in a [`crate::collector::cache::TableCache`]
 //! between. [`build`] is pure.
 
 use std::collections::{BTreeMap, HashMap, HashSet};

@@ -10,7 +10,6 @@
 //! pure.
 
 pub mod bgp;
-pub mod cache;
 pub mod client;
 pub mod community;
 pub mod engine;
@@ -38,6 +37,7 @@ use self::health::Modules;
 use self::interfaces::Tables;
 use self::oids::Column;
 use self::value::Val;
+use crate::collector::cache;
 use crate::config::{SnmpSettings, SnmpVersion, Target};
 use crate::report::{CollectorRun, DeviceReport};
 use crate::telemetry::{Event, FailureReason, Telemetry};

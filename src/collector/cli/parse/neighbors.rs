@@ -535,5 +535,22 @@ pub fn routeros_neighbors(text: &str) -> Parsed<Vec<Neighbor>> {
     Parsed { value: out, skipped }
 }
 
+/// The neighbors with their local port named as the interface series
+/// name it abbreviates (`Gi1/0/24` → `GigabitEthernet1/0/24`); a port no
+/// interface fits keeps its printed name.
+pub fn place(neighbors: &[Neighbor], interfaces: &[crate::report::Interface]) -> Vec<Neighbor> {
+    let names: Vec<String> = interfaces.iter().map(|i| i.name.clone()).collect();
+    neighbors
+        .iter()
+        .map(|n| {
+            let mut n = n.clone();
+            if let Some(name) = crate::collector::ifname::resolve(&n.interface, &names) {
+                n.interface = name.to_owned();
+            }
+            n
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests;

@@ -19,14 +19,21 @@ use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
-use super::{entity::Entities, neighbors::Found};
+use super::snmp::{entity::Entities, neighbors::Found};
+use crate::report::{InventoryItem, Neighbor};
 
 /// The cached tables of every device; shared by the pollers before and
 /// after a reload.
 #[derive(Default)]
 pub struct Caches {
+    /// SNMP: the ENTITY-MIB snapshot (health, optics and the inventory read
+    /// it) and the LLDP/CDP tables.
     pub entities: TableCache<Entities>,
     pub neighbors: TableCache<Vec<Found>>,
+    /// CLI: the parsed neighbor and inventory commands (a device polled
+    /// both ways has both).
+    pub cli_neighbors: TableCache<Vec<Neighbor>>,
+    pub cli_inventory: TableCache<Vec<InventoryItem>>,
 }
 
 impl Caches {
@@ -34,6 +41,8 @@ impl Caches {
     pub fn retain(&self, keep: impl Fn(&str) -> bool) {
         self.entities.retain(&keep);
         self.neighbors.retain(&keep);
+        self.cli_neighbors.retain(&keep);
+        self.cli_inventory.retain(&keep);
     }
 }
 
