@@ -20,6 +20,7 @@ sys.dont_write_bytecode = True  # no __pycache__ beside the dashboards
 
 from common import (GREEN_RED, ISEL, RED_GREEN, SEL, Board, both_directions,  # noqa: E402
                     rate_guarded, rx_margin, target, var_datasource, var_query, variables)
+from topology import hardware_changed, inventory_table, neighbors_table, topology  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -124,7 +125,7 @@ def fleet():
 def device():
     b = Board("netgauge-device", "netgauge / Device",
               "One device: identity, health, every interface's status, traffic, errors and discards.",
-              variables(device_multi=False, interface=True))
+              variables(device_multi=False, interface=True), annotations=[hardware_changed()])
     b.add("table", "Identity", [target(f"netgauge_device_info{{{SEL}}}", instant=True)], w=16, h=4,
           transformations=[{"id": "organize", "options": {"excludeByName": {"Time": True, "Value": True, "__name__": True,
                                                                             "job": True, "instance": True}}}])
@@ -194,6 +195,9 @@ def device():
           w=12, h=8, unit="dBm")
     b.add("timeseries", "Optic temperature",
           [target(f"netgauge_transceiver_temperature_celsius{{{ISEL}}}", "{{interface}}")], w=12, h=8, unit="celsius")
+    b.row("Neighbors and inventory")
+    neighbors_table(b, one_device=True)
+    inventory_table(b, one_device=True)
     b.row("Traps")
     b.add("timeseries", "Traps received per second, by trap",
           [target(f"sum by (trap) (rate(netgauge_traps_received_total{{{SEL}}}[$__rate_interval]))", "{{trap}}")],
@@ -334,7 +338,7 @@ def exporter():
 def main():
     check = "--check" in sys.argv
     stale = []
-    for board in (fleet(), device(), interface(), exporter()):
+    for board in (fleet(), device(), interface(), exporter(), topology()):
         path = os.path.join(HERE, board.uid.replace("netgauge-", "") + ".json")
         text = json.dumps(board.json(), indent=2, sort_keys=False) + "\n"
         if check:
