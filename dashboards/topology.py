@@ -15,7 +15,7 @@ print it with two decimals), the utilisation the edges' `thickness`.
 from common import DS, GREEN_RED, SEL, Board, rate_guarded, target, variables
 
 # The map covers every device of the selected jobs and instances: an edge
-# whose end is not a node breaks the panel (Grafana 10 throws on it).
+# whose end is not a node breaks the whole panel (Grafana 10 and 11 alike).
 GSEL = 'job=~"$job", instance=~"$instance"'
 
 
