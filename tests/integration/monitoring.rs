@@ -167,7 +167,8 @@ fn switch_mib() -> Vec<(Vec<u32>, V)> {
     // readings (dBm and Celsius, precision 1) with four receive thresholds.
     let ent = |col: u32, i: u32| vec![1, 3, 6, 1, 2, 1, 47, 1, 1, 1, 1, col, i];
     for (i, parent, class, name) in [
-        (1001, 0, 10, "port1"),
+        (1, 0, 3, "Chassis"),
+        (1001, 1, 10, "port1"),
         (1002, 1001, 9, "Transceiver port1"),
         (1003, 1002, 8, "port1 Receive Power Sensor"),
         (1004, 1002, 8, "port1 Transmit Power Sensor"),
@@ -178,6 +179,18 @@ fn switch_mib() -> Vec<(Vec<u32>, V)> {
         m.push((ent(4, i), V::Int(parent)));
         m.push((ent(5, i), V::Int(class)));
         m.push((ent(7, i), V::Str(name)));
+    }
+    // The chassis, for the inventory panels: descr, hardware and software
+    // revisions, serial, maker, model.
+    for (col, v) in [
+        (2, "Fake 4-port switch"),
+        (8, "V02"),
+        (10, "17.9.4"),
+        (11, "FOC2233X0AB"),
+        (12, "Cisco"),
+        (13, "WS-FAKE-4"),
+    ] {
+        m.push((ent(col, 1), V::Str(v)));
     }
     m.push((ent(11, 1002), V::Str("FNS17250ABC")));
     m.push((ent(12, 1002), V::Str("CISCO-FINISAR")));
@@ -224,6 +237,48 @@ fn switch_mib() -> Vec<(Vec<u32>, V)> {
     for (col, v) in [(1, 120), (6, 8)] {
         let o = [&[1, 3, 6, 1, 4, 1, 9, 9, 187, 1, 2, 8, 1, col][..], &cbgp, &[1, 1]].concat();
         m.push((o, V::Gauge32(v)));
+    }
+    // LLDP-MIB: on port1 the harness's snmpd (its sysName, so the target
+    // `agent`), on port2 a phone netgauge does not poll. LLDP's local port 1
+    // is named by its id (interfaceName), port 2 by its description.
+    let loc = |col: u32, port: u32| vec![1, 0, 8802, 1, 1, 2, 1, 3, 7, 1, col, port];
+    m.push((loc(2, 1), V::Int(5)));
+    m.push((loc(3, 1), V::Str("port1")));
+    m.push((loc(2, 2), V::Int(7)));
+    m.push((loc(3, 2), V::Str("2")));
+    m.push((loc(4, 2), V::Str("port2")));
+    // (port, chassis MAC, port id subtype, port id, port description, sysName, sysDescr, capabilities)
+    for (port, chassis, port_subtype, port_id, port_desc, name, descr, caps) in [
+        (
+            1,
+            "\x02\x00\x00\x00\x00\x07",
+            5,
+            "lo",
+            "loopback",
+            "netgauge-test-agent",
+            "Linux netgauge-test-agent",
+            "\x09", // router, station
+        ),
+        (
+            2,
+            "\x00\x1b\x54\x11\x22\x33",
+            7,
+            "Port 1",
+            "SW PORT",
+            "SEP001B54112233",
+            "Cisco IP Phone 8845",
+            "\x24", // bridge, telephone
+        ),
+    ] {
+        let rem = |col: u32| vec![1, 0, 8802, 1, 1, 2, 1, 4, 1, 1, col, 0, port, port];
+        m.push((rem(4), V::Int(4)));
+        m.push((rem(5), V::Str(chassis)));
+        m.push((rem(6), V::Int(port_subtype)));
+        m.push((rem(7), V::Str(port_id)));
+        m.push((rem(8), V::Str(port_desc)));
+        m.push((rem(9), V::Str(name)));
+        m.push((rem(10), V::Str(descr)));
+        m.push((rem(12), V::Str(caps)));
     }
     m.sort_by(|a, b| a.0.cmp(&b.0));
     m
@@ -368,41 +423,79 @@ async fn alerts_reach_telegram_and_slack_and_every_dashboard_query_returns_data(
         "critical alerts go to Telegram only"
     );
 
-    // Every dashboard query, with its variables expanded, returns data.
+    // The scripted switch's LLDP rows, each on the interface its local port
+    // names (port1 by the port's id, port2 by its description), and its
+    // chassis in the inventory.
+    let neighbors =
+        tokio::task::spawn_blocking(move || query(prom, r#"netgauge_neighbor_info{device="switch", protocol="lldp"}"#))
+            .await
+            .unwrap();
+    let seen: BTreeSet<(String, String)> = neighbors
+        .iter()
+        .map(|n| (text(&n["metric"]["interface"]), text(&n["metric"]["remote_system"])))
+        .collect();
+    assert_eq!(
+        seen,
+        BTreeSet::from([
+            ("port1".into(), "netgauge-test-agent".into()),
+            ("port2".into(), "SEP001B54112233".into())
+        ]),
+        "{neighbors:?}"
+    );
+    let chassis = tokio::task::spawn_blocking(move || {
+        query(prom, r#"netgauge_inventory_info{device="switch", class="chassis"}"#)
+    })
+    .await
+    .unwrap();
+    assert_eq!(chassis.len(), 1, "{chassis:?}");
+    assert_eq!(chassis[0]["metric"]["serial"], "FOC2233X0AB");
+
+    // Every dashboard query, with its variables expanded, returns data;
+    // every annotation query parses. All are run, and every query without
+    // data is named.
     let mut checked = 0;
-    for board in ["fleet", "device", "interface", "exporter"] {
+    let mut no_data = Vec::new();
+    for board in ["fleet", "device", "interface", "exporter", "topology"] {
         let dash: serde_json::Value = serde_json::from_str(
             &std::fs::read_to_string(Path::new(ROOT).join(format!("dashboards/{board}.json"))).unwrap(),
         )
         .unwrap();
         // Health and interface panels read the scripted Cisco (its port1 has
         // traffic at a known rate); the device dashboard both it and snmpd.
+        // The topology board's neighbors and inventory: the scripted switch.
         let (device, interface) = match board {
-            "fleet" | "exporter" => (".*", ".*"),
+            "fleet" | "exporter" | "topology" => (".*", ".*"),
             "device" => ("agent|switch", ".*"),
             _ => ("switch", "port1"),
         };
+        let expand = |expr: &str| {
+            expr.replace("$__rate_interval", "20s")
+                .replace("$job", "netgauge")
+                .replace("$instance", ".*")
+                .replace("$device", device)
+                .replace("$interface", interface)
+        };
+        for annotation in dash["annotations"]["list"].as_array().into_iter().flatten() {
+            let expr = expand(annotation["target"]["expr"].as_str().unwrap());
+            tokio::task::spawn_blocking(move || query(prom, &expr)).await.unwrap();
+        }
         for panel in dash["panels"].as_array().unwrap() {
             for t in panel["targets"].as_array().into_iter().flatten() {
-                let expr = t["expr"]
-                    .as_str()
-                    .unwrap()
-                    .replace("$__rate_interval", "20s")
-                    .replace("$job", "netgauge")
-                    .replace("$instance", ".*")
-                    .replace("$device", device)
-                    .replace("$interface", interface);
+                let expr = expand(t["expr"].as_str().unwrap());
                 let result = tokio::task::spawn_blocking({
                     let expr = expr.clone();
                     move || query(prom, &expr)
                 })
                 .await
                 .unwrap();
-                assert!(!result.is_empty(), "{board} / {}: no data for\n{expr}", panel["title"]);
+                if result.is_empty() {
+                    no_data.push(format!("{board} / {} / {}:\n{expr}", panel["title"], t["refId"]));
+                }
                 checked += 1;
             }
         }
     }
+    assert!(no_data.is_empty(), "no data for:\n\n{}", no_data.join("\n\n"));
     assert!(checked >= 50, "only {checked} queries checked");
     netgauge.stop().await;
 }
@@ -664,7 +757,7 @@ fn dashboards_are_generated_current_and_follow_the_rules() {
         .unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stdout));
     let mut uids = std::collections::HashSet::new();
-    for board in ["fleet", "device", "interface", "exporter"] {
+    for board in ["fleet", "device", "interface", "exporter", "topology"] {
         let text = std::fs::read_to_string(format!("{ROOT}/dashboards/{board}.json")).unwrap();
         let d: serde_json::Value = serde_json::from_str(&text).unwrap();
         assert!(uids.insert(d["uid"].as_str().unwrap().to_owned()));
@@ -678,12 +771,35 @@ fn dashboards_are_generated_current_and_follow_the_rules() {
             vars.contains(&"datasource") && vars.contains(&"job"),
             "{board}: {vars:?}"
         );
+        // Annotations: on the board's data source, in the current form
+        // (target) and the one older Grafanas read (expr, step), the same.
+        for a in d["annotations"]["list"].as_array().unwrap() {
+            assert_eq!(a["datasource"]["uid"], "${datasource}", "{board}: {a}");
+            assert_eq!(a["target"]["datasource"]["uid"], "${datasource}", "{board}: {a}");
+            assert_eq!(a["target"]["expr"], a["expr"], "{board}: {a}");
+            assert_eq!(a["target"]["interval"], a["step"], "{board}: {a}");
+        }
         for p in d["panels"].as_array().unwrap() {
             let kind = p["type"].as_str().unwrap();
             assert!(
                 !["graph", "singlestat", "table-old"].contains(&kind),
                 "{board}: deprecated panel type {kind}"
             );
+            // The Node Graph panel tells nodes from edges by field names
+            // (`source`), and also accepts frames by refId: one instant table
+            // each, refIds `nodes` and `edges`.
+            if kind == "nodeGraph" {
+                let targets = p["targets"].as_array().unwrap();
+                let refs: Vec<&str> = targets.iter().map(|t| t["refId"].as_str().unwrap()).collect();
+                assert_eq!(refs, ["nodes", "edges"], "{board} / {}", p["title"]);
+                for t in targets {
+                    assert!(
+                        t["instant"] == true && t["format"] == "table",
+                        "{board} / {}",
+                        p["title"]
+                    );
+                }
+            }
             for t in p["targets"].as_array().into_iter().flatten() {
                 let expr = t["expr"].as_str().unwrap();
                 if expr.contains("rate(") {
