@@ -104,8 +104,10 @@ impl<T> TableCache<T> {
             return Lookup::Missing;
         };
         let age = e.walked.elapsed();
-        // No marker this poll (a v1 agent, a lost varbind): the interval decides.
-        let moved = matches!((e.marker, marker), (Some(a), Some(b)) if a != b);
+        // No marker this poll (a v1 agent, a lost varbind): the interval
+        // decides. A marker where the walk had none (an LLDP subagent that
+        // registered after it) has moved: the walk may have missed its rows.
+        let moved = marker.is_some() && e.marker != marker;
         if !moved && age < interval {
             return Lookup::Fresh(e.value.clone(), age);
         }
@@ -171,6 +173,15 @@ mod tests {
         );
         c.retain(|d| d != "a");
         assert_eq!(served(c.lookup("a", 1, Some(100), hour)), None);
+    }
+
+    #[test]
+    fn a_marker_that_appears_after_a_walk_without_one_makes_it_stale() {
+        let c: TableCache<u32> = TableCache::default();
+        c.put("a", 1, None, Arc::new(0));
+        let hour = Duration::from_secs(3600);
+        assert_eq!(served(c.lookup("a", 1, None, hour)), Some((0, "fresh")));
+        assert_eq!(served(c.lookup("a", 1, Some(400), hour)), Some((0, "stale, refresh it")));
     }
 
     #[test]

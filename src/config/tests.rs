@@ -350,3 +350,19 @@ fn transceiver_thresholds_are_negative_dbm_and_can_be_set_per_interface() {
         "{e}"
     );
 }
+
+#[test]
+fn a_target_label_named_like_a_neighbor_or_inventory_label_is_a_warning_and_kept() {
+    let c = load(
+        "targets:\n  - name: a\n    address: 192.0.2.1\n    snmp: {community: x}\n    labels: {serial: X1, site: lab}\n",
+    );
+    assert_eq!(c.warnings.len(), 1, "{:?}", c.warnings);
+    assert_eq!(c.warnings[0].field, "targets[0].labels.serial");
+    assert_eq!(c.warnings[0].line, 5);
+    assert!(
+        c.warnings[0].message.contains("'target_serial'"),
+        "{}",
+        c.warnings[0].message
+    );
+    assert_eq!(c.targets[0].labels.len(), 2, "the label is kept");
+}

@@ -348,6 +348,23 @@ pub fn render(target: &Target, report: &DeviceReport, sink: &mut impl Sink) {
     topology::render(target, &report.neighbors, &report.inventory, &report.cache_ages, sink);
 }
 
+/// The series names and label names of series that set labels of their
+/// own which a target label may also use (it is exported as
+/// `target_<name>` on them): what `check` warns about.
+pub fn shadowed_label(name: &str) -> Option<&'static str> {
+    [
+        (
+            "netgauge_neighbor_info and netgauge_inventory_info",
+            &topology::LABELS[..],
+        ),
+        ("netgauge_transceiver_*", &optics::LABELS[..]),
+        ("netgauge_bgp_peer_*", &bgp::LABELS[..]),
+    ]
+    .into_iter()
+    .find(|(_, labels)| labels.contains(&name))
+    .map(|(series, _)| series)
+}
+
 /// The target's labels for series that set label names of their own
 /// (`own`) which a target may use: such a target label is exported as
 /// `target_<name>` on those series, so neither is lost.

@@ -84,6 +84,31 @@ fn check_reports_a_missing_file_clearly() {
 }
 
 #[test]
+fn check_warns_of_a_target_label_the_neighbor_and_inventory_series_rename() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("netgauge.yml");
+    std::fs::write(
+        &file,
+        "targets:\n  - name: a\n    address: 192.0.2.1\n    snmp: {community: x}\n    labels: {class: access}\n",
+    )
+    .unwrap();
+    let out = netgauge()
+        .arg("check")
+        .arg(format!("--config.file={}", file.display()))
+        .output()
+        .unwrap();
+    // A warning, not an error: existing configs keep working.
+    assert_eq!(out.status.code(), Some(0));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains(&format!("{}:5", file.display()))
+            && stderr.contains("targets[0].labels.class")
+            && stderr.contains("'target_class'"),
+        "{stderr}"
+    );
+}
+
+#[test]
 fn version_and_help_use_prometheus_flag_names() {
     let out = netgauge().arg("--version").output().unwrap();
     assert!(String::from_utf8_lossy(&out.stdout).contains(env!("CARGO_PKG_VERSION")));

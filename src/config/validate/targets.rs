@@ -63,6 +63,13 @@ impl Validator {
                 if let Err(e) = check_label_name(k) {
                     self.problem(l.referenced, format!("{field}.labels.{k}"), e);
                 } else {
+                    if let Some(series) = crate::schema::shadowed_label(k) {
+                        self.warning(
+                            l.referenced,
+                            format!("{field}.labels.{k}"),
+                            format!("{series} set a '{k}' label of their own: this target label is exported as 'target_{k}' on them"),
+                        );
+                    }
                     labels.push((k.clone(), v.clone()));
                 }
             }
