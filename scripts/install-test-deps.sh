@@ -6,7 +6,8 @@
 # - prometheus-snmp-exporter (0.21): the reference /snmp is compared against;
 # - snmpsim in a venv, with the snmpsim-data-lextudio recordings of real devices;
 # - linters for the shipped packaging: hadolint, systemd-analyze, docker-compose;
-# - FRRouting (bgpd, with frr-snmp for BGP4-MIB over AgentX): a real BGP speaker.
+# - FRRouting (bgpd, with frr-snmp for BGP4-MIB over AgentX): a real BGP speaker;
+# - lldpd: real LLDP speakers (LLDP-MIB over AgentX) on a veth pair.
 #
 # Idempotent: safe to run again.
 set -euo pipefail
@@ -25,10 +26,19 @@ apt-get install -y -qq --no-install-recommends \
   snmpd snmp bzip2 ca-certificates curl openssl iproute2 procps systemd docker-compose \
   python3 python3-venv python3-gdbm \
   prometheus prometheus-alertmanager prometheus-snmp-exporter openssh-server \
-  frr frr-snmp >/dev/null
+  frr frr-snmp lldpd >/dev/null
 
 # snmpd's and prometheus-snmp-exporter's packages start system services where
 # systemd runs; the tests start their own on free ports and do not need them.
+# lldpd's would also speak LLDP on the host's own interfaces, which no test
+# wants: the tests run their own lldpd, each in a network namespace with a
+# control socket of its own, and the system one is disabled and stopped.
+if command -v systemctl >/dev/null; then
+  systemctl disable --quiet lldpd.service 2>/dev/null || true
+  if [ -d /run/systemd/system ]; then
+    systemctl stop lldpd.service 2>/dev/null || true
+  fi
+fi
 
 venv=${NETGAUGE_TEST_VENV:-/opt/netgauge-test/venv}
 if [ ! -x "$venv/bin/snmpsim-command-responder" ] || [ ! -x "$venv/bin/hadolint" ]; then

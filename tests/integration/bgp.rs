@@ -5,67 +5,13 @@
 //! inside the namespace (`netgauge probe`).
 
 use std::path::Path;
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use crate::harness::*;
 
 const BGPD: &str = "/usr/lib/frr/bgpd";
 const ZEBRA: &str = "/usr/lib/frr/zebra";
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");
-
-/// A network namespace with its loopback up, deleted on drop.
-struct Netns(String);
-
-impl Netns {
-    fn new() -> Netns {
-        static N: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
-        let name = format!(
-            "ngbgp{}x{}",
-            std::process::id(),
-            N.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
-        );
-        let ip = require("ip");
-        assert!(
-            Command::new(&ip)
-                .args(["netns", "add", &name])
-                .status()
-                .unwrap()
-                .success(),
-            "ip netns add (needs root)"
-        );
-        assert!(Command::new(&ip)
-            .args(["-n", &name, "link", "set", "lo", "up"])
-            .status()
-            .unwrap()
-            .success());
-        Netns(name)
-    }
-
-    fn command(&self, program: &Path) -> Command {
-        let mut c = Command::new(require("ip"));
-        c.args(["netns", "exec", &self.0]).arg(program);
-        c
-    }
-
-    fn spawn(&self, program: &Path, args: &[String], env: &[(&str, &Path)]) -> Proc {
-        let mut c = self.command(program);
-        c.args(args)
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null());
-        for (k, v) in env {
-            c.env(k, v);
-        }
-        Proc(c.spawn().unwrap())
-    }
-}
-
-impl Drop for Netns {
-    fn drop(&mut self) {
-        let _ = Command::new("ip").args(["netns", "del", &self.0]).status();
-    }
-}
 
 fn bgpd_config(
     me: &str,
@@ -107,14 +53,6 @@ fn probe(ns: &Netns, config: &Path) -> Vec<Series> {
     probe_target(ns, config, "r1")
 }
 
-fn wait_for(what: &str, within: Duration, mut cond: impl FnMut() -> bool) {
-    let started = Instant::now();
-    while !cond() {
-        assert!(started.elapsed() < within, "timed out waiting for {what}");
-        std::thread::sleep(Duration::from_millis(250));
-    }
-}
-
 #[test]
 fn bgp4_mib_peers_from_a_real_frr_session_go_down_when_the_peer_stops() {
     let (snmpd, bgpd, zebra, sshd) = (require("snmpd"), Path::new(BGPD), Path::new(ZEBRA), require("sshd"));
@@ -122,7 +60,7 @@ fn bgp4_mib_peers_from_a_real_frr_session_go_down_when_the_peer_stops() {
         bgpd.exists() && zebra.exists(),
         "{BGPD} or {ZEBRA} not found: run `sudo scripts/install-test-deps.sh` first (frr, frr-snmp)"
     );
-    let ns = Netns::new();
+    let ns = Netns::new("ngbgp");
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     let (a, b) = (d.join("a"), d.join("b"));
@@ -134,16 +72,8 @@ fn bgp4_mib_peers_from_a_real_frr_session_go_down_when_the_peer_stops() {
     std::fs::set_permissions(d, std::fs::Permissions::from_mode(0o755)).unwrap();
     std::fs::set_permissions(&a, std::fs::Permissions::from_mode(0o777)).unwrap();
     // A port beside the loopback, for zebra to list.
-    assert!(Command::new(require("ip"))
-        .args(["-n", &ns.0, "link", "add", "port1", "type", "ifb"])
-        .status()
-        .unwrap()
-        .success());
-    assert!(Command::new(require("ip"))
-        .args(["-n", &ns.0, "link", "set", "port1", "up"])
-        .status()
-        .unwrap()
-        .success());
+    ns.ip(&["link", "add", "port1", "type", "ifb"]);
+    ns.ip(&["link", "set", "port1", "up"]);
     let sock = d.join("agentx.sock");
     std::fs::write(
         d.join("snmpd.conf"),

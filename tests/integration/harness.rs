@@ -11,6 +11,9 @@ use std::time::{Duration, Instant};
 use netgauge::config::Config;
 use netgauge::state::AppState;
 
+mod netns;
+pub use netns::Netns;
+
 /// A program the tests need. Missing is a hard failure with the fix in the
 /// message: a suite that silently skips its real-peer tests proves nothing.
 pub fn require(program: &str) -> PathBuf {
@@ -73,6 +76,15 @@ impl Drop for Proc {
     }
 }
 
+/// Polls `cond` every 250 ms until it holds; panics after `within`.
+pub fn wait_for(what: &str, within: Duration, mut cond: impl FnMut() -> bool) {
+    let started = Instant::now();
+    while !cond() {
+        assert!(started.elapsed() < within, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(250));
+    }
+}
+
 pub const V2C_COMMUNITY: &str = "ng-test-community";
 pub const V3_USER: &str = "ngpriv";
 pub const V3_AUTH_PASS: &str = "auth-pass-123";
@@ -83,12 +95,27 @@ pub const V3_AUTHONLY_USER: &str = "ngauth";
 pub struct Snmpd {
     pub port: u16,
     conf: std::path::PathBuf,
+    /// The network namespace it runs in, when not the test's own.
+    netns: Option<String>,
     _dir: tempfile::TempDir,
     proc: Option<Proc>,
 }
 
 impl Snmpd {
     pub fn start() -> Snmpd {
+        Self::launch("sysName netgauge-test-agent\nsysLocation loopback\n", None)
+    }
+
+    /// Like [`Snmpd::start`], run inside `ns`, so that its IF-MIB lists that
+    /// namespace's interfaces, while it still answers on 127.0.0.1 of the
+    /// test's own: it is handed a socket bound here, the way systemd's
+    /// socket activation does (`LISTEN_FDS`; Debian's net-snmp is built
+    /// `--with-systemd`). `config`: more snmpd.conf lines (sysName, AgentX).
+    pub fn start_in(ns: &Netns, config: &str) -> Snmpd {
+        Self::launch(config, Some(ns.0.clone()))
+    }
+
+    fn launch(config: &str, netns: Option<String>) -> Snmpd {
         let dir = tempfile::tempdir().unwrap();
         let persist = dir.path().join("persist");
         std::fs::create_dir(&persist).unwrap();
@@ -102,8 +129,7 @@ impl Snmpd {
                  createUser {V3_AUTHONLY_USER} SHA \"{V3_AUTH_PASS}\"\n\
                  rouser {V3_USER} priv\n\
                  rouser {V3_AUTHONLY_USER} auth\n\
-                 sysName netgauge-test-agent\n\
-                 sysLocation loopback\n",
+                 {config}",
                 persist = persist.display()
             ),
         )
@@ -111,22 +137,45 @@ impl Snmpd {
         // The port can be taken between choosing and binding; try a few.
         for _ in 0..5 {
             let port = free_udp_port();
-            if let Some(proc) = Self::spawn(&conf, port, None) {
+            if let Some(proc) = Self::spawn(&conf, port, None, netns.as_deref()) {
                 return Snmpd {
                     port,
                     conf,
+                    netns,
                     _dir: dir,
                     proc: Some(proc),
                 };
             }
         }
-        panic!("snmpd did not come up");
+        match netns {
+            None => panic!("snmpd did not come up"),
+            Some(ns) => panic!(
+                "snmpd did not come up in network namespace {ns} (it takes its socket through \
+                 LISTEN_FDS: net-snmp must be built --with-systemd, as Debian's is)"
+            ),
+        }
     }
 
     /// `state`: read the engine ID and boots an earlier run saved there;
-    /// without it (`-C`), every start is a new engine.
-    fn spawn(conf: &std::path::Path, port: u16, state: Option<&std::path::Path>) -> Option<Proc> {
-        let mut cmd = Command::new(require("snmpd"));
+    /// without it (`-C`), every start is a new engine. `netns`: run there,
+    /// on a socket bound in the test's own namespace.
+    fn spawn(conf: &std::path::Path, port: u16, state: Option<&std::path::Path>, netns: Option<&str>) -> Option<Proc> {
+        let mut cmd = match netns {
+            None => Command::new(require("snmpd")),
+            Some(ns) => {
+                let socket = UdpSocket::bind(("127.0.0.1", port)).ok()?;
+                // The socket as fd 3 and LISTEN_PID the shell's own pid,
+                // which `ip netns exec` and snmpd keep: both exec.
+                let mut c = Command::new(require("sh"));
+                c.args(["-c", "exec 3<&0 </dev/null; export LISTEN_PID=$$; exec \"$@\"", "sh"])
+                    .arg(require("ip"))
+                    .args(["netns", "exec", ns])
+                    .arg(require("snmpd"))
+                    .env("LISTEN_FDS", "1")
+                    .stdin(std::os::fd::OwnedFd::from(socket));
+                c
+            }
+        };
         match state {
             Some(dir) => cmd
                 .args(["-f", "-Lo", "-c"])
@@ -134,16 +183,16 @@ impl Snmpd {
                 .env("SNMP_PERSISTENT_DIR", dir),
             None => cmd.args(["-f", "-Lo", "-C", "-c"]),
         };
-        let child = cmd
-            .arg(conf)
+        cmd.arg(conf)
             .arg(format!("udp:127.0.0.1:{port}"))
             .env("MIBS", "")
             .env("MIBDIRS", "/nonexistent")
-            .stdin(Stdio::null())
             .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start snmpd");
+            .stderr(Stdio::null());
+        if netns.is_none() {
+            cmd.stdin(Stdio::null());
+        }
+        let child = cmd.spawn().expect("start snmpd");
         let proc = Proc(child);
         wait_for_agent(port, V2C_COMMUNITY, Duration::from_secs(10)).then_some(proc)
     }
@@ -153,14 +202,17 @@ impl Snmpd {
     pub fn reboot(&mut self) {
         self.stop();
         let state = self._dir.path().join("persist");
-        self.proc = Some(Self::spawn(&self.conf, self.port, Some(&state)).expect("snmpd came back after a reboot"));
+        self.proc = Some(
+            Self::spawn(&self.conf, self.port, Some(&state), self.netns.as_deref())
+                .expect("snmpd came back after a reboot"),
+        );
     }
 
     /// Stops the agent and starts a new one on the same port: another
     /// engine ID, as when a device is replaced and keeps its address.
     pub fn replace(&mut self) {
         self.stop();
-        self.proc = Some(Self::spawn(&self.conf, self.port, None).expect("a new snmpd came up"));
+        self.proc = Some(Self::spawn(&self.conf, self.port, None, self.netns.as_deref()).expect("a new snmpd came up"));
     }
 
     fn stop(&mut self) {

@@ -1,5 +1,6 @@
 //! Integration tests against real peers: net-snmp's snmpd, snmpsim playing
-//! recordings of real devices, promtool, and the netgauge binary itself.
+//! recordings of real devices, FRRouting, lldpd, promtool, and the netgauge
+//! binary itself.
 
 mod bgp;
 mod caching;
@@ -16,5 +17,6 @@ mod reload;
 mod snmpd;
 mod snmpsim;
 mod ssh;
+mod topology;
 mod traps;
 mod web;
