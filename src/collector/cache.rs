@@ -181,7 +181,10 @@ mod tests {
         c.put("a", 1, None, Arc::new(0));
         let hour = Duration::from_secs(3600);
         assert_eq!(served(c.lookup("a", 1, None, hour)), Some((0, "fresh")));
-        assert_eq!(served(c.lookup("a", 1, Some(400), hour)), Some((0, "stale, refresh it")));
+        assert_eq!(
+            served(c.lookup("a", 1, Some(400), hour)),
+            Some((0, "stale, refresh it"))
+        );
     }
 
     #[test]

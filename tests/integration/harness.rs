@@ -76,6 +76,58 @@ impl Drop for Proc {
     }
 }
 
+/// A real Prometheus scraping one netgauge's `/metrics` every second.
+pub struct Prometheus {
+    pub addr: SocketAddr,
+    _proc: Proc,
+}
+
+impl Prometheus {
+    /// Starts it with its config and data in `dir`, and waits until it answers.
+    pub fn start(netgauge: SocketAddr, dir: &Path) -> Prometheus {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let addr: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
+        let config = dir.join("prometheus.yml");
+        std::fs::write(
+            &config,
+            format!(
+                "global: {{scrape_interval: 1s, scrape_timeout: 1s, evaluation_interval: 1s}}\n\
+                 scrape_configs:\n  - job_name: netgauge\n    static_configs: [{{targets: ['{netgauge}']}}]\n"
+            ),
+        )
+        .unwrap();
+        let proc = Proc(
+            Command::new(require("prometheus"))
+                .arg(format!("--config.file={}", config.display()))
+                .arg(format!("--storage.tsdb.path={}", dir.join("prometheus-data").display()))
+                .arg(format!("--web.listen-address={addr}"))
+                .stdin(Stdio::null())
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .unwrap(),
+        );
+        wait_for("Prometheus to answer", Duration::from_secs(30), || {
+            std::net::TcpStream::connect(addr).is_ok()
+        });
+        Prometheus { addr, _proc: proc }
+    }
+
+    /// The result vector of an instant query.
+    pub fn query(&self, expr: &str) -> Vec<serde_json::Value> {
+        let q: String = form_urlencoded::byte_serialize(expr.as_bytes()).collect();
+        let (status, body) = http_request(self.addr, "GET", &format!("/api/v1/query?query={q}"), &[]);
+        assert_eq!(status, 200, "{expr}: {body}");
+        let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+        assert_eq!(v["status"], "success", "{expr}: {v}");
+        v["data"]["result"].as_array().cloned().unwrap_or_default()
+    }
+}
+
 /// Polls `cond` every 250 ms until it holds; panics after `within`.
 pub fn wait_for(what: &str, within: Duration, mut cond: impl FnMut() -> bool) {
     let started = Instant::now();

@@ -254,14 +254,77 @@ fn lldpd_peers_in_two_namespaces_see_each_other_through_snmp() {
         ] {
             assert_eq!(got(label), Some(want), "{label} of {}'s neighbor: {n:?}", me.target);
         }
-        // TODO(topology): once targets are matched to neighbors (by
-        // sysName, chassis id or management address), assert here that
-        // `remote_device` is `peer.target` and that `link` is the same on
-        // both ends: both `target:interface` in lexical order joined by
-        // ` -- `, here "left:ngA0 -- right:ngB0".
+        // Each is the other's target: lldpd's chassis id is its veth's MAC,
+        // which the other side reads as lldpLocChassisId. Both ends name the
+        // link alike, though one sends its port as a MAC (resolved through
+        // its description) and the other by name.
+        assert_eq!(got("remote_device"), Some(peer.target), "{n:?}");
+        assert_eq!(got("link"), Some("left:ngA0 -- right:ngB0"), "{n:?}");
     }
 
-    // TODO(topology): a real Prometheus scraping `netgauge.addr()` (as in
-    // prometheus.rs), with the Topology dashboard's queries checked against
-    // it: one link between left and right, both ends up.
+    // A real Prometheus scrapes netgauge; the Topology dashboard's map
+    // queries, with its variables expanded, draw the two devices up and
+    // one edge between them, labelled with both ports.
+    let prometheus = Prometheus::start(netgauge.addr(), d);
+    let (nodes, edges) = map_queries();
+    let started = Instant::now();
+    let (nodes, edges) = loop {
+        let (n, e) = (prometheus.query(&nodes), prometheus.query(&edges));
+        if n.len() == 2 && !e.is_empty() {
+            break (n, e);
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "no map from Prometheus within 60 s: nodes {n:?}, edges {e:?}"
+        );
+        std::thread::sleep(Duration::from_millis(500));
+    };
+    let label = |r: &serde_json::Value, l: &str| r["metric"][l].as_str().unwrap_or_default().to_owned();
+    let mut drawn: Vec<(String, String)> = nodes.iter().map(|r| (label(r, "id"), label(r, "color"))).collect();
+    drawn.sort();
+    assert_eq!(
+        drawn,
+        [
+            ("left".to_owned(), "green".to_owned()),
+            ("right".to_owned(), "green".to_owned())
+        ]
+    );
+    assert_eq!(edges.len(), 1, "one edge per cable: {edges:?}");
+    let e = &edges[0];
+    assert_eq!(
+        ["source", "target", "mainstat", "secondarystat"].map(|l| label(e, l)),
+        ["left", "right", "ngA0", "ngB0"],
+        "{e}"
+    );
+}
+
+/// The Topology dashboard's Node Graph queries (nodes, edges), with the
+/// dashboard variables expanded to "all".
+fn map_queries() -> (String, String) {
+    let board: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("dashboards/topology.json")).unwrap(),
+    )
+    .unwrap();
+    let panel = board["panels"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["type"] == "nodeGraph")
+        .expect("a Node Graph panel");
+    let expr = |ref_id: &str| {
+        let t = panel["targets"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["refId"] == ref_id)
+            .unwrap_or_else(|| panic!("no {ref_id} query"));
+        t["expr"]
+            .as_str()
+            .unwrap()
+            .replace("$__rate_interval", "20s")
+            .replace("$job", ".*")
+            .replace("$instance", ".*")
+            .replace("$device", ".*")
+    };
+    (expr("nodes"), expr("edges"))
 }
