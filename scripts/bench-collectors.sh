@@ -1,24 +1,27 @@
 #!/usr/bin/env bash
-# What the optics and BGP collectors add to one device's scrape, on
-# recordings of real devices played by snmpsim: each recording is served
-# twice (hard links, so two communities, one data file) and scraped as two
-# targets, one with every collector and one with `collectors: {optics:
-# false, bgp: false}`; runs alternate between the two.
+# What some collectors add to one device's scrape, on recordings of real
+# devices played by snmpsim: each recording is served twice (hard links, so
+# two communities, one data file) and scraped as two targets, one with
+# every collector and one with them off (`collectors: {$BENCH_OFF}`,
+# default `optics: false, bgp: false`); runs alternate between the two.
 #
 #   scripts/bench-collectors.sh [runs=7] [recording ...]
+#   BENCH_OFF='neighbors: false, inventory: false' scripts/bench-collectors.sh 5 network/router/ruijie-n18010
 #
 # Recordings are paths under snmpsim-data-lextudio's data dir without
 # `.snmprec.bz2`, or `fixtures/NAME` for tests/fixtures/snmprec/NAME.snmprec.
 # Prints, per recording: series and SNMP requests per scrape with and
-# without the two collectors, and median wall time of a warm scrape (the
-# ENTITY-MIB table, which optics shares with health, is cached for 10 min,
-# so a warm scrape is the steady state). snmpsim spends about 130 µs of CPU
+# without the collectors, and median wall time of a warm scrape (neighbors
+# and the ENTITY-MIB table are cached for their interval, so a warm scrape
+# is the steady state); then the first, cold scrape's requests and time,
+# and the series families the collectors add. snmpsim spends about 130 µs of CPU
 # per value: absolute times are snmpsim's, the requests and the difference
 # are netgauge's.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
 runs=${1:-7}
+off=${BENCH_OFF:-optics: false, bgp: false}
 shift || true
 recordings=("$@")
 if [ ${#recordings[@]} -eq 0 ]; then
@@ -64,7 +67,7 @@ for r in "${recordings[@]}"; do
     address: 127.0.0.1:$port
     snmp: {community: $t, timeout: 20s, retries: 0, max_repetitions: 50, walk_concurrency: 4}
 CONF
-    [ "$t" = "$name-off" ] && echo "    collectors: {optics: false, bgp: false}" >> "$work/netgauge.yml"
+    [ "$t" = "$name-off" ] && echo "    collectors: {$off}" >> "$work/netgauge.yml"
   done
 done
 
@@ -87,11 +90,19 @@ requests() {
 }
 scrape() { curl -sf -o "$work/$1.txt" "http://$web/probe?target=$1"; }
 
-echo "snmpsim $("$venv/bin/pip" show snmpsim 2>/dev/null | awk '/^Version/{print $2}'), max-repetitions 50, walk concurrency 4, $runs warm runs each, alternating"
+echo "snmpsim $("$venv/bin/pip" show snmpsim 2>/dev/null | awk '/^Version/{print $2}'), max-repetitions 50, walk concurrency 4, $runs warm runs each, alternating; off: {$off}"
 printf '%-34s %12s %12s %14s %14s %12s %12s\n' recording series series+ requests requests+ "wall ms" "wall+ ms"
 for name in "${names[@]}"; do
-  # Warm-up: snmpsim indexes a recording on first use; netgauge caches ENTITY-MIB.
-  scrape "$name"; scrape "$name-off"; scrape "$name"; scrape "$name-off"
+  # snmpsim indexes a recording on first use: one scrape of the other
+  # target first, so the cold figures are netgauge's first walk, not that.
+  scrape "$name-off"
+  cold=""
+  for t in "$name" "$name-off"; do
+    r0=$(requests "$t"); t0=$(ms); scrape "$t"; t1=$(ms); r1=$(requests "$t")
+    cold="$cold $t: $((${r1%.*} - ${r0:-0})) requests, $(((t1 - t0) / 1000000)) ms;"
+  done
+  # Warm-up: netgauge's caches fill.
+  scrape "$name"; scrape "$name-off"
   on_t=(); off_t=(); on_r=(); off_r=()
   for _ in $(seq "$runs"); do
     for t in "$name-off" "$name"; do
@@ -106,6 +117,9 @@ for name in "${names[@]}"; do
   on_s=$(grep -vc '^#' "$work/$name.txt"); off_s=$(grep -vc '^#' "$work/$name-off.txt")
   printf '%-34s %12s %12s %14s %14s %12s %12s\n' "$name" "$off_s" "$on_s" \
     "$(median "${off_r[@]}")" "$(median "${on_r[@]}")" "$(median "${off_t[@]}")" "$(median "${on_t[@]}")"
-  echo "    added: $(grep -c '^netgauge_transceiver_' "$work/$name.txt") transceiver series ($(grep -c '^netgauge_transceiver_info{' "$work/$name.txt") modules), $(grep -c '^netgauge_bgp_' "$work/$name.txt") BGP series ($(grep -c '^netgauge_bgp_peer_up{' "$work/$name.txt") peers); interfaces: $(grep -c '^netgauge_interface_info' "$work/$name.txt")"
+  echo "    cold (first scrape):$cold interfaces: $(grep -c '^netgauge_interface_info' "$work/$name.txt")"
+  families() { grep -v '^#' "$1" | sed 's/[{ ].*//' | sort | uniq -c | awk '{print $2, $1}'; }
+  echo "    added series: $(join -a1 -e0 -o 0,1.2,2.2 <(families "$work/$name.txt") <(families "$work/$name-off.txt") |
+    awk '$2 != $3 {printf "%s %+d, ", $1, $2 - $3}')"
 done
 echo "(series / requests / wall: without optics and BGP; with them: +)"
