@@ -10,15 +10,18 @@
 //! * [`poller`]: on each scrape, polls targets concurrently, each under its
 //!   own deadline, through the collectors; concurrent scrapes of a device
 //!   share one poll ([`poller::flights`]), devices that refused the
-//!   credentials are left alone for a while ([`poller::backoff`]), and
-//!   every poll's interfaces are kept by ifIndex ([`poller::directory`]).
+//!   credentials are left alone for a while ([`poller::backoff`]),
+//!   every poll's interfaces are kept by ifIndex ([`poller::directory`]),
+//!   and every target's identity (sysName, chassis id, address,
+//!   interfaces) names the neighbors the others see ([`poller::identities`]).
 //! * [`collector`]: talks to devices and fills a [`report::DeviceReport`],
 //!   the transport-independent description of a device:
-//!   [`collector::snmp`] over SNMP v1/v2c/v3 (tables that change rarely,
-//!   neighbors and inventory, walked on their own interval and cached in
-//!   [`collector::cache`]), [`collector::cli`] over a
+//!   [`collector::snmp`] over SNMP v1/v2c/v3, [`collector::cli`] over a
 //!   device's command line (sessions over SSH or Telnet, and the pure
-//!   per-platform parsers of their output in [`collector::cli::parse`]).
+//!   per-platform parsers of their output in [`collector::cli::parse`]);
+//!   tables that change rarely (neighbors, inventory) are run on their own
+//!   interval by either and kept in [`collector::cache`], which outlives
+//!   reloads and refreshes stale tables in the background.
 //! * [`schema`]: the only place metric names live; turns reports into
 //!   [`metrics`] samples. [`telemetry`] and [`process`] add the exporter's
 //!   own series.
