@@ -9,7 +9,7 @@
 //! Neighbors and inventory change rarely and their commands can print
 //! pages: they run on their own interval and are served from
 //! [`crate::collector::cache`] between, a stale copy while the commands run
-//! again after the scrape, on the same session ([`refresh_in_background`]).
+//! again after the scrape, on the same session.
 //!
 //! Logins are what hurts at scale (TACACS servers, device CPU), so a session
 //! is opened once and reused by every later scrape; steady state is zero
