@@ -85,6 +85,17 @@ pub struct Prometheus {
 impl Prometheus {
     /// Starts it with its config and data in `dir`, and waits until it answers.
     pub fn start(netgauge: SocketAddr, dir: &Path) -> Prometheus {
+        Prometheus::start_with(
+            &format!(
+                "global: {{scrape_interval: 1s, scrape_timeout: 1s, evaluation_interval: 1s}}\n\
+                 scrape_configs:\n  - job_name: netgauge\n    static_configs: [{{targets: ['{netgauge}']}}]\n"
+            ),
+            dir,
+        )
+    }
+
+    /// Starts it with the config `yaml`, written to `dir` with its data.
+    pub fn start_with(yaml: &str, dir: &Path) -> Prometheus {
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .unwrap()
             .local_addr()
@@ -92,14 +103,7 @@ impl Prometheus {
             .port();
         let addr: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
         let config = dir.join("prometheus.yml");
-        std::fs::write(
-            &config,
-            format!(
-                "global: {{scrape_interval: 1s, scrape_timeout: 1s, evaluation_interval: 1s}}\n\
-                 scrape_configs:\n  - job_name: netgauge\n    static_configs: [{{targets: ['{netgauge}']}}]\n"
-            ),
-        )
-        .unwrap();
+        std::fs::write(&config, yaml).unwrap();
         let proc = Proc(
             Command::new(require("prometheus"))
                 .arg(format!("--config.file={}", config.display()))

@@ -2,7 +2,7 @@
 //! a Prometheus server discovers devices through netgauge's `/targets` and
 //! shards the probes between two netgauge instances with `hashmod`.
 
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use crate::harness::*;
@@ -65,25 +65,8 @@ async fn prometheus_discovers_and_shards_devices_through_http_sd() {
         .replace("scrape_timeout: 30s", "scrape_timeout: 1s")
         .replace("refresh_interval: 5m", "refresh_interval: 1s");
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("prometheus.yml"), config).unwrap();
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let prom_addr: std::net::SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
-    let _prom = Proc(
-        Command::new(require("prometheus"))
-            .arg(format!("--config.file={}", dir.path().join("prometheus.yml").display()))
-            .arg(format!("--storage.tsdb.path={}", dir.path().join("data").display()))
-            .arg(format!("--web.listen-address={prom_addr}"))
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap(),
-    );
-
+    let prometheus = Prometheus::start_with(&config, dir.path());
+    let prom_addr = prometheus.addr;
     // Wait (bounded) until every device and both exporters have been scraped successfully.
     let targets = tokio::task::spawn_blocking(move || {
         let started = Instant::now();
