@@ -70,6 +70,17 @@ pub mod defaults {
     pub const TRAPS_TTL: Duration = Duration::from_secs(3600);
     pub const TRAPS_RATE_PER_SECOND: f64 = 200.0;
     pub const TRAPS_BURST: u32 = 1000;
+    pub const TELEGRAM_API_URL: &str = "https://api.telegram.org";
+    /// Chat messages older than this when the bot reads them (after a
+    /// restart, say) are acknowledged and not run.
+    pub const CHATOPS_MAX_UPDATE_AGE: Duration = Duration::from_secs(300);
+    pub const CHATOPS_BUTTON_TTL: Duration = Duration::from_secs(86_400);
+    /// Commands per minute per user and per chat, and the bucket's size.
+    pub const CHATOPS_PER_USER_PER_MINUTE: f64 = 20.0;
+    pub const CHATOPS_PER_CHAT_PER_MINUTE: f64 = 60.0;
+    pub const CHATOPS_BURST: u32 = 5;
+    /// The languages the bot has message catalogs for.
+    pub const CHATOPS_LANGUAGES: &[&str] = &["en", "id"];
 }
 
 /// A validated configuration. Cheap to share: targets sit behind `Arc`.
@@ -84,6 +95,8 @@ pub struct Config {
     pub warnings: Vec<Problem>,
     /// The trap receiver, when `traps:` is set.
     pub traps: Option<TrapsConfig>,
+    /// The ChatOps bot; off when absent.
+    pub chatops: Option<ChatopsConfig>,
     /// Trap definitions: the built-in ones, with `global.trap_definitions` over them.
     pub trap_definitions: Arc<crate::traps::definitions::Definitions>,
 }
@@ -499,5 +512,93 @@ impl fmt::Display for Problem {
             write!(f, "{}: ", self.field)?;
         }
         f.write_str(&self.message)
+    }
+}
+
+/// `chatops:`: the Telegram and Slack bot.
+#[derive(Debug, Clone)]
+pub struct ChatopsConfig {
+    /// Prometheus base URL, for rates, history and graphs; without it the
+    /// bot shows counters and states only.
+    pub prometheus_url: Option<String>,
+    /// Alertmanager base URLs (an HA set), for alerts and silences.
+    pub alertmanager_urls: Vec<String>,
+    /// What `POST /chatops/alertmanager` requires as its bearer token.
+    pub webhook_token: Option<Secret>,
+    pub max_update_age: Duration,
+    pub button_ttl: Duration,
+    pub state_file: Option<PathBuf>,
+    pub telegram: Option<TelegramConfig>,
+    pub slack: Option<SlackConfig>,
+}
+
+#[derive(Debug, Clone)]
+pub struct TelegramConfig {
+    pub token: Secret,
+    /// Without a trailing slash.
+    pub api_url: String,
+    pub users: Vec<ChatUser<i64>>,
+    pub chats: Vec<i64>,
+    pub notify_chats: Vec<i64>,
+    pub rate_limit: ChatRateLimit,
+}
+
+#[derive(Debug, Clone)]
+pub struct SlackConfig {
+    pub signing_secret: Secret,
+    pub bot_token: Secret,
+    pub users: Vec<ChatUser<String>>,
+    pub channels: Vec<String>,
+    pub rate_limit: ChatRateLimit,
+}
+
+/// Someone allowed to talk to the bot; everyone else is refused.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChatUser<Id> {
+    pub id: Id,
+    /// How the audit log and silences name them (`createdBy`); empty: the id.
+    pub name: String,
+    pub role: Role,
+    /// Their language, when set; else the chat client's, else English.
+    pub language: Option<String>,
+}
+
+/// What a chat user may do; each role may do what the ones before it may.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Role {
+    /// Read commands: status, interfaces, alerts, graphs.
+    Viewer,
+    /// And silences.
+    Operator,
+    /// And `/reload`.
+    Admin,
+}
+
+impl Role {
+    pub fn name(self) -> &'static str {
+        match self {
+            Role::Viewer => "viewer",
+            Role::Operator => "operator",
+            Role::Admin => "admin",
+        }
+    }
+}
+
+/// Token buckets: commands per second per user and per chat, and how many
+/// may come at once.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ChatRateLimit {
+    pub per_user: f64,
+    pub per_chat: f64,
+    pub burst: u32,
+}
+
+impl Default for ChatRateLimit {
+    fn default() -> Self {
+        ChatRateLimit {
+            per_user: defaults::CHATOPS_PER_USER_PER_MINUTE / 60.0,
+            per_chat: defaults::CHATOPS_PER_CHAT_PER_MINUTE / 60.0,
+            burst: defaults::CHATOPS_BURST,
+        }
     }
 }

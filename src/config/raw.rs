@@ -30,6 +30,74 @@ pub struct RawConfig {
     /// The SNMP trap receiver; off when absent.
     #[serde(default)]
     pub traps: Option<Spanned<RawTraps>>,
+    /// The ChatOps bot (Telegram, Slack); off when absent.
+    #[serde(default)]
+    pub chatops: Option<Spanned<RawChatops>>,
+}
+
+/// `chatops:`: the bot's backends and its chat front ends.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawChatops {
+    pub prometheus_url: Option<Spanned<String>>,
+    pub alertmanager_urls: Option<Spanned<Vec<Spanned<String>>>>,
+    /// The bearer token Alertmanager sends to `POST /chatops/alertmanager`.
+    pub webhook_token: Option<Spanned<String>>,
+    pub webhook_token_file: Option<Spanned<String>>,
+    /// Chat messages older than this are acknowledged, not executed.
+    pub max_update_age: Option<Spanned<String>>,
+    /// How long an alert message's buttons work.
+    pub button_ttl: Option<Spanned<String>>,
+    pub state_file: Option<Spanned<String>>,
+    pub telegram: Option<Spanned<RawTelegram>>,
+    pub slack: Option<Spanned<RawSlack>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawTelegram {
+    pub token: Option<Spanned<String>>,
+    pub token_file: Option<Spanned<String>>,
+    pub api_url: Option<Spanned<String>>,
+    pub users: Option<Spanned<Vec<Spanned<RawChatUser<i64>>>>>,
+    /// Group chats the bot answers in.
+    pub chats: Option<Spanned<Vec<Spanned<i64>>>>,
+    /// Where alert messages with buttons go.
+    pub notify_chats: Option<Spanned<Vec<Spanned<i64>>>>,
+    pub rate_limit: Option<Spanned<RawChatRateLimit>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSlack {
+    pub signing_secret: Option<Spanned<String>>,
+    pub signing_secret_file: Option<Spanned<String>>,
+    pub bot_token: Option<Spanned<String>>,
+    pub bot_token_file: Option<Spanned<String>>,
+    pub users: Option<Spanned<Vec<Spanned<RawChatUser<String>>>>>,
+    pub channels: Option<Spanned<Vec<Spanned<String>>>>,
+    pub rate_limit: Option<Spanned<RawChatRateLimit>>,
+}
+
+/// One person allowed to talk to the bot: a Telegram user id (a number) or
+/// a Slack user id (`U0123ABC`).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawChatUser<Id> {
+    pub id: Option<Spanned<Id>>,
+    pub name: Option<Spanned<String>>,
+    pub role: Option<Spanned<String>>,
+    pub language: Option<Spanned<String>>,
+}
+
+/// Token buckets per user and per chat.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawChatRateLimit {
+    /// `20/min`, `1/s`.
+    pub per_user: Option<Spanned<String>>,
+    pub per_chat: Option<Spanned<String>>,
+    pub burst: Option<Spanned<u64>>,
 }
 
 /// `traps:`: where to listen for notifications and where their alerts go.

@@ -366,3 +366,68 @@ fn a_target_label_named_like_a_neighbor_or_inventory_label_is_a_warning_and_kept
     );
     assert_eq!(c.targets[0].labels.len(), 2, "the label is kept");
 }
+
+#[test]
+fn a_chatops_section_as_the_contract_writes_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let token = dir.path().join("telegram_bot_token");
+    std::fs::write(&token, "123456:ABC-secret\n").unwrap();
+    let c = load(&format!(
+        "chatops:\n\
+         \x20 prometheus_url: http://127.0.0.1:9090\n\
+         \x20 alertmanager_urls: [http://127.0.0.1:9093, 'http://127.0.0.2:9093/']\n\
+         \x20 webhook_token: hook-secret\n\
+         \x20 telegram:\n\
+         \x20   token_file: {}\n\
+         \x20   users:\n\
+         \x20     - {{id: 111111111, name: alice, role: operator, language: id}}\n\
+         \x20     - {{id: 222222222, role: viewer}}\n\
+         \x20   chats: [-1001234567890]\n\
+         \x20   notify_chats: [-1001234567890]\n\
+         \x20   rate_limit: {{per_user: 20/min, per_chat: 60/min, burst: 5}}\n\
+         \x20 slack:\n\
+         \x20   signing_secret: s3cret\n\
+         \x20   bot_token: xoxb-1\n\
+         \x20   users: [{{id: U0123ABC, role: admin}}]\n\
+         \x20   channels: [C0123ABC]\n\
+         targets: []\n",
+        token.display()
+    ));
+    let chat = c.chatops.expect("chatops");
+    assert_eq!(chat.prometheus_url.as_deref(), Some("http://127.0.0.1:9090"));
+    assert_eq!(
+        chat.alertmanager_urls,
+        ["http://127.0.0.1:9093", "http://127.0.0.2:9093"]
+    );
+    assert_eq!(chat.max_update_age, Duration::from_secs(300));
+    assert_eq!(chat.button_ttl, Duration::from_secs(86_400));
+    let t = chat.telegram.expect("telegram");
+    assert_eq!(
+        t.token.expose(),
+        "123456:ABC-secret",
+        "the file's newline is not the token's"
+    );
+    assert!(!format!("{t:?}").contains("ABC-secret"), "a token is never printed");
+    assert_eq!(t.api_url, "https://api.telegram.org");
+    assert_eq!(
+        t.users[0],
+        ChatUser {
+            id: 111111111,
+            name: "alice".into(),
+            role: Role::Operator,
+            language: Some("id".into())
+        }
+    );
+    assert_eq!((t.users[1].role, t.users[1].language.as_deref()), (Role::Viewer, None));
+    assert!(Role::Admin > Role::Operator && Role::Operator > Role::Viewer);
+    assert_eq!(
+        (t.chats.as_slice(), t.notify_chats.as_slice()),
+        (&[-1001234567890][..], &[-1001234567890][..])
+    );
+    assert!((t.rate_limit.per_user - 20.0 / 60.0).abs() < 1e-9);
+    assert_eq!(t.rate_limit.burst, 5);
+    let s = chat.slack.expect("slack");
+    assert_eq!((s.users[0].id.as_str(), s.users[0].role), ("U0123ABC", Role::Admin));
+    assert_eq!(s.channels, ["C0123ABC"]);
+    assert_eq!(c.warnings.len(), 1, "not run yet, and says so: {:?}", c.warnings);
+}

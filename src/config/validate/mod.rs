@@ -7,6 +7,7 @@
 //! `values` the value kinds every section shares (secrets, durations,
 //! ranges, label names).
 
+mod chatops;
 mod cli;
 mod snmp;
 mod source;
@@ -111,6 +112,8 @@ impl Validator {
         let mut trap_definitions = None;
         let mut traps: Option<TrapsConfig> = None;
         let mut traps_from: Option<PathBuf> = None;
+        let mut chatops: Option<ChatopsConfig> = None;
+        let mut chatops_from: Option<PathBuf> = None;
         let mut defaults: Option<(PathBuf, Spanned<RawSnmp>)> = None;
         let mut default_thresholds = Thresholds::builtin();
         let mut defaults_from: Option<PathBuf> = None;
@@ -154,6 +157,19 @@ impl Validator {
                     None => {
                         traps_from = Some(file.clone());
                         traps = self.traps(t);
+                    }
+                }
+            }
+            if let Some(c) = &raw.chatops {
+                match &chatops_from {
+                    Some(first) => self.problem(
+                        c.referenced,
+                        "chatops",
+                        format!("already set in {}; set it in one file only", first.display()),
+                    ),
+                    None => {
+                        chatops_from = Some(file.clone());
+                        chatops = self.chatops(c);
                     }
                 }
             }
@@ -257,6 +273,7 @@ impl Validator {
             health: Arc::new(health.unwrap_or_else(HealthModules::builtin)),
             warnings: Vec::new(),
             traps,
+            chatops,
             trap_definitions: Arc::new(trap_definitions.unwrap_or_else(TrapDefinitions::builtin)),
         }
     }

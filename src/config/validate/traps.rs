@@ -10,9 +10,6 @@ use super::super::raw::{RawRateLimit, RawTraps};
 use super::super::*;
 use super::Validator;
 
-/// Alertmanager URLs one receiver sends to (an HA set is 2 or 3).
-const MAX_ALERTMANAGERS: usize = 16;
-
 impl Validator {
     pub(super) fn traps(&mut self, raw: &Spanned<RawTraps>) -> Option<TrapsConfig> {
         let before = self.problems.len();
@@ -34,35 +31,14 @@ impl Validator {
             },
             None => defaults::TRAPS_LISTEN.parse().ok(),
         };
-        let mut urls = Vec::new();
-        match &r.alertmanager_urls {
-            None => self.problem(
-                raw.referenced,
+        if r.alertmanager_urls.as_ref().is_none_or(|l| l.value.is_empty()) {
+            self.problem(
+                r.alertmanager_urls.as_ref().map_or(raw.referenced, |l| l.referenced),
                 "traps.alertmanager_urls",
-                "missing field: the Alertmanager(s) trap alerts are sent to",
-            ),
-            Some(list) if list.value.is_empty() => self.problem(
-                list.referenced,
-                "traps.alertmanager_urls",
-                "give at least one Alertmanager URL",
-            ),
-            Some(list) if list.value.len() > MAX_ALERTMANAGERS => self.problem(
-                list.referenced,
-                "traps.alertmanager_urls",
-                format!("at most {MAX_ALERTMANAGERS} Alertmanagers"),
-            ),
-            Some(list) => {
-                for (i, u) in list.value.iter().enumerate() {
-                    match alertmanager_url(&u.value) {
-                        Ok(url) if urls.contains(&url) => {
-                            self.problem(u.referenced, format!("traps.alertmanager_urls[{i}]"), "listed twice")
-                        }
-                        Ok(url) => urls.push(url),
-                        Err(e) => self.problem(u.referenced, format!("traps.alertmanager_urls[{i}]"), e),
-                    }
-                }
-            }
+                "missing: the Alertmanager(s) trap alerts are sent to (at least one URL)",
+            );
         }
+        let urls = self.urls("traps.alertmanager_urls", r.alertmanager_urls.as_ref());
         let resend_interval = match &r.resend_interval {
             Some(d) => self.duration("traps.resend_interval", d, Duration::from_secs(1)),
             None => Some(defaults::TRAPS_RESEND_INTERVAL),
@@ -205,7 +181,7 @@ fn source_keys(t: &Target) -> Vec<String> {
 }
 
 /// `200/s`, `600/m`, `3600/h` → per second.
-fn per_second(text: &str) -> Option<f64> {
+pub(super) fn per_second(text: &str) -> Option<f64> {
     let (n, unit) = text.trim().split_once('/')?;
     let n: f64 = n.trim().parse().ok()?;
     let per = match unit.trim() {
@@ -217,8 +193,9 @@ fn per_second(text: &str) -> Option<f64> {
     (n.is_finite() && n > 0.0).then_some(n / per)
 }
 
-/// An Alertmanager base URL, without a trailing slash.
-fn alertmanager_url(text: &str) -> Result<String, String> {
+/// An HTTP(S) base URL (Alertmanager, Prometheus, a chat API), without a
+/// trailing slash.
+pub(super) fn http_url(text: &str) -> Result<String, String> {
     let t = text.trim().trim_end_matches('/');
     let rest = t
         .strip_prefix("http://")
@@ -258,9 +235,9 @@ mod tests {
         assert_eq!(per_second("600/m"), Some(10.0));
         assert_eq!(per_second("0/s"), None);
         assert_eq!(per_second("fast"), None);
-        assert_eq!(alertmanager_url("http://am:9093/").unwrap(), "http://am:9093");
-        assert!(alertmanager_url("am:9093").is_err());
-        assert!(alertmanager_url("http://user:pw@am:9093").is_err());
+        assert_eq!(http_url("http://am:9093/").unwrap(), "http://am:9093");
+        assert!(http_url("am:9093").is_err());
+        assert!(http_url("http://user:pw@am:9093").is_err());
         assert_eq!(engine_id("80:00:1f:88:80").unwrap(), vec![0x80, 0, 0x1f, 0x88, 0x80]);
         assert!(engine_id("8000").is_err());
         assert!(engine_id("zz00112233").is_err());
