@@ -38,6 +38,8 @@
 //!   sharing the SNMP client and the exposition encoder.
 //!
 //! [`echo`] bounds and escapes what error messages repeat of a request.
+//! [`ratelimit`] is the one keyed token bucket behind every limit on what
+//! others send (traps per device, `POST /-/reload`, and chat commands).
 //!
 //! [`server::run`] runs the HTTP server and the trap receiver together on
 //! one state until one shutdown signal. `main.rs` only parses flags
@@ -57,6 +59,7 @@ pub mod logging;
 pub mod metrics;
 pub mod poller;
 pub mod process;
+pub mod ratelimit;
 pub mod report;
 pub mod schema;
 pub mod secret;

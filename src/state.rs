@@ -47,33 +47,23 @@ pub struct AppState {
 /// A token bucket for `POST /-/reload`: [`ReloadBucket::BURST`] at once,
 /// then one per [`ReloadBucket::EVERY`]. SIGHUP is not limited (only a
 /// local user with the right to signal the process can send it).
-struct ReloadBucket {
-    tokens: f64,
-    at: std::time::Instant,
-}
+struct ReloadBucket(crate::ratelimit::Limiter<()>);
 
 impl ReloadBucket {
-    const BURST: f64 = 3.0;
+    const BURST: u32 = 3;
     const EVERY: std::time::Duration = std::time::Duration::from_secs(2);
 
     fn full() -> ReloadBucket {
-        ReloadBucket {
-            tokens: Self::BURST,
-            at: std::time::Instant::now(),
-        }
+        ReloadBucket(crate::ratelimit::Limiter::new(
+            1.0 / Self::EVERY.as_secs_f64(),
+            Self::BURST,
+            1,
+        ))
     }
 
     /// Takes a token, or says how long until one is free.
     fn take(&mut self, now: std::time::Instant) -> Result<(), std::time::Duration> {
-        let refill = now.saturating_duration_since(self.at).as_secs_f64() / Self::EVERY.as_secs_f64();
-        self.tokens = (self.tokens + refill).min(Self::BURST);
-        self.at = now;
-        if self.tokens >= 1.0 {
-            self.tokens -= 1.0;
-            Ok(())
-        } else {
-            Err(Self::EVERY.mul_f64(1.0 - self.tokens))
-        }
+        self.0.take(&(), 1.0, now).map_err(|d| d.retry_after)
     }
 }
 
@@ -255,10 +245,7 @@ mod tests {
     #[test]
     fn http_reloads_are_rate_limited_to_a_burst_then_one_per_interval() {
         let t0 = Instant::now();
-        let mut b = ReloadBucket {
-            tokens: ReloadBucket::BURST,
-            at: t0,
-        };
+        let mut b = ReloadBucket::full();
         for _ in 0..3 {
             assert!(b.take(t0).is_ok());
         }

@@ -7,6 +7,7 @@ use std::net::{IpAddr, Ipv4Addr};
 use std::time::{Duration, Instant};
 
 use crate::config::{Config, SnmpCredentials, Target, TrapsConfig};
+use crate::ratelimit::Limiter;
 
 /// Whom a notification is attributed to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -111,41 +112,18 @@ pub(super) fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 }
 
 /// A token bucket per device: `burst` at once, then `rate` a second.
-pub struct Buckets {
-    rate: f64,
-    burst: f64,
-    map: HashMap<String, (f64, Instant)>,
-}
+pub struct Buckets(Limiter<String>);
 
-/// Buckets kept; strangers beyond this start over (their state is only a rate).
+/// Devices with a bucket of their own; strangers beyond this share one.
 const MAX_BUCKETS: usize = 100_000;
 
 impl Buckets {
     pub fn new(rate: f64, burst: u32) -> Buckets {
-        Buckets {
-            rate,
-            burst: f64::from(burst),
-            map: HashMap::new(),
-        }
+        Buckets(Limiter::new(rate, burst, MAX_BUCKETS))
     }
 
     pub fn admit(&mut self, device: &str, now: Instant) -> bool {
-        if !self.map.contains_key(device) && self.map.len() >= MAX_BUCKETS {
-            self.map.clear();
-        }
-        let (rate, burst) = (self.rate, self.burst);
-        let (tokens, at) = match self.map.get_mut(device) {
-            Some(b) => b,
-            None => self.map.entry(device.to_owned()).or_insert((burst, now)),
-        };
-        *tokens = (*tokens + now.saturating_duration_since(*at).as_secs_f64() * rate).min(burst);
-        *at = now;
-        if *tokens >= 1.0 {
-            *tokens -= 1.0;
-            true
-        } else {
-            false
-        }
+        self.0.take(device, 1.0, now).is_ok()
     }
 }
 
