@@ -18,6 +18,16 @@ def rate_guarded(metric, sel):
             f"({r} > 1.1 * netgauge_interface_speed_bytes{{{sel}}} > 0)")
 
 
+def interface_utilisation(sel):
+    """Per interface, the busier direction's bits/s over line rate. The
+    direction label keeps `or` from dropping transmit: both rates have the
+    same labels, and `or` keeps only the left side's series."""
+    rx = f'label_replace({rate_guarded("netgauge_interface_receive_bytes_total", sel)}, "direction", "in", "", "")'
+    tx = f'label_replace({rate_guarded("netgauge_interface_transmit_bytes_total", sel)}, "direction", "out", "", "")'
+    return (f"max by (device, interface) (\n{rx}\nor\n{tx}\n)\n"
+            f"/ on (device, interface) max by (device, interface) (8 * netgauge_interface_speed_bytes{{{sel}}} > 0)")
+
+
 def both_directions(what, sel):
     """In + out per interface. The direction label keeps `or` from dropping
     one side, and an interface that reports only one direction still counts."""

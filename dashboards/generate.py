@@ -18,7 +18,7 @@ import sys
 
 sys.dont_write_bytecode = True  # no __pycache__ beside the dashboards
 
-from common import (GREEN_RED, ISEL, RED_GREEN, SEL, Board, both_directions,  # noqa: E402
+from common import (GREEN_RED, ISEL, RED_GREEN, SEL, Board, both_directions, interface_utilisation,  # noqa: E402
                     rate_guarded, rx_margin, target, var_datasource, var_query, variables)
 from topology import hardware_changed, inventory_table, neighbors_table, topology  # noqa: E402
 
@@ -52,9 +52,7 @@ def fleet():
                   f"(netgauge_interface_oper_up{{{SEL}}} == 0)", instant=True)], w=12, h=8,
           transformations=[{"id": "organize", "options": {"excludeByName": {"Time": True, "Value": True, "__name__": True}}}])
     b.row("Hot spots")
-    util = (f"max by (device, interface) (\n  ({rate_guarded('netgauge_interface_receive_bytes_total', SEL)})\n  or\n"
-            f"  ({rate_guarded('netgauge_interface_transmit_bytes_total', SEL)})\n)\n"
-            f"/ on (device, interface) max by (device, interface) (8 * netgauge_interface_speed_bytes{{{SEL}}} > 0)")
+    util = interface_utilisation(SEL)
     b.add("table", "Top 10 interfaces by utilisation", [target(f"topk(10, {util})", instant=True)], w=8, h=9, unit="percentunit",
           transformations=[{"id": "organize", "options": {"excludeByName": {"Time": True}}}],
           thresholds=[{"color": "green", "value": None}, {"color": "orange", "value": 0.7}, {"color": "red", "value": 0.9}])

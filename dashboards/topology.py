@@ -12,7 +12,7 @@ count becomes the nodes' `mainstat` (converted to text, or the panel would
 print it with two decimals), the utilisation the edges' `thickness`.
 """
 
-from common import DS, GREEN_RED, SEL, Board, rate_guarded, target, variables
+from common import DS, GREEN_RED, SEL, Board, interface_utilisation, target, variables
 
 # The map covers every device of the selected jobs and instances: an edge
 # whose end is not a node breaks the whole panel (Grafana 10 and 11 alike).
@@ -52,11 +52,7 @@ def nodes_query(sel=GSEL):
 
 def link_utilisation(sel=GSEL):
     """Per link, the busier direction of the busier end, 0 to 1."""
-    def one_way(direction, metric):
-        return label(rate_guarded(metric, sel), "direction", direction)
-    util = (f"max by (device, interface) (\n{one_way('in', 'netgauge_interface_receive_bytes_total')}\nor\n"
-            f"{one_way('out', 'netgauge_interface_transmit_bytes_total')}\n)\n"
-            f"/ on (device, interface) max by (device, interface) (8 * netgauge_interface_speed_bytes{{{sel}}} > 0)")
+    util = interface_utilisation(sel)
     ends = f'group by (device, interface, link) (netgauge_neighbor_info{{{sel}, link!=""}})'
     return f"max by (link) (\n{ends}\n* on (device, interface) group_left ()\n(\n{util}\n)\n)"
 

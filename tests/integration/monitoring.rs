@@ -814,3 +814,57 @@ fn dashboards_are_generated_current_and_follow_the_rules() {
         }
     }
 }
+
+/// Regression: the fleet board's "Top 10 interfaces by utilisation" joined
+/// receive and transmit with `or` on identical label sets, so transmit was
+/// dropped and an interface busy only outbound ranked at 0. Evaluated by
+/// promtool on an interface that only transmits (800 kb/s on 8 Mb/s).
+#[test]
+fn fleet_top_utilisation_counts_transmit_traffic() {
+    let dash: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(format!("{ROOT}/dashboards/fleet.json")).unwrap()).unwrap();
+    let expr = dash["panels"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["title"] == "Top 10 interfaces by utilisation")
+        .expect("the panel")["targets"][0]["expr"]
+        .as_str()
+        .unwrap()
+        .replace("$__rate_interval", "5m")
+        .replace("$job", ".*")
+        .replace("$instance", ".*")
+        .replace("$device", ".*");
+    let labels = r#"{device="d",interface="i",instance="x",job="netgauge"}"#;
+    let test = serde_json::json!({
+        "rule_files": [],
+        "evaluation_interval": "1m",
+        "tests": [{
+            "interval": "1m",
+            "input_series": [
+                {"series": format!("netgauge_interface_receive_bytes_total{labels}"), "values": "0+0x10"},
+                {"series": format!("netgauge_interface_transmit_bytes_total{labels}"), "values": "0+6000000x10"},
+                {"series": format!("netgauge_interface_speed_bytes{labels}"), "values": "1000000x10"},
+            ],
+            "promql_expr_test": [{
+                "expr": expr,
+                "eval_time": "10m",
+                "exp_samples": [{"labels": r#"{device="d",interface="i"}"#, "value": 0.1}],
+            }],
+        }],
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("test.yml");
+    std::fs::write(&file, serde_json::to_string(&test).unwrap()).unwrap();
+    let out = Command::new(require("promtool"))
+        .args(["test", "rules"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}\n{}\n{expr}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
