@@ -103,6 +103,18 @@ impl Validator {
         });
     }
 
+    /// Whether a section that may be set in one file only is set for the
+    /// first time here (and remembers `file`); a second time is a problem.
+    fn first_of(&mut self, from: &mut Option<PathBuf>, file: &Path, at: Location, field: &str) -> bool {
+        if let Some(first) = from {
+            let msg = format!("already set in {}; set it in one file only", first.display());
+            self.problem(at, field, msg);
+            return false;
+        }
+        *from = Some(file.to_path_buf());
+        true
+    }
+
     pub(super) fn config(&mut self, raws: Vec<(PathBuf, RawConfig)>) -> Config {
         // `global` and `defaults` may be set in one file only: two files
         // disagreeing silently would be worse than an error.
@@ -120,75 +132,43 @@ impl Validator {
         for (file, raw) in &raws {
             self.file.clone_from(file);
             if let Some(g) = &raw.global {
-                match &global_from {
-                    Some(first) => self.problem(
-                        g.referenced,
-                        "global",
-                        format!("already set in {}; set it in one file only", first.display()),
-                    ),
-                    None => {
-                        global = self.global(Some(g));
-                        self.scrape_timeout = global.scrape_timeout;
-                        global_from = Some(file.clone());
-                        if let Some(h) = &g.value.health_modules {
-                            let path = file.parent().unwrap_or(Path::new("")).join(&h.value);
-                            match HealthModules::load_over_builtin(&path) {
-                                Ok(m) => health = Some(m),
-                                Err(e) => self.problem(h.referenced, "global.health_modules", e),
-                            }
+                if self.first_of(&mut global_from, file, g.referenced, "global") {
+                    global = self.global(Some(g));
+                    self.scrape_timeout = global.scrape_timeout;
+                    if let Some(h) = &g.value.health_modules {
+                        let path = file.parent().unwrap_or(Path::new("")).join(&h.value);
+                        match HealthModules::load_over_builtin(&path) {
+                            Ok(m) => health = Some(m),
+                            Err(e) => self.problem(h.referenced, "global.health_modules", e),
                         }
-                        if let Some(t) = &g.value.trap_definitions {
-                            let path = file.parent().unwrap_or(Path::new("")).join(&t.value);
-                            match TrapDefinitions::load_over_builtin(&path) {
-                                Ok(d) => trap_definitions = Some(d),
-                                Err(e) => self.problem(t.referenced, "global.trap_definitions", e.message),
-                            }
+                    }
+                    if let Some(t) = &g.value.trap_definitions {
+                        let path = file.parent().unwrap_or(Path::new("")).join(&t.value);
+                        match TrapDefinitions::load_over_builtin(&path) {
+                            Ok(d) => trap_definitions = Some(d),
+                            Err(e) => self.problem(t.referenced, "global.trap_definitions", e.message),
                         }
                     }
                 }
             }
             if let Some(t) = &raw.traps {
-                match &traps_from {
-                    Some(first) => self.problem(
-                        t.referenced,
-                        "traps",
-                        format!("already set in {}; set it in one file only", first.display()),
-                    ),
-                    None => {
-                        traps_from = Some(file.clone());
-                        traps = self.traps(t);
-                    }
+                if self.first_of(&mut traps_from, file, t.referenced, "traps") {
+                    traps = self.traps(t);
                 }
             }
             if let Some(c) = &raw.chatops {
-                match &chatops_from {
-                    Some(first) => self.problem(
-                        c.referenced,
-                        "chatops",
-                        format!("already set in {}; set it in one file only", first.display()),
-                    ),
-                    None => {
-                        chatops_from = Some(file.clone());
-                        chatops = self.chatops(c);
-                    }
+                if self.first_of(&mut chatops_from, file, c.referenced, "chatops") {
+                    chatops = self.chatops(c);
                 }
             }
             if let Some(d) = &raw.defaults {
-                match &defaults_from {
-                    Some(first) => self.problem(
-                        d.referenced,
-                        "defaults",
-                        format!("already set in {}; set it in one file only", first.display()),
-                    ),
-                    None => {
-                        defaults_from = Some(file.clone());
-                        defaults = d.value.snmp.clone().map(|s| (file.clone(), s));
-                        if let Some(t) = &d.value.thresholds {
-                            self.thresholds("defaults.thresholds", &t.value, &mut default_thresholds, false);
-                        }
-                        if let Some(c) = &d.value.collectors {
-                            self.default_collectors = apply_collectors(Collectors::default(), &c.value);
-                        }
+                if self.first_of(&mut defaults_from, file, d.referenced, "defaults") {
+                    defaults = d.value.snmp.clone().map(|s| (file.clone(), s));
+                    if let Some(t) = &d.value.thresholds {
+                        self.thresholds("defaults.thresholds", &t.value, &mut default_thresholds, false);
+                    }
+                    if let Some(c) = &d.value.collectors {
+                        self.default_collectors = apply_collectors(Collectors::default(), &c.value);
                     }
                 }
             }
