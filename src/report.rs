@@ -37,6 +37,17 @@ pub struct DeviceReport {
 }
 
 impl DeviceReport {
+    /// Records `collector`'s tables as served from a cache `age` seconds
+    /// old: a successful run that polled nothing (zero seconds).
+    pub fn served_from_cache(&mut self, collector: &'static str, age: f64) {
+        self.collectors.push(CollectorRun {
+            collector,
+            duration: Duration::ZERO,
+            success: true,
+        });
+        self.cache_ages.push((collector, age));
+    }
+
     /// One report from an SNMP and an SSH poll of the same device: SNMP
     /// for interfaces, counters and health (its counters are exact and
     /// 64-bit), the CLI for what SNMP did not give (identity fields, or

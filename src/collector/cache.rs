@@ -22,6 +22,21 @@ use std::time::{Duration, Instant};
 use super::snmp::{entity::Entities, neighbors::Found};
 use crate::report::{InventoryItem, Neighbor};
 
+/// How long a background refresh may take (waiting for a CLI session
+/// included): it keeps no scrape waiting, and a core switch's thousands of
+/// LLDP or ENTITY rows may take longer than a scrape allows.
+pub const REFRESH_DEADLINE: Duration = Duration::from_secs(120);
+
+/// What a device's cached tables belong to: its address and the
+/// fingerprint of its credentials (another of either starts over).
+pub fn key(address: &crate::config::Address, credentials: u64) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    address.to_string().hash(&mut h);
+    credentials.hash(&mut h);
+    h.finish()
+}
+
 /// The cached tables of every device; shared by the pollers before and
 /// after a reload.
 #[derive(Default)]

@@ -68,6 +68,17 @@ enum Table {
     Inventory,
 }
 
+impl Table {
+    /// The collector its runs are reported as.
+    fn collector(self, t: CliTransport) -> &'static str {
+        let (neighbors, inventory) = table_collectors(t);
+        match self {
+            Table::Neighbors => neighbors,
+            Table::Inventory => inventory,
+        }
+    }
+}
+
 /// What one poll does about a cached table.
 enum Plan<T> {
     /// Turned off, or the platform has no command for it.
@@ -77,19 +88,6 @@ enum Plan<T> {
     /// Run its commands in this poll (nothing cached yet).
     Run,
 }
-
-/// What a cached CLI table belongs to: the device's address and credentials.
-fn cache_key(target: &Target, settings: &CliSettings) -> u64 {
-    use std::hash::{Hash, Hasher};
-    let mut h = std::collections::hash_map::DefaultHasher::new();
-    target.address.to_string().hash(&mut h);
-    crate::poller::backoff::cli_fingerprint(settings).hash(&mut h);
-    h.finish()
-}
-
-/// How long a background refresh may take, waiting for the session
-/// included: it keeps no scrape waiting.
-const REFRESH_DEADLINE: Duration = Duration::from_secs(120);
 
 /// The commands that feed the parsers, per platform.
 fn commands(p: Platform) -> (&'static [&'static str], &'static str) {
@@ -188,7 +186,7 @@ pub async fn collect(target: &Target, settings: &CliSettings, deadline: Instant,
     let mut report = DeviceReport::default();
     let (system, interfaces_collector) = collectors(settings.transport);
     let (neighbors_collector, inventory_collector) = table_collectors(settings.transport);
-    let key = cache_key(target, settings);
+    let key = cache::key(&target.address, crate::poller::backoff::cli_fingerprint(settings));
     let mut refreshes = Vec::new();
     let neighbors = plan(
         &ctx.caches.cli_neighbors,
@@ -290,14 +288,6 @@ pub async fn collect(target: &Target, settings: &CliSettings, deadline: Instant,
                     ok: true,
                 });
             };
-            let served = |report: &mut DeviceReport, collector: &'static str, age: f64| {
-                report.collectors.push(CollectorRun {
-                    collector,
-                    duration: Duration::ZERO,
-                    success: true,
-                });
-                report.cache_ages.push((collector, age));
-            };
             for walked in tables {
                 skipped += walked.skipped();
                 match walked {
@@ -317,11 +307,11 @@ pub async fn collect(target: &Target, settings: &CliSettings, deadline: Instant,
             }
             if let Plan::Serve(rows, age) = &neighbors {
                 report.neighbors = parse::neighbors::place(rows, &report.interfaces);
-                served(&mut report, neighbors_collector, *age);
+                report.served_from_cache(neighbors_collector, *age);
             }
             if let Plan::Serve(rows, age) = &inventory {
                 report.inventory = rows.to_vec();
-                served(&mut report, inventory_collector, *age);
+                report.served_from_cache(inventory_collector, *age);
             }
             if !refreshes.is_empty() {
                 refresh_in_background(slot.clone(), target, settings, key, ctx, refreshes);
@@ -523,7 +513,6 @@ fn refresh_in_background(
     let settings = settings.clone();
     let (telemetry, caches) = (ctx.telemetry.clone(), ctx.caches.clone());
     tokio::spawn(async move {
-        let (neighbors_collector, inventory_collector) = table_collectors(settings.transport);
         let work = async {
             let mut guard = slot.lock().await;
             let mut session = match guard.take() {
@@ -549,40 +538,31 @@ fn refresh_in_background(
                         detail: settings.platform.name(),
                     });
                 }
-                let collector = match walked {
-                    Walked::Neighbors(p) => {
-                        caches.cli_neighbors.put(&device, key, None, Arc::new(p.value));
-                        neighbors_collector
-                    }
-                    Walked::Inventory(p) => {
-                        caches.cli_inventory.put(&device, key, None, Arc::new(p.value));
-                        inventory_collector
-                    }
-                };
+                match walked {
+                    Walked::Neighbors(p) => caches.cli_neighbors.put(&device, key, None, Arc::new(p.value)),
+                    Walked::Inventory(p) => caches.cli_inventory.put(&device, key, None, Arc::new(p.value)),
+                }
                 telemetry.event(Event::PollFinished {
                     device: &device,
-                    collector,
+                    collector: table.collector(settings.transport),
                     ok: true,
                 });
             }
             *guard = Some(Held::Ready(session));
             Ok(())
         };
-        let failed = match tokio::time::timeout(REFRESH_DEADLINE, work).await {
+        let failed = match tokio::time::timeout(cache::REFRESH_DEADLINE, work).await {
             Ok(Ok(())) => None,
             Ok(Err((table, e))) => Some((table, e)),
             Err(_) => refreshes
                 .first()
-                .map(|(t, _)| (*t, CliError::Timeout(REFRESH_DEADLINE, "background refresh"))),
+                .map(|(t, _)| (*t, CliError::Timeout(cache::REFRESH_DEADLINE, "background refresh"))),
         };
         // The stale rows stay served; the next scrape tries again.
         if let Some((table, e)) = failed {
             telemetry.event(Event::PollFailed {
                 device: &device,
-                collector: match table {
-                    Table::Neighbors => neighbors_collector,
-                    Table::Inventory => inventory_collector,
-                },
+                collector: table.collector(settings.transport),
                 reason: e.reason(),
                 detail: &format!("background refresh: {e}"),
             });

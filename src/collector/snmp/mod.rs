@@ -64,15 +64,6 @@ pub struct SnmpContext<'a> {
     pub limits: client::Limits,
 }
 
-/// What a cached table belongs to: the device's address and credentials.
-fn cache_key(target: &Target, settings: &SnmpSettings) -> u64 {
-    use std::hash::{Hash, Hasher};
-    let mut h = std::collections::hash_map::DefaultHasher::new();
-    target.address.to_string().hash(&mut h);
-    crate::poller::backoff::snmp_fingerprint(settings).hash(&mut h);
-    h.finish()
-}
-
 /// Polls `target` over SNMP until `deadline` at the latest.
 pub async fn collect(
     target: &Target,
@@ -117,7 +108,7 @@ pub async fn collect(
     // Health labels sensors by entity name and leaves optics' sensors to
     // the optics collector; optics places modules by entity.
     let want_entities = plan.entity_names || !optic_roots.is_empty() || target.collectors.inventory;
-    let key = cache_key(target, settings);
+    let key = cache::key(&target.address, crate::poller::backoff::snmp_fingerprint(settings));
     let entity_cache = Cached {
         key,
         marker: sys.entity_marker,
@@ -268,14 +259,7 @@ impl Outcome<'_> {
     fn served(&self, report: &mut DeviceReport, collector: &'static str, started: Instant, age: Option<f64>) {
         match age {
             None => self.succeeded(report, collector, started),
-            Some(age) => {
-                report.collectors.push(CollectorRun {
-                    collector,
-                    duration: std::time::Duration::ZERO,
-                    success: true,
-                });
-                report.cache_ages.push((collector, age));
-            }
+            Some(age) => report.served_from_cache(collector, age),
         }
     }
 
@@ -382,11 +366,6 @@ struct Served<T> {
     age: Option<f64>,
 }
 
-/// How long a background refresh may walk: it keeps no scrape waiting, and
-/// a core switch's thousands of LLDP or ENTITY rows may take longer than a
-/// scrape allows.
-const REFRESH_DEADLINE: std::time::Duration = std::time::Duration::from_secs(120);
-
 /// A cached table for this poll: served from the cache while fresh; when
 /// stale (older than its interval, or its marker moved) served too, while a
 /// background task walks it again; walked now when there is none.
@@ -439,7 +418,7 @@ fn refresh_in_background<T: CachedTable>(
     tokio::spawn(async move {
         let _refresh = refresh;
         let client = Client::new(&device, addr, &settings, &telemetry, &engines, &sockets, limits);
-        let walked = tokio::time::timeout(REFRESH_DEADLINE, T::walk(&client))
+        let walked = tokio::time::timeout(cache::REFRESH_DEADLINE, T::walk(&client))
             .await
             .unwrap_or(Err(SnmpError::Deadline));
         match walked {
