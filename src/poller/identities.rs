@@ -36,7 +36,17 @@ struct Identity {
 
 #[derive(Default)]
 pub struct Identities {
-    inner: Mutex<HashMap<String, Identity>>,
+    inner: Mutex<Inner>,
+}
+
+#[derive(Default)]
+struct Inner {
+    devices: HashMap<String, Identity>,
+    /// The match keys, built when first needed after a change of the keys
+    /// (config, a sysName or chassis id that moved): every poll that names
+    /// neighbors reads it, and rebuilding it per poll made a scrape of N
+    /// devices cost N² normalizations.
+    index: Option<Index>,
 }
 
 /// A device name as matched: no Cisco serial in parentheses
@@ -69,7 +79,7 @@ fn normalized_id(raw: &str) -> String {
 }
 
 impl Identities {
-    fn lock(&self) -> MutexGuard<'_, HashMap<String, Identity>> {
+    fn lock(&self) -> MutexGuard<'_, Inner> {
         self.inner.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
@@ -81,7 +91,7 @@ impl Identities {
         let mut next = HashMap::with_capacity(targets.len());
         for t in targets {
             let address = normalized_name(&t.address.host);
-            let known = inner.remove(&t.name).filter(|i| i.address == address);
+            let known = inner.devices.remove(&t.name).filter(|i| i.address == address);
             next.insert(
                 t.name.clone(),
                 known.unwrap_or(Identity {
@@ -90,7 +100,10 @@ impl Identities {
                 }),
             );
         }
-        *inner = next;
+        *inner = Inner {
+            devices: next,
+            index: None,
+        };
     }
 
     /// Records what a poll of `device` said about itself (only polls that
@@ -100,10 +113,18 @@ impl Identities {
             return;
         }
         let mut inner = self.lock();
-        let Some(i) = inner.get_mut(device) else { return };
+        let Some(i) = inner.devices.get_mut(device) else { return };
+        let mut moved = false;
         if let Some(info) = &report.info {
-            i.system_name = normalized_name(&info.hostname);
-            i.chassis_id = normalized_id(&info.chassis_id);
+            for (key, now) in [
+                (&mut i.system_name, normalized_name(&info.hostname)),
+                (&mut i.chassis_id, normalized_id(&info.chassis_id)),
+            ] {
+                if *key != now {
+                    *key = now;
+                    moved = true;
+                }
+            }
         }
         if !report.interfaces.is_empty() {
             i.interfaces = report.interfaces.iter().map(|x| x.name.clone()).collect();
@@ -114,6 +135,9 @@ impl Identities {
                 .map(|x| (x.description.clone(), x.name.clone()))
                 .collect();
         }
+        if moved {
+            inner.index = None;
+        }
     }
 
     /// Fills `remote_device` and `link` of the neighbors `device` sees.
@@ -121,15 +145,16 @@ impl Identities {
         if neighbors.is_empty() {
             return;
         }
-        let inner = self.lock();
-        let index = Index::of(&inner);
+        let mut inner = self.lock();
+        let Inner { devices, index } = &mut *inner;
+        let index = index.get_or_insert_with(|| Index::of(devices));
         for n in neighbors.iter_mut() {
             let Some(remote) = index.find(n) else { continue };
             n.remote_device = remote.to_owned();
             if remote == device || n.interface.is_empty() {
                 continue;
             }
-            let Some(port) = inner.get(remote).and_then(|r| r.port(n)) else {
+            let Some(port) = devices.get(remote).and_then(|r| r.port(n)) else {
                 continue;
             };
             let (a, b) = (format!("{device}:{}", n.interface), format!("{remote}:{port}"));
@@ -164,60 +189,54 @@ impl Identity {
 }
 
 /// Gives `key` to `device`, or to no one when another device has it too.
-fn claim<'a, K: std::hash::Hash + Eq>(m: &mut HashMap<K, Option<&'a str>>, key: K, device: &'a str) {
+fn claim(m: &mut HashMap<String, Option<String>>, key: String, device: &str) {
     m.entry(key)
         .and_modify(|d| {
-            if *d != Some(device) {
+            if d.as_deref() != Some(device) {
                 *d = None;
             }
         })
-        .or_insert(Some(device));
+        .or_insert_with(|| Some(device.to_owned()));
 }
 
 /// The match keys of every target, each to the one target that has it.
-struct Index<'a> {
-    chassis: HashMap<&'a str, Option<&'a str>>,
-    names: HashMap<String, Option<&'a str>>,
-    addresses: HashMap<&'a str, Option<&'a str>>,
+struct Index {
+    chassis: HashMap<String, Option<String>>,
+    names: HashMap<String, Option<String>>,
+    addresses: HashMap<String, Option<String>>,
 }
 
-impl<'a> Index<'a> {
-    fn of(inner: &'a HashMap<String, Identity>) -> Index<'a> {
+impl Index {
+    fn of(devices: &HashMap<String, Identity>) -> Index {
         let mut ix = Index {
             chassis: HashMap::new(),
             names: HashMap::new(),
             addresses: HashMap::new(),
         };
-        for (device, i) in inner {
-            let d = device.as_str();
+        for (device, i) in devices {
             if !i.chassis_id.is_empty() {
-                claim(&mut ix.chassis, i.chassis_id.as_str(), d);
+                claim(&mut ix.chassis, i.chassis_id.clone(), device);
             }
-            for name in [normalized_name(d), i.system_name.clone()] {
+            for name in [normalized_name(device), i.system_name.clone()] {
                 if !name.is_empty() {
-                    claim(&mut ix.names, name, d);
+                    claim(&mut ix.names, name, device);
                 }
             }
             if i.address.parse::<IpAddr>().is_ok() {
-                claim(&mut ix.addresses, i.address.as_str(), d);
+                claim(&mut ix.addresses, i.address.clone(), device);
             }
         }
         ix
     }
 
-    fn find(&self, n: &Neighbor) -> Option<&'a str> {
-        let chassis = normalized_id(&n.remote_chassis_id);
-        if let Some(Some(d)) = self.chassis.get(chassis.as_str()) {
-            return Some(d);
-        }
-        let name = normalized_name(&n.remote_system);
-        if let Some(Some(d)) = self.names.get(&name) {
-            return Some(d);
-        }
-        match self.addresses.get(normalized_name(&n.remote_address).as_str()) {
-            Some(Some(d)) => Some(d),
-            _ => None,
-        }
+    fn find(&self, n: &Neighbor) -> Option<&str> {
+        [
+            self.chassis.get(&normalized_id(&n.remote_chassis_id)),
+            self.names.get(&normalized_name(&n.remote_system)),
+            self.addresses.get(&normalized_name(&n.remote_address)),
+        ]
+        .into_iter()
+        .find_map(|d| d.and_then(Option::as_deref))
     }
 }
 
