@@ -92,8 +92,7 @@ pub fn render(target: &Target, peers: &[BgpPeer], sink: &mut impl Sink) {
     }
     let own: Vec<&str> = LABELS.iter().copied().chain(["description"]).collect();
     let renamed = super::renamed_target_labels(target, &own);
-    let mut base: Vec<(&str, &str)> = vec![("device", target.name.as_str())];
-    base.extend(renamed.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+    let base = super::base_labels(target, &renamed);
     // A series must be unique: a peer listed twice (a sanitised capture,
     // a vendor bug) is rendered once, first one wins; likewise an address
     // family listed twice for a peer.

@@ -244,9 +244,7 @@ pub fn render(target: &Target, report: &DeviceReport, sink: &mut impl Sink) {
     if report.not_polled {
         return;
     }
-    let base: Vec<(&str, &str)> = std::iter::once(("device", target.name.as_str()))
-        .chain(target.labels.iter().map(|(k, v)| (k.as_str(), v.as_str())))
-        .collect();
+    let base = base_labels(target, &target.labels);
     let base = base.as_slice();
 
     sink.sample(&DEVICE_UP, base, &[], bool_value(report.up));
@@ -363,6 +361,15 @@ pub fn shadowed_label(name: &str) -> Option<&'static str> {
     .into_iter()
     .find(|(_, labels)| labels.contains(&name))
     .map(|(series, _)| series)
+}
+
+/// `device`, then the target's labels (as configured, or as
+/// [`renamed_target_labels`] gave them): what every series of a device
+/// starts with.
+fn base_labels<'a>(target: &'a Target, renamed: &'a [(String, String)]) -> Vec<(&'a str, &'a str)> {
+    std::iter::once(("device", target.name.as_str()))
+        .chain(renamed.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+        .collect()
 }
 
 /// The target's labels for series that set label names of their own

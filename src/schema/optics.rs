@@ -81,8 +81,7 @@ pub fn render(target: &Target, transceivers: &[Transceiver], sink: &mut impl Sin
         return;
     }
     let renamed = super::renamed_target_labels(target, &LABELS);
-    let mut base: Vec<(&str, &str)> = vec![("device", target.name.as_str())];
-    base.extend(renamed.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+    let base = super::base_labels(target, &renamed);
     // A series must be unique: an interface listed twice, or a reading
     // repeated, is rendered once; the first one wins.
     let mut interfaces: HashSet<&str> = HashSet::new();

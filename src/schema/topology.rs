@@ -71,8 +71,7 @@ pub fn render(
     sink: &mut impl Sink,
 ) {
     let renamed = super::renamed_target_labels(target, &LABELS);
-    let mut base: Vec<(&str, &str)> = vec![("device", target.name.as_str())];
-    base.extend(renamed.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+    let base = super::base_labels(target, &renamed);
     let base = base.as_slice();
 
     for (collector, age) in cache_ages {
