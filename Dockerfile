@@ -10,6 +10,8 @@ RUN mkdir src && echo 'fn main() {}' > src/main.rs && touch src/lib.rs \
     && cargo build --release --locked \
     && rm -rf src
 COPY src ./src
+# The font /graph draws its charts with (embedded in the binary).
+COPY assets ./assets
 ARG NETGAUGE_GIT_REVISION=unknown
 ENV NETGAUGE_GIT_REVISION=${NETGAUGE_GIT_REVISION}
 RUN touch src/main.rs src/lib.rs \

@@ -33,6 +33,11 @@
 //!   config, the telemetry and the poller (whose [`poller::directory`] of
 //!   every device's interfaces names the ifIndex a trap carries, and
 //!   resolves a linkDown when a poll sees the port up).
+//! * [`chatops`]: a path that starts at a person: Telegram (and Slack)
+//!   commands in, answers out. It shares the config, the telemetry and the
+//!   poller (`/status` polls the device now, through the same flights and
+//!   caches), and asks Prometheus and Alertmanager for rates, alerts and
+//!   silences.
 //! * [`compat`]: a second path beside the one above, for snmp_exporter's
 //!   `snmp.yml` modules on `/snmp`: its own config, requests and renderer,
 //!   sharing the SNMP client and the exposition encoder.
@@ -41,12 +46,13 @@
 //! [`ratelimit`] is the one keyed token bucket behind every limit on what
 //! others send (traps per device, `POST /-/reload`, and chat commands).
 //!
-//! [`server::run`] runs the HTTP server and the trap receiver together on
-//! one state until one shutdown signal. `main.rs` only parses flags
+//! [`server::run`] runs the HTTP server, the trap receiver and the chat
+//! bot together on one state until one shutdown signal. `main.rs` only parses flags
 //! ([`cli`]), sets up logging ([`logging`]) and calls into these.
 
 #![forbid(unsafe_code)]
 
+pub mod chatops;
 pub mod cli;
 pub mod collector;
 pub mod compat;

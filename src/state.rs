@@ -33,6 +33,8 @@ pub struct AppState {
     pub kept: crate::poller::Kept,
     /// The trap receiver's alerts and engine: kept across reloads.
     pub traps: Arc<crate::traps::Shared>,
+    /// The chat bot's rate limiters: kept across reloads.
+    pub chatops: Arc<crate::chatops::Shared>,
     /// The files (or directories) the config was read from; empty when it
     /// was built in memory, in which case there is nothing to reload.
     sources: Vec<PathBuf>,
@@ -123,6 +125,7 @@ impl AppState {
             telemetry,
             kept,
             traps: Arc::new(crate::traps::Shared::default()),
+            chatops: Arc::new(crate::chatops::Shared::default()),
             sources,
             lifecycle,
             reloading: tokio::sync::Mutex::new(()),

@@ -36,6 +36,46 @@ desc_consts! {
     TRAP_LAST_RECEIVED = ("netgauge_trap_last_received_timestamp_seconds", Gauge, "Unix time of the last notification accepted from a device.");
     TASK_RESTARTS = ("netgauge_task_restarts_total", Counter, "Background tasks (trap receiver, pusher, upkeep) that panicked and were started again; anything above 0 is a bug to report.");
     ALERTMANAGER_REQUESTS = ("netgauge_alertmanager_requests_total", Counter, "Requests that sent trap alerts to an Alertmanager, by result.");
+    CHATOPS_COMMANDS = ("netgauge_chatops_commands_total", Counter, "Chat commands and button presses the bot received, by command and result.");
+    CHATOPS_RATE_LIMITED = ("netgauge_chatops_rate_limited_total", Counter, "Chat commands dropped because their user or chat was over chatops rate_limit.");
+    CHATOPS_REFUSED = ("netgauge_chatops_refused_total", Counter, "Chat commands refused: an unknown user, a chat the bot does not serve, or a role below the command's.");
+    CHATOPS_TELEGRAM_REQUESTS = ("netgauge_chatops_telegram_requests_total", Counter, "Requests to the Telegram Bot API, by method and HTTP status (0: no answer).");
+}
+
+/// How a chat command ended. The `result` label of `netgauge_chatops_commands_total`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum ChatResult {
+    /// Answered.
+    Ok,
+    /// Wrong arguments, an unknown device or interface: answered with help.
+    Invalid,
+    /// Not a command the bot knows: answered with the help.
+    UnknownCommand,
+    /// A backend (device, Prometheus, Alertmanager) failed: answered with why.
+    Error,
+    /// The sender may not run it (unknown user, chat, or role).
+    Refused,
+    /// Over the user's or the chat's rate limit.
+    RateLimited,
+    /// Older than chatops.max_update_age (sent while the bot was down): not run.
+    TooOld,
+    /// A button whose id is past chatops.button_ttl (or unknown).
+    Expired,
+}
+
+impl ChatResult {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ChatResult::Ok => "ok",
+            ChatResult::Invalid => "invalid",
+            ChatResult::UnknownCommand => "unknown_command",
+            ChatResult::Error => "error",
+            ChatResult::Refused => "refused",
+            ChatResult::RateLimited => "rate_limited",
+            ChatResult::TooOld => "too_old",
+            ChatResult::Expired => "expired",
+        }
+    }
 }
 
 /// Why a notification was dropped. The label value of `netgauge_traps_dropped_total`.
@@ -195,6 +235,23 @@ pub enum Event<'a> {
         task: &'static str,
         detail: &'a str,
     },
+    /// A chat command or button press, and how it ended: the audit line.
+    ChatCommand {
+        /// `telegram` or `slack`.
+        front: &'static str,
+        user: &'a str,
+        chat: &'a str,
+        command: &'static str,
+        result: ChatResult,
+        /// Why, when it did not succeed (never a secret).
+        detail: &'a str,
+    },
+    /// One request to the Telegram Bot API; `code` 0 when none answered.
+    TelegramRequest {
+        method: &'static str,
+        code: u16,
+        detail: &'a str,
+    },
     /// One request to an Alertmanager with `alerts` trap alerts.
     AlertmanagerRequest {
         url: &'a str,
@@ -219,6 +276,8 @@ impl Event<'_> {
             | Event::ConfigReload { .. }
             | Event::TrapDropped { .. }
             | Event::TaskRestarted { .. }
+            | Event::ChatCommand { .. }
+            | Event::TelegramRequest { .. }
             | Event::AlertmanagerRequest { .. } => None,
         }
     }
@@ -244,6 +303,12 @@ struct Counters {
     /// (source, reason) pairs already logged at warn level; bounded.
     drops_logged: HashSet<(std::net::IpAddr, TrapDrop)>,
     alertmanager: BTreeMap<Key, u64>,
+    chat_commands: BTreeMap<Key, u64>,
+    chat_rate_limited: u64,
+    chat_refused: u64,
+    /// Whether the bot runs: its unlabelled counters are shown (at 0) from then on.
+    chat_started: bool,
+    telegram: BTreeMap<Key, u64>,
     task_restarts: BTreeMap<Key, u64>,
     last_reload_ok: bool,
     last_reload_success: f64,
@@ -536,6 +601,46 @@ impl Telemetry {
                 );
                 *c.task_restarts.entry(vec![task.into()]).or_default() += 1;
             }
+            Event::ChatCommand {
+                front,
+                user,
+                chat,
+                command,
+                result,
+                detail,
+            } => {
+                let r = result.as_str();
+                match result {
+                    ChatResult::Ok | ChatResult::Invalid | ChatResult::UnknownCommand | ChatResult::TooOld => {
+                        tracing::info!(front, user, chat, command, result = r, detail, "chat command")
+                    }
+                    ChatResult::Error | ChatResult::Expired | ChatResult::RateLimited => {
+                        tracing::warn!(front, user, chat, command, result = r, detail, "chat command")
+                    }
+                    ChatResult::Refused => {
+                        tracing::warn!(front, user, chat, command, result = r, detail, "chat command refused")
+                    }
+                }
+                match result {
+                    ChatResult::Refused => c.chat_refused += 1,
+                    ChatResult::RateLimited => c.chat_rate_limited += 1,
+                    _ => {}
+                }
+                *c.chat_commands.entry(vec![command.into(), r.into()]).or_default() += 1;
+            }
+            Event::TelegramRequest { method, code, detail } => {
+                match code {
+                    200 => tracing::debug!(method, code, "telegram request"),
+                    409 => tracing::error!(
+                        method,
+                        code,
+                        detail,
+                        "another process is reading this bot's updates (HTTP 409): run one netgauge per bot token, or remove the bot's webhook"
+                    ),
+                    _ => tracing::warn!(method, code, detail, "telegram request failed"),
+                }
+                *c.telegram.entry(vec![method.into(), code.to_string()]).or_default() += 1;
+            }
             Event::AlertmanagerRequest {
                 url,
                 ok,
@@ -590,6 +695,17 @@ impl Telemetry {
         emit(set, &TRAPS_DROPPED, &["reason"], &c.traps_dropped);
         emit(set, &ALERTMANAGER_REQUESTS, &["result"], &c.alertmanager);
         emit(set, &TASK_RESTARTS, &["task"], &c.task_restarts);
+        if c.chat_started {
+            emit(set, &CHATOPS_COMMANDS, &["command", "result"], &c.chat_commands);
+            set.push(&CHATOPS_RATE_LIMITED, vec![], c.chat_rate_limited as f64);
+            set.push(&CHATOPS_REFUSED, vec![], c.chat_refused as f64);
+            emit(set, &CHATOPS_TELEGRAM_REQUESTS, &["method", "code"], &c.telegram);
+        }
+    }
+
+    /// The chat bot runs: its counters exist from now on, at zero.
+    pub fn chatops_started(&self) {
+        self.lock().chat_started = true;
     }
 
     /// CLI logins to `device` so far (any transport), for tests and benchmarks.

@@ -80,7 +80,7 @@ pub mod defaults {
     pub const CHATOPS_PER_CHAT_PER_MINUTE: f64 = 60.0;
     pub const CHATOPS_BURST: u32 = 5;
     /// The languages the bot has message catalogs for.
-    pub const CHATOPS_LANGUAGES: &[&str] = &["en", "id"];
+    pub const CHATOPS_LANGUAGES: &[&str] = crate::chatops::i18n::LANGUAGES;
 }
 
 /// A validated configuration. Cheap to share: targets sit behind `Arc`.

@@ -431,3 +431,20 @@ fn a_chatops_section_as_the_contract_writes_it() {
     assert_eq!(s.channels, ["C0123ABC"]);
     assert_eq!(c.warnings.len(), 1, "not run yet, and says so: {:?}", c.warnings);
 }
+
+#[test]
+fn a_relative_chatops_token_file_is_read_beside_the_config_that_names_it() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("secrets")).unwrap();
+    std::fs::write(dir.path().join("secrets/bot"), "42:from-beside-the-config\n").unwrap();
+    let path = dir.path().join("netgauge.yml");
+    std::fs::write(
+        &path,
+        "chatops:\n  telegram:\n    token_file: secrets/bot\n    users: [{id: 1, role: viewer}]\n",
+    )
+    .unwrap();
+    // Read from another working directory: the path is the config's, not the process's.
+    let c = Config::load_all(&[path]).unwrap();
+    let t = c.chatops.unwrap().telegram.unwrap();
+    assert_eq!(t.token.expose(), "42:from-beside-the-config");
+}

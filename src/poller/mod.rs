@@ -108,15 +108,21 @@ impl Poller {
 
     /// Polls one target and renders its series.
     pub async fn poll(&self, target: &Target, budget: Duration) -> MetricSet {
-        let deadline = Instant::now() + budget;
-        let stop = tokio::time::Instant::from_std(deadline + grace(budget));
-        let report = match tokio::time::timeout_at(stop, self.shared_report(target, deadline)).await {
-            Ok(r) => r,
-            Err(_) => Arc::new(self.too_late(target)),
-        };
+        let report = self.report_now(target, budget).await;
         let mut set = MetricSet::new();
         schema::render(target, &report, &mut set);
         set
+    }
+
+    /// What one target says now, within `budget` (joining a poll already
+    /// in flight): for `/probe`, and for the chat bot's live answers.
+    pub async fn report_now(&self, target: &Target, budget: Duration) -> Arc<DeviceReport> {
+        let deadline = Instant::now() + budget;
+        let stop = tokio::time::Instant::from_std(deadline + grace(budget));
+        match tokio::time::timeout_at(stop, self.shared_report(target, deadline)).await {
+            Ok(r) => r,
+            Err(_) => Arc::new(self.too_late(target)),
+        }
     }
 
     /// Polls every target concurrently and writes each one's series into

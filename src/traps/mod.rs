@@ -32,6 +32,7 @@ use std::time::{Duration, Instant, SystemTime};
 use tokio::sync::watch;
 
 use crate::metrics::{Desc, Kind, MetricSet};
+use crate::server::supervise;
 use crate::state::AppState;
 
 pub const TRAP_ALERTS_ACTIVE: Desc = Desc {
@@ -143,33 +144,12 @@ pub async fn run(state: Arc<AppState>, shutdown: impl Future<Output = ()>) {
     }
     restore(&state, &shared);
     tokio::select! {
-        () = supervise("receiver", state.clone(), shared.clone(), receiver::run) => {},
-        () = supervise("pusher", state.clone(), shared.clone(), pusher::run) => {},
-        () = supervise("upkeep", state.clone(), shared.clone(), upkeep) => {},
+        () = supervise("receiver", state.telemetry.clone(), || receiver::run(state.clone(), shared.clone())) => {},
+        () = supervise("pusher", state.telemetry.clone(), || pusher::run(state.clone(), shared.clone())) => {},
+        () = supervise("upkeep", state.telemetry.clone(), || upkeep(state.clone(), shared.clone())) => {},
         () = &mut shutdown => {},
     }
     save(&state, &shared);
-}
-
-/// Runs `task` again after a panic (a bug must not end trap alerting
-/// while HTTP stays up), logged and counted.
-async fn supervise<F, Fut>(name: &'static str, state: Arc<AppState>, shared: Arc<Shared>, task: F)
-where
-    F: Fn(Arc<AppState>, Arc<Shared>) -> Fut,
-    Fut: Future<Output = ()> + Send + 'static,
-{
-    loop {
-        match tokio::spawn(task(state.clone(), shared.clone())).await {
-            Ok(()) => return,
-            Err(e) => {
-                state.telemetry.event(crate::telemetry::Event::TaskRestarted {
-                    task: name,
-                    detail: &e.to_string(),
-                });
-                tokio::time::sleep(Duration::from_secs(1)).await;
-            }
-        }
-    }
 }
 
 /// Loads the state file named by the config at start: active alerts, the

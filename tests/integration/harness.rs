@@ -11,7 +11,10 @@ use std::time::{Duration, Instant};
 use netgauge::config::Config;
 use netgauge::state::AppState;
 
+mod alertmanager;
 mod netns;
+pub mod telegram;
+pub use alertmanager::Alertmanager;
 pub use netns::Netns;
 
 /// A program the tests need. Missing is a hard failure with the fix in the
@@ -101,7 +104,12 @@ impl Prometheus {
             .local_addr()
             .unwrap()
             .port();
-        let addr: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
+        Prometheus::start_on(format!("127.0.0.1:{port}").parse().unwrap(), yaml, dir)
+    }
+
+    /// Like [`Prometheus::start_with`], on `addr` (chosen before, for a
+    /// config that names it).
+    pub fn start_on(addr: SocketAddr, yaml: &str, dir: &Path) -> Prometheus {
         let config = dir.join("prometheus.yml");
         std::fs::write(&config, yaml).unwrap();
         let proc = Proc(

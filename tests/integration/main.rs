@@ -4,6 +4,7 @@
 
 mod bgp;
 mod caching;
+mod chatops;
 mod cli;
 mod coalescing;
 mod compat;

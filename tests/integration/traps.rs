@@ -22,65 +22,6 @@ fn free_tcp() -> SocketAddr {
     TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap()
 }
 
-/// A real Alertmanager on `addr`, with a route that notifies nobody.
-struct Alertmanager {
-    addr: SocketAddr,
-    _proc: Proc,
-    _dir: tempfile::TempDir,
-}
-
-impl Alertmanager {
-    /// With a route that notifies nobody.
-    fn start(addr: SocketAddr) -> Alertmanager {
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::write(
-            dir.path().join("alertmanager.yml"),
-            "route: {receiver: none, group_wait: 1s}\nreceivers: [{name: none}]\n",
-        )
-        .unwrap();
-        Self::run(addr, dir)
-    }
-
-    /// With `dir/alertmanager.yml` (and whatever it refers to beside it).
-    fn run(addr: SocketAddr, dir: tempfile::TempDir) -> Alertmanager {
-        let child = Command::new(require("prometheus-alertmanager"))
-            .args([
-                format!("--config.file={}", dir.path().join("alertmanager.yml").display()),
-                format!("--storage.path={}", dir.path().join("data").display()),
-                format!("--web.listen-address={addr}"),
-                "--cluster.listen-address=".into(),
-            ])
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let am = Alertmanager {
-            addr,
-            _proc: Proc(child),
-            _dir: dir,
-        };
-        wait_for("alertmanager to be ready", Duration::from_secs(20), || {
-            std::net::TcpStream::connect(addr).is_ok() && http_request(addr, "GET", "/-/ready", &[]).0 == 200
-        });
-        am
-    }
-
-    /// The alerts it holds that are not resolved.
-    fn alerts(&self) -> Vec<serde_json::Value> {
-        let (status, body) = http_request(self.addr, "GET", "/api/v2/alerts", &[]);
-        assert_eq!(status, 200, "{body}");
-        serde_json::from_str::<Vec<serde_json::Value>>(&body).unwrap()
-    }
-
-    fn named(&self, alertname: &str) -> Vec<serde_json::Value> {
-        self.alerts()
-            .into_iter()
-            .filter(|a| a["labels"]["alertname"] == alertname)
-            .collect()
-    }
-}
-
 /// Polls `cond` every 50 ms; fails the test after `within`.
 fn wait_for(what: &str, within: Duration, mut cond: impl FnMut() -> bool) {
     let started = Instant::now();

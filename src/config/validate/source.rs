@@ -144,6 +144,21 @@ fn path_at(text: &str, line: u64, column: u64) -> Option<String> {
 /// Makes relative `*_file` paths relative to the file that names them, so an
 /// auth block keeps meaning the same file when a target in another file uses it.
 pub(super) fn absolutize(raw: &mut RawConfig, base: &Path) {
+    if let Some(c) = raw.chatops.as_mut().map(|c| &mut c.value) {
+        let mut files = vec![c.webhook_token_file.as_mut()];
+        if let Some(t) = c.telegram.as_mut() {
+            files.push(t.value.token_file.as_mut());
+        }
+        if let Some(s) = c.slack.as_mut() {
+            files.push(s.value.signing_secret_file.as_mut());
+            files.push(s.value.bot_token_file.as_mut());
+        }
+        for f in files.into_iter().flatten() {
+            if Path::new(&f.value).is_relative() {
+                f.value = base.join(&f.value).to_string_lossy().into_owned();
+            }
+        }
+    }
     let fix = |s: &mut RawSnmp| {
         for f in [&mut s.community_file, &mut s.password_file, &mut s.priv_password_file]
             .into_iter()
