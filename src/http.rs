@@ -117,7 +117,12 @@ pub async fn serve(
 }
 
 async fn handle(state: &AppState, web: &WebConfig, req: Request<Incoming>) -> Resp {
-    let (handler, mut resp) = if web.authorized(req.headers().get(AUTHORIZATION)) {
+    // Alertmanager's webhook carries its own bearer token (its http_config
+    // sends one credential), so basic auth does not apply to it.
+    let (handler, mut resp) = if req.uri().path() == crate::chatops::webhook::PATH {
+        let (code, body) = crate::chatops::webhook::receive(state, req).await;
+        (crate::chatops::webhook::PATH, text(code, &body))
+    } else if web.authorized(req.headers().get(AUTHORIZATION)) {
         route(state, &req).await
     } else {
         let mut r = text(StatusCode::UNAUTHORIZED, "Unauthorized\n");

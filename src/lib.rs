@@ -43,7 +43,8 @@
 //!   sharing the SNMP client and the exposition encoder.
 //!
 //! [`echo`] bounds and escapes what error messages repeat of a request.
-//! [`ratelimit`] is the one keyed token bucket behind every limit on what
+//! [`statefile`] writes what the trap receiver and the bot keep across
+//! restarts. [`ratelimit`] is the one keyed token bucket behind every limit on what
 //! others send (traps per device, `POST /-/reload`, and chat commands).
 //!
 //! [`server::run`] runs the HTTP server, the trap receiver and the chat
@@ -71,6 +72,7 @@ pub mod schema;
 pub mod secret;
 pub mod server;
 pub mod state;
+pub mod statefile;
 pub mod telemetry;
 pub mod traps;
 pub mod web;

@@ -25,6 +25,17 @@ impl Secret {
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }
+
+    /// Whether `offered` is this secret, in time that does not depend on
+    /// where they first differ (a token or community guessed byte by byte).
+    pub fn matches(&self, offered: &[u8]) -> bool {
+        constant_time_eq(self.0.as_bytes(), offered)
+    }
+}
+
+/// Equality whose time does not depend on where the first difference is.
+pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 impl fmt::Debug for Secret {

@@ -12,6 +12,7 @@ use std::time::{Duration, Instant};
 
 use super::answers;
 use super::backends::Backends;
+use super::buttons::Action;
 use super::command::{self, Command, ParseError, Spec};
 use super::i18n::Tr;
 use super::markup::Text;
@@ -261,6 +262,57 @@ impl Core {
                 },
                 f.detail,
             ),
+        }
+    }
+
+    /// A press of a button the bot sent with an alert message: the same
+    /// limits and roles as a command (silencing needs an operator, a graph
+    /// a viewer), checked against the one who pressed it. Returns the
+    /// replies for the chat and the notice the button shows.
+    pub async fn press(&self, caller: &Caller, action: Option<&Action>) -> (Vec<Reply>, String) {
+        let Some(action) = action else {
+            self.audit(
+                caller,
+                command::BUTTON,
+                ChatResult::Expired,
+                "unknown or expired button",
+            );
+            return (Vec::new(), caller.tr.t("button.expired", &[]));
+        };
+        let (role, cost) = match action {
+            Action::Silence { .. } => (Role::Operator, 1.0),
+            Action::Graph { .. } => (Role::Viewer, command::spec_of("graph").map_or(1.0, |s| s.cost)),
+        };
+        if let Err(reply) = self.admit(caller, cost) {
+            self.audit(caller, command::BUTTON, ChatResult::RateLimited, "");
+            let notice = reply.map(|t| t.to_plain()).unwrap_or_default();
+            return (Vec::new(), notice);
+        }
+        if caller.role < role {
+            self.audit(
+                caller,
+                command::BUTTON,
+                ChatResult::Refused,
+                &format!("role {} below {}", caller.role.name(), role.name()),
+            );
+            return (Vec::new(), caller.tr.t("button.refused", &[("role", &role.name())]));
+        }
+        let ctx = Ctx {
+            state: &self.state,
+            live: self.state.live(),
+            backends: &self.backends,
+            caller,
+            tr: caller.tr,
+        };
+        match answers::buttons::press(&ctx, action).await {
+            Ok((replies, notice)) => {
+                self.audit(caller, command::BUTTON, ChatResult::Ok, "");
+                (replies, notice)
+            }
+            Err(f) => {
+                self.audit(caller, command::BUTTON, f.result, &f.detail);
+                (Vec::new(), f.reply.to_plain())
+            }
         }
     }
 

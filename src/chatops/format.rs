@@ -54,14 +54,16 @@ pub fn bytes(b: f64) -> String {
     }
 }
 
-/// `3d 4h`, `2h 5m`, `45s`: the two largest units.
+/// `3d 4h`, `2h 5m`, `1h`, `45s`: the two largest units, a zero second one left out.
 pub fn duration(d: Duration) -> String {
     let s = d.as_secs();
     let (days, hours, minutes, seconds) = (s / 86_400, s / 3600 % 24, s / 60 % 60, s % 60);
     match (days, hours, minutes) {
         (0, 0, 0) => format!("{seconds}s"),
         (0, 0, m) => format!("{m}m"),
+        (0, h, 0) => format!("{h}h"),
         (0, h, m) => format!("{h}h {m}m"),
+        (d, 0, _) => format!("{d}d"),
         (d, h, _) => format!("{d}d {h}h"),
     }
 }
@@ -110,6 +112,8 @@ mod tests {
         assert_eq!(duration(Duration::from_secs(45)), "45s");
         assert_eq!(duration(Duration::from_secs(125)), "2m");
         assert_eq!(duration(Duration::from_secs(7500)), "2h 5m");
+        assert_eq!(duration(Duration::from_secs(3600)), "1h");
+        assert_eq!(duration(Duration::from_secs(86_400 + 60)), "1d");
         assert_eq!(duration(Duration::from_secs(3 * 86_400 + 4 * 3600 + 59)), "3d 4h");
         assert_eq!(
             utc(SystemTime::UNIX_EPOCH + Duration::from_secs(1_796_578_200)),

@@ -9,19 +9,28 @@
 //! (paced by [`telegram::outbox`]). [`i18n`] holds the words, [`format`]
 //! the numbers, [`chart`] draws `/graph`.
 //!
-//! What outlives a reload lives in [`Shared`] (the rate limiters); the
+//! Alerts come the other way: Alertmanager posts to [`webhook`], [`notify`]
+//! makes the message and its buttons, the front end sends it
+//! ([`telegram::alerts`]) and [`buttons`] remembers what each button does
+//! (in `chatops.state_file`); a press goes through the core like a command.
+//!
+//! What outlives a reload lives in [`Shared`] (the rate limiters, the
+//! buttons, the connected bot); the
 //! bot reads users, roles and chats from the live config on every update,
 //! so a reload applies to the next message.
 
 pub mod answers;
 pub mod backends;
+pub mod buttons;
 pub mod chart;
 pub mod command;
 pub mod core;
 pub mod format;
 pub mod i18n;
 pub mod markup;
+pub mod notify;
 pub mod telegram;
+pub mod webhook;
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -52,6 +61,12 @@ pub struct Shared {
     limits: Mutex<HashMap<Front, Limits>>,
     /// Per front end and user: when they were last told they are refused.
     strangers: Mutex<Limiter<String>>,
+    /// Alert messages' buttons and links, loaded from the state file.
+    buttons: Mutex<buttons::Store>,
+    /// The Telegram bot, while it is connected: the webhook sends through it.
+    telegram: Mutex<Option<Arc<telegram::Link>>>,
+    /// One writer of the state file at a time.
+    saving: tokio::sync::Mutex<()>,
 }
 
 impl Default for Shared {
@@ -59,11 +74,80 @@ impl Default for Shared {
         Shared {
             limits: Mutex::new(HashMap::new()),
             strangers: Mutex::new(Limiter::new(1.0 / STRANGER_NOTICE_EVERY.as_secs_f64(), 1, MAX_KEYS)),
+            buttons: Mutex::new(buttons::Store::default()),
+            telegram: Mutex::new(None),
+            saving: tokio::sync::Mutex::new(()),
         }
     }
 }
 
 impl Shared {
+    pub fn buttons(&self) -> std::sync::MutexGuard<'_, buttons::Store> {
+        self.buttons.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// The connected Telegram bot, if it is.
+    pub fn telegram_link(&self) -> Option<Arc<telegram::Link>> {
+        self.telegram
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
+    }
+
+    pub(crate) fn set_telegram_link(&self, link: Option<Arc<telegram::Link>>) {
+        *self.telegram.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = link;
+    }
+
+    /// Reads `chatops.state_file` (at start). An unreadable one is moved
+    /// aside: starting without old buttons beats not starting.
+    fn load_buttons(&self, state: &AppState) {
+        let live = state.live();
+        let Some(path) = live.config.chatops.as_ref().and_then(|c| c.state_file.as_deref()) else {
+            return;
+        };
+        match buttons::Store::load(path) {
+            Ok(mut store) => {
+                store.expire(crate::traps::unix_now());
+                tracing::info!(buttons = store.len(), "chatops state file read");
+                *self.buttons() = store;
+            }
+            Err(e) => match crate::statefile::move_aside(path) {
+                Ok(aside) => {
+                    tracing::error!(error = %e, moved_to = %aside.display(), "chatops state file unreadable; starting without its buttons")
+                }
+                Err(mv) => {
+                    tracing::error!(error = %e, rename_error = %mv, "chatops state file unreadable and cannot be moved aside")
+                }
+            },
+        }
+    }
+
+    /// Writes the buttons to `chatops.state_file` when they changed.
+    pub async fn save_buttons(&self, state: &AppState) {
+        let live = state.live();
+        let Some(path) = live.config.chatops.as_ref().and_then(|c| c.state_file.clone()) else {
+            return;
+        };
+        let _one_writer = self.saving.lock().await;
+        let body = {
+            let mut store = self.buttons();
+            store.expire(crate::traps::unix_now());
+            if !store.dirty {
+                return;
+            }
+            store.dirty = false;
+            serde_json::to_value(&*store)
+        };
+        let Ok(body) = body else { return };
+        // File I/O off the async threads.
+        let failed = match tokio::task::spawn_blocking(move || crate::statefile::save(&path, &body)).await {
+            Ok(Ok(())) => return,
+            Ok(Err(e)) => e.to_string(),
+            Err(e) => e.to_string(),
+        };
+        tracing::error!(error = %failed, "cannot write the chatops state file");
+        self.buttons().dirty = true;
+    }
     /// Takes `cost` tokens from `user`'s and `chat`'s buckets under `limit`
     /// (rebuilt when a reload changed it); `Some` when either is empty.
     pub fn take(
@@ -120,6 +204,7 @@ pub async fn run(state: Arc<AppState>, shutdown: impl Future<Output = ()>) {
     }
     state.telemetry.chatops_started();
     let shared = state.chatops.clone();
+    shared.load_buttons(&state);
     let telegram = crate::server::supervise("chatops-telegram", state.telemetry.clone(), || {
         telegram::run(state.clone(), shared.clone())
     });

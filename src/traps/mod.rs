@@ -162,11 +162,9 @@ fn restore(state: &AppState, shared: &Shared) {
         Some((path, Err(e))) => {
             // Moved aside for inspection (not overwritten); starting empty
             // beats not starting.
-            let mut aside = path.as_os_str().to_owned();
-            aside.push(".corrupt");
-            match std::fs::rename(path, &aside) {
-                Ok(()) => {
-                    tracing::error!(error = %e, moved_to = %std::path::Path::new(&aside).display(), "trap state file unreadable; starting without its alerts")
+            match crate::statefile::move_aside(path) {
+                Ok(aside) => {
+                    tracing::error!(error = %e, moved_to = %aside.display(), "trap state file unreadable; starting without its alerts")
                 }
                 Err(mv) => {
                     tracing::error!(error = %e, rename_error = %mv, "trap state file unreadable and cannot be moved aside; not writing it");

@@ -95,20 +95,13 @@ impl Sources {
 /// `traps.community` says otherwise.
 pub fn community_ok(traps: &TrapsConfig, target: Option<&Target>, community: &[u8]) -> bool {
     if let Some(c) = &traps.community {
-        return constant_time_eq(c.expose().as_bytes(), community);
+        return c.matches(community);
     }
     let Some(target) = target else { return true };
     match target.snmp.as_ref().map(|s| &s.credentials) {
-        Some(SnmpCredentials::V1 { community: c } | SnmpCredentials::V2c { community: c }) => {
-            constant_time_eq(c.expose().as_bytes(), community)
-        }
+        Some(SnmpCredentials::V1 { community: c } | SnmpCredentials::V2c { community: c }) => c.matches(community),
         _ => false,
     }
-}
-
-/// Equality whose time does not depend on where the first difference is.
-pub(super) fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 /// A token bucket per device: `burst` at once, then `rate` a second.

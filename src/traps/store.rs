@@ -1,16 +1,13 @@
 //! The state file: active trap alerts and netgauge's SNMP engine ID, so a
 //! restart neither forgets a firing linkDown nor changes the engine ID
-//! that v3 senders localized their keys to.
-//!
-//! Written atomically (a temporary file beside it, flushed, then renamed),
-//! so a crash mid-write leaves the previous state, never half of one.
+//! that v3 senders localized their keys to (written by [`crate::statefile`]).
 
-use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
 use super::alerts::Alert;
+use crate::statefile::StateFileError;
 
 #[derive(Debug, Default, Serialize, Deserialize)]
 pub struct Saved {
@@ -32,48 +29,13 @@ pub struct SavedAlert {
     pub alert: Alert,
 }
 
-#[derive(Debug, thiserror::Error)]
-pub enum StoreError {
-    #[error("cannot read {}: {source}", path.display())]
-    Read { path: PathBuf, source: std::io::Error },
-    #[error("{} is not a netgauge trap state file: {source}", path.display())]
-    Parse { path: PathBuf, source: serde_json::Error },
-    #[error("cannot write {}: {source}", path.display())]
-    Write { path: PathBuf, source: std::io::Error },
-}
-
 /// The saved state; an absent file is an empty state.
-pub fn load(path: &Path) -> Result<Saved, StoreError> {
-    let text = match std::fs::read_to_string(path) {
-        Ok(t) => t,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Saved::default()),
-        Err(source) => {
-            return Err(StoreError::Read {
-                path: path.to_owned(),
-                source,
-            })
-        }
-    };
-    serde_json::from_str(&text).map_err(|source| StoreError::Parse {
-        path: path.to_owned(),
-        source,
-    })
+pub fn load(path: &Path) -> Result<Saved, StateFileError> {
+    crate::statefile::load(path, "trap")
 }
 
-pub fn save(path: &Path, saved: &Saved) -> Result<(), StoreError> {
-    let err = |source| StoreError::Write {
-        path: path.to_owned(),
-        source,
-    };
-    let mut tmp = path.as_os_str().to_owned();
-    tmp.push(".tmp");
-    let tmp = PathBuf::from(tmp);
-    let body = serde_json::to_vec(saved).map_err(|e| err(std::io::Error::other(e)))?;
-    let mut f = std::fs::File::create(&tmp).map_err(err)?;
-    f.write_all(&body).map_err(err)?;
-    f.sync_all().map_err(err)?;
-    drop(f);
-    std::fs::rename(&tmp, path).map_err(err)
+pub fn save(path: &Path, saved: &Saved) -> Result<(), StateFileError> {
+    crate::statefile::save(path, saved)
 }
 
 pub fn hex(bytes: &[u8]) -> String {
@@ -109,6 +71,6 @@ mod tests {
         let back = load(&p).unwrap();
         assert_eq!(unhex(&back.engine_id).unwrap(), vec![0x80, 0, 0, 0, 5, 1]);
         std::fs::write(&p, "{not json").unwrap();
-        assert!(matches!(load(&p), Err(StoreError::Parse { .. })));
+        assert!(matches!(load(&p), Err(StateFileError::Parse { .. })));
     }
 }

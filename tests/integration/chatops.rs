@@ -524,3 +524,247 @@ fn the_bot_token_never_reaches_the_log() {
     );
     assert!(!metrics.contains("TEST-token"));
 }
+
+const HOOK_TOKEN: &str = "hook-token-for-tests";
+
+/// POSTs an Alertmanager webhook payload to netgauge: (status, body).
+fn post_hook(server: SocketAddr, token: Option<&str>, body: &str) -> (u16, String) {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(server).unwrap();
+    let auth = token.map_or(String::new(), |t| format!("Authorization: Bearer {t}\r\n"));
+    write!(
+        stream,
+        "POST /chatops/alertmanager HTTP/1.1\r\nHost: {server}\r\n{auth}Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    let mut response = String::new();
+    let _ = stream.read_to_string(&mut response);
+    let code = response.get(9..12).and_then(|c| c.parse().ok()).unwrap_or(0);
+    (code, response)
+}
+
+fn alert_json(interface: &str, ends_in_secs: i64) -> serde_json::Value {
+    let ends = std::time::SystemTime::now() + Duration::from_secs(ends_in_secs.max(0) as u64);
+    let ends = humantime::format_rfc3339_seconds(ends).to_string();
+    serde_json::json!({
+        "labels": {"alertname": "NetgaugeInterfaceDown", "device": "agent", "interface": interface, "severity": "critical"},
+        "annotations": {"summary": format!("agent {interface} <uplink> is down")},
+        "endsAt": ends,
+    })
+}
+
+/// The callback data of the button labelled `label` (its start) in `sent`.
+fn button(sent: &Sent, label: &str) -> String {
+    let rows = sent.reply_markup.as_ref().expect("buttons")["inline_keyboard"]
+        .as_array()
+        .unwrap()
+        .clone();
+    rows.iter()
+        .flat_map(|r| r.as_array().unwrap().clone())
+        .find(|b| b["text"].as_str().unwrap().starts_with(label))
+        .unwrap_or_else(|| panic!("no button {label} in {rows:?}"))["callback_data"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+async fn press(tg: &FakeTelegram, from: i64, message: i64, data: &str) -> String {
+    let id = tg.press(GROUP, from, message, data);
+    let mut notice = None;
+    wait_for_async(|| {
+        notice = tg.callbacks().into_iter().find(|(q, _)| *q == id).map(|(_, t)| t);
+        notice.is_some()
+    })
+    .await;
+    notice.unwrap_or_default()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn alert_messages_carry_buttons_that_silence_exactly_their_alert_and_only_for_operators() {
+    let tg = FakeTelegram::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let am_addr = free_tcp();
+    let yaml = config(
+        &tg,
+        "  - name: agent\n    address: 127.0.0.1:9\n    snmp: {community: x}\n",
+        &format!(
+            "  alertmanager_urls: [http://{am_addr}]\n  webhook_token: {HOOK_TOKEN}\n  state_file: {}\n",
+            dir.path().join("chatops.json").display()
+        ),
+        "600/min",
+        50,
+    )
+    .replace("    chats: [", &format!("    notify_chats: [{GROUP}]\n    chats: ["));
+    let server = Server::start(&yaml).await;
+    wait_for_async(|| server.state.chatops.telegram_link().is_some()).await;
+
+    // Only Alertmanager with the token may post.
+    let empty = r#"{"status":"firing","alerts":[]}"#;
+    assert_eq!(post_hook(server.addr, None, empty).0, 401);
+    assert_eq!(post_hook(server.addr, Some("wrong"), empty).0, 401);
+    assert_eq!(post_hook(server.addr, Some(HOOK_TOKEN), "not json").0, 400);
+
+    // The shipped Alertmanager config, pointed at this netgauge.
+    let am_dir = tempfile::tempdir().unwrap();
+    std::fs::write(am_dir.path().join("token"), HOOK_TOKEN).unwrap();
+    let am_config = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/examples/alertmanager/alertmanager-chatops.yml"
+    ))
+    .unwrap()
+    .replace(
+        "http://127.0.0.1:9742/chatops/alertmanager",
+        &format!("http://{}/chatops/alertmanager", server.addr),
+    )
+    .replace(
+        "/etc/alertmanager/secrets/netgauge_webhook_token",
+        &am_dir.path().join("token").display().to_string(),
+    )
+    .replace("group_wait: 30s", "group_wait: 1s")
+    .replace("group_interval: 5m", "group_interval: 1s");
+    std::fs::write(am_dir.path().join("alertmanager.yml"), am_config).unwrap();
+    let am = Alertmanager::run(am_addr, am_dir);
+    post_json(
+        am.addr,
+        "/api/v2/alerts",
+        &serde_json::json!([alert_json("lo", 3600), alert_json("eth9", 3600)]).to_string(),
+    );
+
+    // One message for the group, escaped, with group and per-alert buttons.
+    let first = tg.wait_sent(GROUP, 1, WAIT).await[0].clone();
+    assert!(
+        first.text.contains("Firing: 2") && first.text.contains("agent lo <uplink> is down"),
+        "{}",
+        first.text
+    );
+    let rows = first.reply_markup.as_ref().unwrap()["inline_keyboard"]
+        .as_array()
+        .unwrap()
+        .len();
+    assert_eq!(rows, 3, "group row + one row per alert: {:?}", first.reply_markup);
+
+    // A viewer's press does nothing.
+    let lo_1h = button(&first, "🔕 lo 1h");
+    let notice = press(&tg, BOB, first.message_id, &lo_1h).await;
+    assert_eq!(notice, "This button needs the operator role.");
+    assert!(am_get(am.addr, "/api/v2/silences").as_array().unwrap().is_empty());
+
+    // An operator's silences exactly that alert's labels, after Alertmanager confirms it fires.
+    let notice = press(&tg, ALICE, first.message_id, &lo_1h).await;
+    assert_eq!(notice, "Silenced for 1h.");
+    let silences = am_get(am.addr, "/api/v2/silences");
+    let s = &silences.as_array().unwrap()[0];
+    assert_eq!(s["createdBy"], format!("alice (telegram {ALICE})"));
+    let mut matchers: Vec<String> = s["matchers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| format!("{}={}", m["name"].as_str().unwrap(), m["value"].as_str().unwrap()))
+        .collect();
+    matchers.sort();
+    assert_eq!(
+        matchers,
+        [
+            "alertname=NetgaugeInterfaceDown",
+            "device=agent",
+            "interface=lo",
+            "severity=critical"
+        ]
+    );
+    let said = tg
+        .wait_sent(GROUP, 2, WAIT)
+        .await
+        .into_iter()
+        .find(|m| m.text.contains("alice silenced this for 1h"))
+        .expect("the silence said in the chat");
+    assert_eq!(said.reply_to, Some(first.message_id));
+
+    // Graph needs Prometheus, which this netgauge has not: said on the button.
+    let notice = press(&tg, BOB, first.message_id, &button(&first, "📈")).await;
+    assert!(notice.contains("prometheus_url"), "{notice}");
+
+    // An HA pair delivers each notification twice: one message.
+    let payload = serde_json::json!({
+        "version": "4", "groupKey": "{}:{device=\"other\"}", "status": "firing", "receiver": "netgauge-chatops",
+        "groupLabels": {"device": "other"}, "commonLabels": {"device": "other"},
+        "alerts": [{"status": "firing", "labels": {"alertname": "X", "device": "other"}, "fingerprint": "f00"}],
+    })
+    .to_string();
+    let before = tg.sent_to(GROUP).len();
+    assert_eq!(post_hook(server.addr, Some(HOOK_TOKEN), &payload).0, 200);
+    assert_eq!(post_hook(server.addr, Some(HOOK_TOKEN), &payload).0, 200);
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let after: Vec<Sent> = tg.sent_to(GROUP)[before..].to_vec();
+    assert_eq!(
+        after.iter().filter(|m| m.text.contains("other")).count(),
+        1,
+        "{after:#?}"
+    );
+
+    // Resolved: the first message is edited to say so, its buttons gone.
+    post_json(
+        am.addr,
+        "/api/v2/alerts",
+        &serde_json::json!([alert_json("lo", 0), alert_json("eth9", 0)]).to_string(),
+    );
+    let mut edited = None;
+    wait_for_async(|| {
+        edited = tg
+            .sent_to(GROUP)
+            .into_iter()
+            .find(|m| m.method == "editMessageText" && m.message_id == first.message_id);
+        edited.is_some()
+    })
+    .await;
+    let edited = edited.unwrap();
+    assert!(edited.text.starts_with("✅ Resolved"), "{}", edited.text);
+    assert!(edited.reply_markup.is_none());
+
+    // Buttons survive a restart (state_file): the group's 24h button is
+    // still known, and Alertmanager says nothing of it fires any more.
+    let group_24h = button(&first, "🔕 Silence 24h");
+    server.stop().await;
+    let server = Server::start(&yaml).await;
+    wait_for_async(|| server.state.chatops.telegram_link().is_some()).await;
+    let notice = press(&tg, ALICE, first.message_id, &group_24h).await;
+    assert_eq!(notice, "No such alert is firing now: nothing silenced.");
+    let notice = press(&tg, ALICE, first.message_id, "unknown-id").await;
+    assert_eq!(notice, "This button has expired.");
+
+    let (_, metrics) = server.get("/metrics/exporter", &[]).await;
+    assert_eq!(
+        counter(
+            &metrics,
+            "netgauge_http_requests_total",
+            &[("handler", "/chatops/alertmanager"), ("code", "401")]
+        ),
+        0.0,
+        "counters restart with the process"
+    );
+    assert!(
+        counter(
+            &metrics,
+            "netgauge_chatops_commands_total",
+            &[("command", "button"), ("result", "expired")]
+        ) >= 1.0
+    );
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_webhook_answers_503_while_the_bot_cannot_deliver_so_alertmanager_retries() {
+    // Telegram unreachable: the bot never connects.
+    let closed = free_tcp();
+    let yaml = format!(
+        "targets:\n  - name: agent\n    address: 127.0.0.1:9\n    snmp: {{community: x}}\n\
+         chatops:\n  webhook_token: {HOOK_TOKEN}\n  telegram:\n    token: \"{TOKEN}\"\n    api_url: http://{closed}\n\
+         \x20   users: [{{id: {ALICE}, role: viewer}}]\n    notify_chats: [{GROUP}]\n"
+    );
+    let server = Server::start(&yaml).await;
+    let payload = r#"{"status":"firing","groupKey":"g","alerts":[{"status":"firing","labels":{"alertname":"X"}}]}"#;
+    let (code, body) = post_hook(server.addr, Some(HOOK_TOKEN), payload);
+    assert_eq!(code, 503, "{body}");
+    assert!(body.contains("not connected"), "{body}");
+    server.stop().await;
+}

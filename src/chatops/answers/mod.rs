@@ -5,6 +5,7 @@
 //! live here.
 
 mod alerts;
+pub mod buttons;
 mod devices;
 mod graph;
 mod interfaces;

@@ -8,6 +8,7 @@
 //! at most [`HANDLERS`] at once: past that, reading updates waits
 //! (Telegram keeps them), so memory stays bounded.
 
+pub mod alerts;
 pub mod api;
 pub mod outbox;
 
@@ -24,6 +25,21 @@ use super::i18n::{self, Tr};
 use super::Shared;
 use crate::config::ChatopsConfig;
 use crate::state::AppState;
+
+/// A connected bot: what the Alertmanager webhook sends through.
+pub struct Link {
+    pub outbox: Arc<Outbox>,
+    pub core: Arc<Core>,
+}
+
+/// Clears the link when the bot that set it stops.
+struct Connected<'a>(&'a Shared);
+
+impl Drop for Connected<'_> {
+    fn drop(&mut self) {
+        self.0.set_telegram_link(None);
+    }
+}
 
 /// Updates answered at once.
 pub const HANDLERS: usize = 16;
@@ -136,6 +152,11 @@ async fn serve(state: &Arc<AppState>, generation: &Generation, api: Api, core: A
     };
     let username = me.username.unwrap_or_default();
     tracing::info!(bot = %username, "telegram bot running");
+    state.chatops.set_telegram_link(Some(Arc::new(Link {
+        outbox: outbox.clone(),
+        core: core.clone(),
+    })));
+    let _connected = Connected(&state.chatops);
     let handlers = Arc::new(tokio::sync::Semaphore::new(HANDLERS));
     let mut offset = 0_i64;
     let mut backoff = Backoff(0);
@@ -181,32 +202,65 @@ async fn handle(core: &Core, outbox: &Outbox, username: &str, update: Update) {
     if let Some(message) = update.message {
         message_in(core, outbox, username, message).await;
     } else if let Some(query) = update.callback_query {
-        // No button the bot sent is live (alert buttons come with the
-        // Alertmanager webhook): stop the spinner, say so, and audit it.
-        let live = core.state().live();
-        let user = live
-            .config
-            .chatops
-            .as_ref()
-            .and_then(|c| c.telegram.as_ref())
-            .and_then(|t| t.users.iter().find(|u| u.id == query.from.id));
-        let tr = Tr::new(i18n::pick(
-            user.and_then(|u| u.language.as_deref()),
-            query.from.language_code.as_deref(),
-        ));
-        let chat = query.message.as_ref().map_or(String::new(), |m| m.chat.id.to_string());
-        core.state().telemetry.event(crate::telemetry::Event::ChatCommand {
-            front: Front::Telegram.name(),
-            user: &query.from.id.to_string(),
-            chat: &chat,
-            command: super::command::BUTTON,
-            result: crate::telemetry::ChatResult::Expired,
-            detail: "no such button",
-        });
+        press(core, outbox, query).await;
+    }
+}
+
+/// A button under an alert message: checked against the presser (any
+/// group member can press), run through the core, answered on the button
+/// (which stops its spinner) and, when it made something, in the chat.
+async fn press(core: &Core, outbox: &Outbox, query: api::CallbackQuery) {
+    let live = core.state().live();
+    let user = live
+        .config
+        .chatops
+        .as_ref()
+        .and_then(|c| c.telegram.as_ref())
+        .and_then(|t| t.users.iter().find(|u| u.id == query.from.id));
+    let tr = Tr::new(i18n::pick(
+        user.and_then(|u| u.language.as_deref()),
+        query.from.language_code.as_deref(),
+    ));
+    let (chat, message) = query.message.as_ref().map_or((0, 0), |m| (m.chat.id, m.message_id));
+    let user_id = query.from.id.to_string();
+    let Some(user) = user else {
+        core.refuse_stranger(
+            Front::Telegram,
+            &user_id,
+            &chat.to_string(),
+            super::command::BUTTON,
+            "user not in chatops.telegram.users",
+            tr,
+        );
         let _ = outbox
             .api()
-            .answer_callback_query(&query.id, &tr.t("button.expired", &[]))
+            .answer_callback_query(&query.id, &tr.t("button.stranger", &[]))
             .await;
+        return;
+    };
+    let caller = Caller {
+        front: Front::Telegram,
+        name: if user.name.is_empty() {
+            user_id.clone()
+        } else {
+            user.name.clone()
+        },
+        user_id,
+        role: user.role,
+        chat: chat.to_string(),
+        tr,
+    };
+    let action = query.data.as_deref().and_then(|id| {
+        core.state()
+            .chatops
+            .buttons()
+            .get(id, crate::traps::unix_now())
+            .map(|b| b.action.clone())
+    });
+    let (replies, notice) = core.press(&caller, action.as_ref()).await;
+    let _ = outbox.api().answer_callback_query(&query.id, &notice).await;
+    if chat != 0 && !replies.is_empty() {
+        deliver(outbox, chat, message, replies).await;
     }
 }
 
@@ -297,7 +351,7 @@ async fn message_in(core: &Core, outbox: &Outbox, username: &str, message: Messa
 
 /// Sends `replies` to `chat`, the first as a reply to `reply_to`. A text
 /// too long for one message goes as several, split between lines.
-async fn deliver(outbox: &Outbox, chat: i64, reply_to: i64, replies: Vec<Reply>) {
+pub(crate) async fn deliver(outbox: &Outbox, chat: i64, reply_to: i64, replies: Vec<Reply>) {
     let mut reply_to = Some(reply_to);
     for reply in replies {
         match reply {

@@ -18,8 +18,8 @@ use snmp2::{AsnReader, MessageType, Varbinds};
 
 use super::ber;
 use super::decode::{self, Kind, Notification};
-use super::sources::constant_time_eq;
 use crate::config::{AuthProtocol, PrivProtocol, SecurityLevel, SnmpCredentials, SnmpVersion, Target, V3Credentials};
+use crate::secret::constant_time_eq;
 use crate::telemetry::TrapDrop;
 
 const FLAG_AUTH: u8 = 0x01;

@@ -1,0 +1,87 @@
+//! `POST /chatops/alertmanager`: Alertmanager's webhook receiver. Each
+//! notification becomes an alert message with buttons in the Telegram
+//! `notify_chats`, sent before the answer: 200 means delivered (or a
+//! duplicate of a delivered one), 503 means "not delivered, send again"
+//! (the bot is not connected, or Telegram is too far behind), so
+//! Alertmanager's retries do the queueing, not netgauge's memory.
+//!
+//! It is served without basic auth (Alertmanager's `http_config` sends one
+//! credential: this bearer token, `chatops.webhook_token`).
+
+use std::time::Duration;
+
+use http_body_util::BodyExt;
+use hyper::body::Incoming;
+use hyper::{Method, Request, StatusCode};
+
+use super::notify::{self, Notification};
+use crate::state::AppState;
+
+/// How long a delivery may take before the answer is 503 (Alertmanager's
+/// notify timeout is longer; a slow Telegram is retried later).
+pub const DELIVERY_BUDGET: Duration = Duration::from_secs(10);
+
+/// The path Alertmanager posts to.
+pub const PATH: &str = "/chatops/alertmanager";
+
+/// Answers one webhook request: (status, body).
+pub async fn receive(state: &AppState, req: Request<Incoming>) -> (StatusCode, String) {
+    if req.method() != Method::POST {
+        return (StatusCode::METHOD_NOT_ALLOWED, "use POST\n".into());
+    }
+    let live = state.live();
+    let Some(chatops) = live.config.chatops.as_ref() else {
+        return (StatusCode::NOT_FOUND, "no chatops section in the config\n".into());
+    };
+    let Some(token) = chatops.webhook_token.as_ref() else {
+        return (
+            StatusCode::NOT_FOUND,
+            "chatops.webhook_token is not set: the webhook is off\n".into(),
+        );
+    };
+    let offered = req
+        .headers()
+        .get(hyper::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .unwrap_or("");
+    if !token.matches(offered.trim().as_bytes()) {
+        return (StatusCode::UNAUTHORIZED, "wrong or missing bearer token\n".into());
+    }
+    let body = match http_body_util::Limited::new(req.into_body(), notify::MAX_BODY)
+        .collect()
+        .await
+    {
+        Ok(b) => b.to_bytes(),
+        Err(e) => return (StatusCode::PAYLOAD_TOO_LARGE, format!("body not read: {e}\n")),
+    };
+    let notification: Notification = match serde_json::from_slice(&body) {
+        Ok(n) => n,
+        Err(e) => {
+            return (
+                StatusCode::BAD_REQUEST,
+                format!("not an Alertmanager webhook payload: {e}\n"),
+            )
+        }
+    };
+    let Some(telegram) = chatops.telegram.as_ref().filter(|t| !t.notify_chats.is_empty()) else {
+        tracing::warn!("an Alertmanager notification arrived, but chatops.telegram.notify_chats is empty: dropped");
+        return (StatusCode::OK, "no notify_chats: nothing to do\n".into());
+    };
+    match tokio::time::timeout(
+        DELIVERY_BUDGET,
+        super::telegram::alerts::deliver(state, chatops, telegram, &notification),
+    )
+    .await
+    {
+        Ok(Ok(n)) => (StatusCode::OK, format!("delivered to {n} chat(s)\n")),
+        Ok(Err(e)) => {
+            tracing::warn!(error = %e, group = %notification.group_key, "alert notification not delivered; Alertmanager will retry");
+            (StatusCode::SERVICE_UNAVAILABLE, format!("{e}\n"))
+        }
+        Err(_) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            "Telegram did not take the message in time; send it again\n".into(),
+        ),
+    }
+}
