@@ -330,6 +330,22 @@ def exporter():
     b.add("timeseries", "HTTP requests (per second)",
           [target(f"sum by (handler, code) (rate(netgauge_http_requests_total{{{j}}}[$__rate_interval]))", "{{handler}} {{code}}")],
           w=24, h=8, unit="reqps")
+    # The chat bot (chatops:): flat at 0 where it does not run.
+    b.row("ChatOps bot")
+    b.add("timeseries", "Chat commands by result (per second)",
+          [target(f"sum by (result) (rate(netgauge_chatops_commands_total{{{j}}}[$__rate_interval])) or vector(0)", "{{result}}")],
+          w=12, h=8, unit="ops")
+    b.add("timeseries", "Refused and rate-limited commands (per second)",
+          [target(f"sum(rate(netgauge_chatops_refused_total{{{j}}}[$__rate_interval])) or vector(0)", "refused"),
+           target(f"sum(rate(netgauge_chatops_rate_limited_total{{{j}}}[$__rate_interval])) or vector(0)", "rate limited")],
+          w=12, h=8, unit="ops")
+    b.add("timeseries", "Telegram API requests by method and status (per second; 409: a second bot instance, 429: throttled)",
+          [target(f"sum by (method, code) (rate(netgauge_chatops_telegram_requests_total{{{j}}}[$__rate_interval])) or vector(0)",
+                  "{{method}} {{code}}")],
+          w=12, h=8, unit="reqps")
+    b.add("table", "Chat commands by command and result (since start)",
+          [target(f"sum by (command, result) (netgauge_chatops_commands_total{{{j}}}) or vector(0)", instant=True)], w=12, h=8,
+          transformations=[{"id": "organize", "options": {"excludeByName": {"Time": True}}}])
     return b
 
 
