@@ -89,7 +89,10 @@ fn main() {
                 }
             }
             let us = t0.elapsed().as_secs_f64() * 1e6 / n as f64;
-            println!("core: {text:<24} {us:7.1} µs/command ({} bytes of HTML each)", bytes / n);
+            println!(
+                "core: {text:<24} {us:7.1} µs/command ({} bytes of HTML each)",
+                bytes / n
+            );
         }
         // Rendering a long reply: 300 interfaces, as /interfaces sends.
         let mut t = Text::new();

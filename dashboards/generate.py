@@ -339,9 +339,11 @@ def exporter():
           [target(f"sum(rate(netgauge_chatops_refused_total{{{j}}}[$__rate_interval])) or vector(0)", "refused"),
            target(f"sum(rate(netgauge_chatops_rate_limited_total{{{j}}}[$__rate_interval])) or vector(0)", "rate limited")],
           w=12, h=8, unit="ops")
-    b.add("timeseries", "Telegram API requests by method and status (per second; 409: a second bot instance, 429: throttled)",
+    b.add("timeseries", "Telegram and Slack API requests by method and status (per second; 409: a second bot instance, 429: throttled)",
           [target(f"sum by (method, code) (rate(netgauge_chatops_telegram_requests_total{{{j}}}[$__rate_interval])) or vector(0)",
-                  "{{method}} {{code}}")],
+                  "telegram {{method}} {{code}}"),
+           target(f"sum by (method, code) (rate(netgauge_chatops_slack_requests_total{{{j}}}[$__rate_interval])) or vector(0)",
+                  "slack {{method}} {{code}}")],
           w=12, h=8, unit="reqps")
     b.add("table", "Chat commands by command and result (since start)",
           [target(f"sum by (command, result) (netgauge_chatops_commands_total{{{j}}}) or vector(0)", instant=True)], w=12, h=8,

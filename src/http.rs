@@ -116,12 +116,27 @@ pub async fn serve(
     Ok(())
 }
 
-async fn handle(state: &AppState, web: &WebConfig, req: Request<Incoming>) -> Resp {
+async fn handle(state: &Arc<AppState>, web: &WebConfig, req: Request<Incoming>) -> Resp {
     // Alertmanager's webhook carries its own bearer token (its http_config
     // sends one credential), so basic auth does not apply to it.
-    let (handler, mut resp) = if req.uri().path() == crate::chatops::webhook::PATH {
+    // So do Slack's requests: they are verified by the signing secret.
+    let path = req.uri().path();
+    let (handler, mut resp) = if path == crate::chatops::webhook::PATH {
         let (code, body) = crate::chatops::webhook::receive(state, req).await;
         (crate::chatops::webhook::PATH, text(code, &body))
+    } else if path == crate::chatops::slack::COMMANDS_PATH || path == crate::chatops::slack::INTERACTIONS_PATH {
+        let handler = if path == crate::chatops::slack::COMMANDS_PATH {
+            crate::chatops::slack::COMMANDS_PATH
+        } else {
+            crate::chatops::slack::INTERACTIONS_PATH
+        };
+        let (code, body) = crate::chatops::slack::receive(state, req).await;
+        let mut r = text(code, &body);
+        if body.starts_with('{') {
+            r.headers_mut()
+                .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        }
+        (handler, r)
     } else if web.authorized(req.headers().get(AUTHORIZATION)) {
         route(state, &req).await
     } else {

@@ -33,8 +33,9 @@
 //!   config, the telemetry and the poller (whose [`poller::directory`] of
 //!   every device's interfaces names the ifIndex a trap carries, and
 //!   resolves a linkDown when a poll sees the port up).
-//! * [`chatops`]: a path that starts at a person: Telegram (and Slack)
-//!   commands in, answers out. It shares the config, the telemetry and the
+//! * [`chatops`]: a path that starts at a person: Telegram and Slack
+//!   commands in, answers out, and Alertmanager's notifications out as
+//!   messages with Silence and Graph buttons. It shares the config, the telemetry and the
 //!   poller (`/status` polls the device now, through the same flights and
 //!   caches), and asks Prometheus and Alertmanager for rates, alerts and
 //!   silences.

@@ -40,6 +40,7 @@ desc_consts! {
     CHATOPS_RATE_LIMITED = ("netgauge_chatops_rate_limited_total", Counter, "Chat commands dropped because their user or chat was over chatops rate_limit.");
     CHATOPS_REFUSED = ("netgauge_chatops_refused_total", Counter, "Chat commands refused: an unknown user, a chat the bot does not serve, or a role below the command's.");
     CHATOPS_TELEGRAM_REQUESTS = ("netgauge_chatops_telegram_requests_total", Counter, "Requests to the Telegram Bot API, by method and HTTP status (0: no answer).");
+    CHATOPS_SLACK_REQUESTS = ("netgauge_chatops_slack_requests_total", Counter, "Requests to Slack (Web API methods, and response_url as `response`), by method and HTTP status (0: no answer).");
 }
 
 /// How a chat command ended. The `result` label of `netgauge_chatops_commands_total`.
@@ -246,8 +247,10 @@ pub enum Event<'a> {
         /// Why, when it did not succeed (never a secret).
         detail: &'a str,
     },
-    /// One request to the Telegram Bot API; `code` 0 when none answered.
-    TelegramRequest {
+    /// One request to a chat platform's API (`front`: `telegram` or
+    /// `slack`); `code` 0 when none answered.
+    ChatApiRequest {
+        front: &'static str,
         method: &'static str,
         code: u16,
         detail: &'a str,
@@ -277,7 +280,7 @@ impl Event<'_> {
             | Event::TrapDropped { .. }
             | Event::TaskRestarted { .. }
             | Event::ChatCommand { .. }
-            | Event::TelegramRequest { .. }
+            | Event::ChatApiRequest { .. }
             | Event::AlertmanagerRequest { .. } => None,
         }
     }
@@ -309,6 +312,7 @@ struct Counters {
     /// Whether the bot runs: its unlabelled counters are shown (at 0) from then on.
     chat_started: bool,
     telegram: BTreeMap<Key, u64>,
+    slack: BTreeMap<Key, u64>,
     task_restarts: BTreeMap<Key, u64>,
     last_reload_ok: bool,
     last_reload_success: f64,
@@ -628,18 +632,28 @@ impl Telemetry {
                 }
                 *c.chat_commands.entry(vec![command.into(), r.into()]).or_default() += 1;
             }
-            Event::TelegramRequest { method, code, detail } => {
-                match code {
-                    200 => tracing::debug!(method, code, "telegram request"),
-                    409 => tracing::error!(
+            Event::ChatApiRequest {
+                front,
+                method,
+                code,
+                detail,
+            } => {
+                match (front, code) {
+                    (_, 200) => tracing::debug!(front, method, code, "chat api request"),
+                    ("telegram", 409) => tracing::error!(
                         method,
                         code,
                         detail,
                         "another process is reading this bot's updates (HTTP 409): run one netgauge per bot token, or remove the bot's webhook"
                     ),
-                    _ => tracing::warn!(method, code, detail, "telegram request failed"),
+                    _ => tracing::warn!(front, method, code, detail, "{front} request failed"),
                 }
-                *c.telegram.entry(vec![method.into(), code.to_string()]).or_default() += 1;
+                let map = if front == "slack" {
+                    &mut c.slack
+                } else {
+                    &mut c.telegram
+                };
+                *map.entry(vec![method.into(), code.to_string()]).or_default() += 1;
             }
             Event::AlertmanagerRequest {
                 url,
@@ -700,6 +714,7 @@ impl Telemetry {
             set.push(&CHATOPS_RATE_LIMITED, vec![], c.chat_rate_limited as f64);
             set.push(&CHATOPS_REFUSED, vec![], c.chat_refused as f64);
             emit(set, &CHATOPS_TELEGRAM_REQUESTS, &["method", "code"], &c.telegram);
+            emit(set, &CHATOPS_SLACK_REQUESTS, &["method", "code"], &c.slack);
         }
     }
 

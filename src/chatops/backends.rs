@@ -273,13 +273,18 @@ impl Backends {
     /// Active alerts that are neither silenced nor inhibited, optionally
     /// only those matching `matchers`.
     pub async fn alerts(&self, matchers: &[Matcher]) -> Result<Vec<Alert>, BackendError> {
+        self.active_alerts(matchers, false).await
+    }
+
+    /// Active alerts, silenced and inhibited ones too when `muted`.
+    pub async fn active_alerts(&self, matchers: &[Matcher], muted: bool) -> Result<Vec<Alert>, BackendError> {
         let filters: Vec<String> = matchers.iter().map(matcher_filter).collect();
+        let muted = if muted { "true" } else { "false" };
         self.first_alertmanager(|base| {
             let filters = filters.clone();
             async move {
                 let url = format!("{base}/api/v2/alerts");
-                let mut query: Vec<(&str, &str)> =
-                    vec![("active", "true"), ("silenced", "false"), ("inhibited", "false")];
+                let mut query: Vec<(&str, &str)> = vec![("active", "true"), ("silenced", muted), ("inhibited", muted)];
                 query.extend(filters.iter().map(|f| ("filter", f.as_str())));
                 self.get_json(&url, &query).await
             }

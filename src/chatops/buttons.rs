@@ -16,6 +16,8 @@ use std::path::Path;
 use rand::Rng;
 use serde::{Deserialize, Serialize};
 
+use super::core::Front;
+
 /// How long a delivered notification is remembered, to drop the copy the
 /// other Alertmanager of an HA pair sends (within seconds; their
 /// `repeat_interval` reminders, hours apart, are delivered).
@@ -50,11 +52,13 @@ pub struct Button {
     pub expires: f64,
 }
 
-/// One sent alert message.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+/// One sent alert message: the chat (a Telegram chat id, a Slack
+/// channel id) and the message (a Telegram message id, a Slack `ts`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Posted {
-    pub chat: i64,
-    pub message: i64,
+    pub front: Front,
+    pub chat: String,
+    pub message: String,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -118,7 +122,7 @@ impl Store {
     }
 
     /// Records that the notification `digest` reached `chat`.
-    pub fn delivered(&mut self, digest: &str, chat: i64, now: f64) {
+    pub fn delivered(&mut self, digest: &str, chat: &str, now: f64) {
         if self.delivered.len() >= MAX_GROUPS {
             self.expire(now);
         }
@@ -127,7 +131,7 @@ impl Store {
     }
 
     /// Whether the notification `digest` reached `chat` within the dedupe window.
-    pub fn was_delivered(&self, digest: &str, chat: i64, now: f64) -> bool {
+    pub fn was_delivered(&self, digest: &str, chat: &str, now: f64) -> bool {
         self.delivered
             .get(&format!("{digest}/{chat}"))
             .is_some_and(|at| now - at < DEDUPE_WINDOW)
@@ -158,9 +162,19 @@ impl Store {
         self.dirty = true;
     }
 
-    /// The messages of `group` (to edit once it resolves), forgotten here.
-    pub fn take_group(&mut self, group: &str) -> Vec<Posted> {
-        let taken = self.groups.remove(group).map(|g| g.messages).unwrap_or_default();
+    /// The messages of `group` that `front` sent (to edit once it
+    /// resolves), forgotten here.
+    pub fn take_group(&mut self, group: &str, front: Front) -> Vec<Posted> {
+        let Some(g) = self.groups.get_mut(group) else {
+            return Vec::new();
+        };
+        let (taken, kept): (Vec<Posted>, Vec<Posted>) = std::mem::take(&mut g.messages)
+            .into_iter()
+            .partition(|p| p.front == front);
+        g.messages = kept;
+        if g.messages.is_empty() {
+            self.groups.remove(group);
+        }
         if !taken.is_empty() {
             self.dirty = true;
         }
@@ -236,11 +250,11 @@ mod tests {
     #[test]
     fn the_same_notification_twice_is_delivered_once_per_chat_within_the_window() {
         let mut s = Store::default();
-        s.delivered("abc", -1, 1000.0);
-        assert!(s.was_delivered("abc", -1, 1010.0));
-        assert!(!s.was_delivered("abc", -2, 1010.0), "another chat still gets it");
+        s.delivered("abc", "-1", 1000.0);
+        assert!(s.was_delivered("abc", "-1", 1010.0));
+        assert!(!s.was_delivered("abc", "C2", 1010.0), "another chat still gets it");
         assert!(
-            !s.was_delivered("abc", -1, 1000.0 + DEDUPE_WINDOW),
+            !s.was_delivered("abc", "-1", 1000.0 + DEDUPE_WINDOW),
             "a reminder hours later is sent"
         );
     }
@@ -251,14 +265,17 @@ mod tests {
         let path = dir.path().join("chatops.json");
         let mut s = Store::default();
         let id = s.add(silence(), 1000.0, 600.0);
-        s.posted("{}:{alertname=\"X\"}", Posted { chat: -5, message: 7 }, 1000.0, 600.0);
+        let posted = Posted {
+            front: Front::Telegram,
+            chat: "-5".into(),
+            message: "7".into(),
+        };
+        s.posted("{}:{alertname=\"X\"}", posted.clone(), 1000.0, 600.0);
         s.save(&path).unwrap();
         let mut back = Store::load(&path).unwrap();
         assert_eq!(back.get(&id, 1001.0).map(|b| &b.action), Some(&silence()));
-        assert_eq!(
-            back.take_group("{}:{alertname=\"X\"}"),
-            vec![Posted { chat: -5, message: 7 }]
-        );
+        assert!(back.take_group("{}:{alertname=\"X\"}", Front::Slack).is_empty());
+        assert_eq!(back.take_group("{}:{alertname=\"X\"}", Front::Telegram), vec![posted]);
         assert!(Store::load(&dir.path().join("absent.json")).unwrap().is_empty());
     }
 }

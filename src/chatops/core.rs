@@ -22,7 +22,8 @@ use crate::state::AppState;
 use crate::telemetry::{ChatResult, Event};
 
 /// The chat a command came from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Front {
     Telegram,
     Slack,

@@ -1,23 +1,23 @@
 //! The ChatOps bot: network engineers ask it about devices, alerts and
 //! traffic from Telegram (and Slack), and silence alerts from the chat.
 //!
-//! Data flows one way, like the exporter's: a front end
-//! ([`telegram`]) turns updates into a [`core::Caller`] and words → the
+//! Data flows one way, like the exporter's: a front end ([`telegram`],
+//! [`slack`]) turns updates into a [`core::Caller`] and words → the
 //! [`core`] (parse in [`command`], rate limits and roles, the answer in
 //! [`answers`] from the poller, Prometheus and Alertmanager through
 //! [`backends`]) → [`markup::Text`] → the front end renders and sends it
-//! (paced by [`telegram::outbox`]). [`i18n`] holds the words, [`format`]
-//! the numbers, [`chart`] draws `/graph`.
+//! (Telegram's sends paced by a [`pace::Pacer`]). [`i18n`] holds the
+//! words, [`format`] the numbers, [`chart`] draws `/graph`.
 //!
-//! Alerts come the other way: Alertmanager posts to [`webhook`], [`notify`]
-//! makes the message and its buttons, the front end sends it
-//! ([`telegram::alerts`]) and [`buttons`] remembers what each button does
-//! (in `chatops.state_file`); a press goes through the core like a command.
+//! Alerts come the other way: Alertmanager posts to [`webhook`],
+//! [`notify`] makes the message and its buttons, the front ends send it
+//! ([`telegram::alerts`], [`slack::alerts`]) and [`buttons`] remembers
+//! what each button does (in `chatops.state_file`); a press goes through
+//! the core like a command.
 //!
 //! What outlives a reload lives in [`Shared`] (the rate limiters, the
-//! buttons, the connected bot); the
-//! bot reads users, roles and chats from the live config on every update,
-//! so a reload applies to the next message.
+//! buttons, the connected clients); users, roles and chats are read from
+//! the live config on every update, so a reload applies to the next message.
 
 pub mod answers;
 pub mod backends;
@@ -29,6 +29,8 @@ pub mod format;
 pub mod i18n;
 pub mod markup;
 pub mod notify;
+pub mod pace;
+pub mod slack;
 pub mod telegram;
 pub mod webhook;
 
@@ -65,6 +67,8 @@ pub struct Shared {
     buttons: Mutex<buttons::Store>,
     /// The Telegram bot, while it is connected: the webhook sends through it.
     telegram: Mutex<Option<Arc<telegram::Link>>>,
+    /// The Slack client and core, built on the first request that needs them.
+    slack: Mutex<Option<Arc<slack::Link>>>,
     /// One writer of the state file at a time.
     saving: tokio::sync::Mutex<()>,
 }
@@ -76,6 +80,7 @@ impl Default for Shared {
             strangers: Mutex::new(Limiter::new(1.0 / STRANGER_NOTICE_EVERY.as_secs_f64(), 1, MAX_KEYS)),
             buttons: Mutex::new(buttons::Store::default()),
             telegram: Mutex::new(None),
+            slack: Mutex::new(None),
             saving: tokio::sync::Mutex::new(()),
         }
     }
@@ -96,6 +101,17 @@ impl Shared {
 
     pub(crate) fn set_telegram_link(&self, link: Option<Arc<telegram::Link>>) {
         *self.telegram.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = link;
+    }
+
+    pub(crate) fn slack_link(&self) -> Option<Arc<slack::Link>> {
+        self.slack
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
+    }
+
+    pub(crate) fn set_slack_link(&self, link: Option<Arc<slack::Link>>) {
+        *self.slack.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = link;
     }
 
     /// Reads `chatops.state_file` (at start). An unreadable one is moved

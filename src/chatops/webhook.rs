@@ -1,6 +1,6 @@
 //! `POST /chatops/alertmanager`: Alertmanager's webhook receiver. Each
 //! notification becomes an alert message with buttons in the Telegram
-//! `notify_chats`, sent before the answer: 200 means delivered (or a
+//! `notify_chats` and the Slack `notify_channels`, sent before the answer: 200 means delivered (or a
 //! duplicate of a delivered one), 503 means "not delivered, send again"
 //! (the bot is not connected, or Telegram is too far behind), so
 //! Alertmanager's retries do the queueing, not netgauge's memory.
@@ -8,6 +8,7 @@
 //! It is served without basic auth (Alertmanager's `http_config` sends one
 //! credential: this bearer token, `chatops.webhook_token`).
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use http_body_util::BodyExt;
@@ -25,7 +26,7 @@ pub const DELIVERY_BUDGET: Duration = Duration::from_secs(10);
 pub const PATH: &str = "/chatops/alertmanager";
 
 /// Answers one webhook request: (status, body).
-pub async fn receive(state: &AppState, req: Request<Incoming>) -> (StatusCode, String) {
+pub async fn receive(state: &Arc<AppState>, req: Request<Incoming>) -> (StatusCode, String) {
     if req.method() != Method::POST {
         return (StatusCode::METHOD_NOT_ALLOWED, "use POST\n".into());
     }
@@ -64,16 +65,34 @@ pub async fn receive(state: &AppState, req: Request<Incoming>) -> (StatusCode, S
             )
         }
     };
-    let Some(telegram) = chatops.telegram.as_ref().filter(|t| !t.notify_chats.is_empty()) else {
-        tracing::warn!("an Alertmanager notification arrived, but chatops.telegram.notify_chats is empty: dropped");
-        return (StatusCode::OK, "no notify_chats: nothing to do\n".into());
-    };
-    match tokio::time::timeout(
-        DELIVERY_BUDGET,
-        super::telegram::alerts::deliver(state, chatops, telegram, &notification),
-    )
-    .await
-    {
+    let telegram = chatops.telegram.as_ref().filter(|t| !t.notify_chats.is_empty());
+    let slack = chatops.slack.as_ref().filter(|s| !s.notify_channels.is_empty());
+    if telegram.is_none() && slack.is_none() {
+        tracing::warn!(
+            "an Alertmanager notification arrived, but no notify_chats or notify_channels are configured: dropped"
+        );
+        return (
+            StatusCode::OK,
+            "no notify_chats or notify_channels: nothing to do\n".into(),
+        );
+    }
+    let delivered = tokio::time::timeout(DELIVERY_BUDGET, async {
+        let mut reached = 0;
+        if let Some(t) = telegram {
+            reached += super::telegram::alerts::deliver(state, chatops, t, &notification)
+                .await
+                .map_err(|e| e.to_string())?;
+        }
+        if let Some(s) = slack {
+            reached += super::slack::alerts::deliver(state, chatops, s, &notification)
+                .await
+                .map_err(|e| format!("Slack refused the message: {e}"))?;
+        }
+        state.chatops.save_buttons(state).await;
+        Ok::<usize, String>(reached)
+    })
+    .await;
+    match delivered {
         Ok(Ok(n)) => (StatusCode::OK, format!("delivered to {n} chat(s)\n")),
         Ok(Err(e)) => {
             tracing::warn!(error = %e, group = %notification.group_key, "alert notification not delivered; Alertmanager will retry");
@@ -81,7 +100,7 @@ pub async fn receive(state: &AppState, req: Request<Incoming>) -> (StatusCode, S
         }
         Err(_) => (
             StatusCode::SERVICE_UNAVAILABLE,
-            "Telegram did not take the message in time; send it again\n".into(),
+            "the chat did not take the message in time; send it again\n".into(),
         ),
     }
 }

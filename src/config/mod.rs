@@ -71,6 +71,7 @@ pub mod defaults {
     pub const TRAPS_RATE_PER_SECOND: f64 = 200.0;
     pub const TRAPS_BURST: u32 = 1000;
     pub const TELEGRAM_API_URL: &str = "https://api.telegram.org";
+    pub const SLACK_API_URL: &str = "https://slack.com/api";
     /// Chat messages older than this when the bot reads them (after a
     /// restart, say) are acknowledged and not run.
     pub const CHATOPS_MAX_UPDATE_AGE: Duration = Duration::from_secs(300);
@@ -547,8 +548,11 @@ pub struct TelegramConfig {
 pub struct SlackConfig {
     pub signing_secret: Secret,
     pub bot_token: Secret,
+    /// Without a trailing slash.
+    pub api_url: String,
     pub users: Vec<ChatUser<String>>,
     pub channels: Vec<String>,
+    pub notify_channels: Vec<String>,
     pub rate_limit: ChatRateLimit,
 }
 

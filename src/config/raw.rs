@@ -74,8 +74,13 @@ pub struct RawSlack {
     pub signing_secret_file: Option<Spanned<String>>,
     pub bot_token: Option<Spanned<String>>,
     pub bot_token_file: Option<Spanned<String>>,
+    /// Slack's Web API; tests and proxies change it.
+    pub api_url: Option<Spanned<String>>,
     pub users: Option<Spanned<Vec<Spanned<RawChatUser<String>>>>>,
+    /// Channels the slash command answers in (direct messages always).
     pub channels: Option<Spanned<Vec<Spanned<String>>>>,
+    /// Where alert messages with buttons go.
+    pub notify_channels: Option<Spanned<Vec<Spanned<String>>>>,
     pub rate_limit: Option<Spanned<RawChatRateLimit>>,
 }
 

@@ -17,9 +17,9 @@ const CAROL: i64 = 333_333_333; // admin, Indonesian
 const STRANGER: i64 = 999_999_999;
 const GROUP: i64 = -1_001_234_567_890;
 const OTHER_GROUP: i64 = -1_009_999_999_999;
-const WAIT: Duration = Duration::from_secs(20);
+pub(crate) const WAIT: Duration = Duration::from_secs(20);
 
-fn free_tcp() -> SocketAddr {
+pub(crate) fn free_tcp() -> SocketAddr {
     TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap()
 }
 
@@ -40,7 +40,7 @@ fn config(tg: &FakeTelegram, targets: &str, backends: &str, per_user: &str, burs
     )
 }
 
-fn agent_target(port: u16) -> String {
+pub(crate) fn agent_target(port: u16) -> String {
     format!("  - name: agent\n    address: 127.0.0.1:{port}\n    snmp: {{community: {V2C_COMMUNITY}}}\n")
 }
 
@@ -80,12 +80,12 @@ fn text_of(sent: &[Sent]) -> String {
     sent.iter().map(|s| s.text.as_str()).collect::<Vec<_>>().join("\n")
 }
 
-fn counter(server_metrics: &str, name: &str, labels: &[(&str, &str)]) -> f64 {
+pub(crate) fn counter(server_metrics: &str, name: &str, labels: &[(&str, &str)]) -> f64 {
     value(&parse_exposition(server_metrics), name, labels).unwrap_or(0.0)
 }
 
 /// Waits for Alertmanager's API to list what `path` asks for and returns it.
-fn am_get(am: SocketAddr, path: &str) -> serde_json::Value {
+pub(crate) fn am_get(am: SocketAddr, path: &str) -> serde_json::Value {
     let (status, body) = http_request(am, "GET", path, &[]);
     assert_eq!(status, 200, "{body}");
     serde_json::from_str(&body).unwrap()
@@ -351,7 +351,7 @@ async fn telegram_commands_answer_with_what_the_agent_prometheus_and_alertmanage
 }
 
 /// POSTs a JSON body with the harness's minimal client.
-fn post_json(addr: SocketAddr, path: &str, body: &str) {
+pub(crate) fn post_json(addr: SocketAddr, path: &str, body: &str) {
     let mut stream = std::net::TcpStream::connect(addr).unwrap();
     use std::io::{Read, Write};
     write!(
@@ -471,7 +471,7 @@ async fn a_device_with_hundreds_of_interfaces_is_listed_in_messages_telegram_acc
     server.stop().await;
 }
 
-async fn wait_for_async(mut cond: impl FnMut() -> bool) {
+pub(crate) async fn wait_for_async(mut cond: impl FnMut() -> bool) {
     let started = std::time::Instant::now();
     while !cond() {
         assert!(started.elapsed() < Duration::from_secs(60), "timed out");
@@ -525,10 +525,10 @@ fn the_bot_token_never_reaches_the_log() {
     assert!(!metrics.contains("TEST-token"));
 }
 
-const HOOK_TOKEN: &str = "hook-token-for-tests";
+pub(crate) const HOOK_TOKEN: &str = "hook-token-for-tests";
 
 /// POSTs an Alertmanager webhook payload to netgauge: (status, body).
-fn post_hook(server: SocketAddr, token: Option<&str>, body: &str) -> (u16, String) {
+pub(crate) fn post_hook(server: SocketAddr, token: Option<&str>, body: &str) -> (u16, String) {
     use std::io::{Read, Write};
     let mut stream = std::net::TcpStream::connect(server).unwrap();
     let auth = token.map_or(String::new(), |t| format!("Authorization: Bearer {t}\r\n"));
@@ -544,7 +544,7 @@ fn post_hook(server: SocketAddr, token: Option<&str>, body: &str) -> (u16, Strin
     (code, response)
 }
 
-fn alert_json(interface: &str, ends_in_secs: i64) -> serde_json::Value {
+pub(crate) fn alert_json(interface: &str, ends_in_secs: i64) -> serde_json::Value {
     let ends = std::time::SystemTime::now() + Duration::from_secs(ends_in_secs.max(0) as u64);
     let ends = humantime::format_rfc3339_seconds(ends).to_string();
     serde_json::json!({

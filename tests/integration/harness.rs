@@ -13,6 +13,7 @@ use netgauge::state::AppState;
 
 mod alertmanager;
 mod netns;
+pub mod slack;
 pub mod telegram;
 pub use alertmanager::Alertmanager;
 pub use netns::Netns;

@@ -15,6 +15,7 @@ mod monitoring;
 mod packaging;
 mod prometheus;
 mod reload;
+mod slack;
 mod snmpd;
 mod snmpsim;
 mod ssh;

@@ -27,9 +27,10 @@ pub async fn press(ctx: &Ctx<'_>, action: &Action) -> Result<(Vec<Reply>, String
             fingerprint,
         } => {
             let matchers: Vec<Matcher> = matchers.iter().map(|(k, v)| Matcher::equal(k, v)).collect();
+            // Silenced ones count: a press may extend a silence.
             let firing = ctx
                 .backends
-                .alerts(&matchers)
+                .active_alerts(&matchers, true)
                 .await
                 .map_err(|e| backend_failed(ctx, e))?;
             let found = match fingerprint {

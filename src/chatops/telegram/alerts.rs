@@ -7,6 +7,7 @@ use super::api::{ApiError, Button, Keyboard};
 use super::outbox::Outgoing;
 use super::Link;
 use crate::chatops::buttons::Posted;
+use crate::chatops::core::Front;
 use crate::chatops::i18n::Tr;
 use crate::chatops::notify::{self, Notification};
 use crate::config::{ChatopsConfig, TelegramConfig};
@@ -63,14 +64,15 @@ pub async fn deliver(
         }
     });
     let earlier = if n.resolved() {
-        shared.buttons().take_group(&n.group_key)
+        shared.buttons().take_group(&n.group_key, Front::Telegram)
     } else {
         Vec::new()
     };
     let mut reached = 0;
     let mut result = Ok(());
     for &chat in &telegram.notify_chats {
-        if shared.buttons().was_delivered(&digest, chat, now) {
+        let key = chat.to_string();
+        if shared.buttons().was_delivered(&digest, &key, now) {
             continue;
         }
         let sent = if n.resolved() {
@@ -82,9 +84,14 @@ pub async fn deliver(
             Ok(messages) => {
                 let mut store = shared.buttons();
                 for message in messages {
-                    store.posted(&n.group_key, Posted { chat, message }, now, ttl);
+                    let posted = Posted {
+                        front: Front::Telegram,
+                        chat: key.clone(),
+                        message: message.to_string(),
+                    };
+                    store.posted(&n.group_key, posted, now, ttl);
                 }
-                store.delivered(&digest, chat, now);
+                store.delivered(&digest, &key, now);
                 reached += 1;
             }
             Err(e) => {
@@ -96,11 +103,10 @@ pub async fn deliver(
     if n.resolved() && result.is_err() {
         // Not edited everywhere: keep the links for the retry.
         let mut store = shared.buttons();
-        for p in earlier {
+        for p in earlier.into_iter().filter(|p| p.front == Front::Telegram) {
             store.posted(&n.group_key, p, now, ttl);
         }
     }
-    shared.save_buttons(state).await;
     result.map(|()| reached).map_err(DeliveryError::from)
 }
 
@@ -135,7 +141,11 @@ async fn resolve_in(link: &Link, chat: i64, earlier: &[Posted], parts: &[String]
     let Some(first) = parts.first() else {
         return Ok(Vec::new());
     };
-    let mine: Vec<i64> = earlier.iter().filter(|p| p.chat == chat).map(|p| p.message).collect();
+    let mine: Vec<i64> = earlier
+        .iter()
+        .filter(|p| p.front == Front::Telegram && p.chat == chat.to_string())
+        .filter_map(|p| p.message.parse().ok())
+        .collect();
     let mut edited = 0;
     for message in &mine {
         match link

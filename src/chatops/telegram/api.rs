@@ -7,7 +7,7 @@
 //!
 //! The token is part of every URL (`/bot<token>/method`), so no error that
 //! leaves this file carries a URL: reqwest's errors are stripped of theirs.
-//! Every request is one [`Event::TelegramRequest`](crate::telemetry::Event).
+//! Every request is one [`Event::ChatApiRequest`](crate::telemetry::Event).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -186,7 +186,8 @@ impl Api {
             Ok(_) => (200, String::new()),
             Err(e) => (e.code(), e.to_string()),
         };
-        self.telemetry.event(Event::TelegramRequest {
+        self.telemetry.event(Event::ChatApiRequest {
+            front: "telegram",
             method,
             code,
             detail: &detail,

@@ -67,16 +67,18 @@ impl Validator {
                 );
             }
         }
+        if let (Some(sl), None) = (&r.slack, &webhook_token) {
+            if sl.value.notify_channels.as_ref().is_some_and(|c| !c.value.is_empty()) {
+                self.problem(
+                    sl.referenced,
+                    "chatops.webhook_token",
+                    "slack.notify_channels takes alerts from Alertmanager at POST /chatops/alertmanager, \
+                     which needs a bearer token: give chatops.webhook_token or webhook_token_file",
+                );
+            }
+        }
         if self.problems.len() > before {
             return None;
-        }
-        // Issue 13 lands in steps: Telegram commands first.
-        if let Some(s) = &r.slack {
-            self.warning(
-                s.referenced,
-                "chatops.slack",
-                "the Slack front end is not in this version yet: this section is checked, not run",
-            );
         }
         Some(ChatopsConfig {
             prometheus_url,
@@ -164,26 +166,39 @@ impl Validator {
                 .then_some(())
                 .ok_or("a Slack user id is like U0123ABC (upper case letters and digits)")
         });
+        let channels = self.slack_channels("chatops.slack.channels", r.channels.as_ref());
+        let notify_channels = self.slack_channels("chatops.slack.notify_channels", r.notify_channels.as_ref());
+        let api_url = match &r.api_url {
+            Some(u) => self.url("chatops.slack.api_url", u),
+            None => Some(defaults::SLACK_API_URL.to_owned()),
+        };
+        let rate_limit = self.chat_rate_limit("chatops.slack.rate_limit", r.rate_limit.as_ref());
+        Some(SlackConfig {
+            signing_secret: signing_secret?,
+            bot_token: bot_token?,
+            api_url: api_url?,
+            users: users?,
+            channels,
+            notify_channels,
+            rate_limit,
+        })
+    }
+
+    /// Slack channel ids (`C…` public, `G…` private, `D…` direct).
+    fn slack_channels(&mut self, field: &str, raw: Option<&Spanned<Vec<Spanned<String>>>>) -> Vec<String> {
         let mut channels = Vec::new();
-        for (i, c) in r.channels.iter().flat_map(|l| l.value.iter()).enumerate() {
+        for (i, c) in raw.iter().flat_map(|l| l.value.iter()).enumerate() {
             if slack_id(&c.value, &['C', 'G', 'D']) {
                 channels.push(c.value.clone());
             } else {
                 self.problem(
                     c.referenced,
-                    format!("chatops.slack.channels[{i}]"),
+                    format!("{field}[{i}]"),
                     format!("{} is not a channel id like C0123ABC", crate::echo::quoted(&c.value)),
                 );
             }
         }
-        let rate_limit = self.chat_rate_limit("chatops.slack.rate_limit", r.rate_limit.as_ref());
-        Some(SlackConfig {
-            signing_secret: signing_secret?,
-            bot_token: bot_token?,
-            users: users?,
-            channels,
-            rate_limit,
-        })
+        channels
     }
 
     /// A front end's users: at least one, each id once, a known role and language.
