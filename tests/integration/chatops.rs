@@ -301,6 +301,14 @@ async fn telegram_commands_answer_with_what_the_agent_prometheus_and_alertmanage
     // Command replies carry no buttons.
     assert!(tg.sent().iter().all(|s| s.reply_markup.is_none()));
 
+    // A second reader of the same bot (409): logged, counted, and the bot
+    // goes on reading once it is gone.
+    // (The poll waiting now returns with this message; the next two conflict.)
+    tg.conflict("getUpdates", 2);
+    ask(&tg, BOB, BOB, "/whoami", 1).await;
+    wait_for_async(|| tg.requests("getUpdates", 409) == 2).await;
+    ask(&tg, BOB, BOB, "/whoami", 1).await;
+
     // Telegram's 429: waited out, sent again, counted.
     tg.throttle("sendMessage", 1, 1);
     let again = text_of(&ask(&tg, BOB, BOB, "/whoami", 1).await);

@@ -1,14 +1,16 @@
 //! A thin client of what the bot asks of Slack: `chat.postMessage`,
 //! `chat.update`, the three-step file upload (for `/graph`), and answers
-//! to a command's or a button's `response_url`. The bot token is sent as a
-//! header and never appears in a URL or an error; every request is one
-//! [`Event::ChatApiRequest`](crate::telemetry::Event).
+//! to a command's or a button's `response_url`. Posts to a channel are
+//! paced (a [`Pacer`], a second apart) and a 429 is waited out. The bot
+//! token is sent as a header and never appears in a URL or an error; every
+//! request is one [`Event::ChatApiRequest`](crate::telemetry::Event).
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use serde_json::{json, Value};
 
+use crate::chatops::pace::Pacer;
 use crate::secret::Secret;
 use crate::telemetry::{Event, Telemetry};
 
@@ -36,12 +38,22 @@ impl SlackError {
     }
 }
 
+/// Slack allows about one message a second per channel.
+const CHANNEL_GAP: Duration = Duration::from_secs(1);
+/// And bursts overall; this keeps a flood of alerts from meeting its limit.
+const GLOBAL_GAP: Duration = Duration::from_millis(50);
+/// 429s waited out for one call before it is given up.
+const MAX_RETRIES: u32 = 3;
+/// The longest `Retry-After` honoured.
+const MAX_RETRY_AFTER: u64 = 60;
+
 #[derive(Clone)]
 pub struct SlackApi {
     http: reqwest::Client,
     base: String,
     token: Secret,
     telemetry: Arc<Telemetry>,
+    pace: Arc<Pacer<String>>,
 }
 
 impl SlackApi {
@@ -57,6 +69,7 @@ impl SlackApi {
             base: base.trim_end_matches('/').to_owned(),
             token,
             telemetry,
+            pace: Arc::new(Pacer::new(GLOBAL_GAP)),
         })
     }
 
@@ -73,18 +86,39 @@ impl SlackApi {
         });
     }
 
-    /// A Web API method with a JSON body.
-    async fn call(&self, method: &'static str, body: &Value) -> Result<Value, SlackError> {
-        let sent = self
-            .http
-            .post(format!("{}/{method}", self.base))
-            .bearer_auth(self.token.expose())
-            .json(body)
-            .send()
-            .await;
-        let result = read(sent).await;
-        self.record(method, &result);
-        result
+    /// A Web API method with a JSON body, in `channel`'s turn when it
+    /// posts to one; a 429 is waited out (`Retry-After`) and sent again.
+    async fn call(&self, method: &'static str, channel: Option<&str>, body: &Value) -> Result<Value, SlackError> {
+        let mut not_before = std::time::Instant::now();
+        let mut tries = 0;
+        loop {
+            if let Some(c) = channel {
+                self.pace.wait_turn(&c.to_owned(), CHANNEL_GAP, not_before).await;
+            }
+            let sent = self
+                .http
+                .post(format!("{}/{method}", self.base))
+                .bearer_auth(self.token.expose())
+                .json(body)
+                .send()
+                .await;
+            let result = read(sent).await;
+            self.record(method, &result);
+            match result {
+                Err(SlackError::Refused {
+                    code: 429, retry_after, ..
+                }) if tries < MAX_RETRIES && retry_after.unwrap_or(1) <= MAX_RETRY_AFTER => {
+                    tries += 1;
+                    let wait = Duration::from_secs(retry_after.unwrap_or(1).max(1));
+                    not_before = std::time::Instant::now() + wait;
+                    match channel {
+                        Some(c) => self.pace.back_off(&c.to_owned(), not_before),
+                        None => tokio::time::sleep(wait).await,
+                    }
+                }
+                other => return other,
+            }
+        }
     }
 
     /// Posts `text` (mrkdwn) with `blocks` to `channel`; returns the message's `ts`.
@@ -93,13 +127,14 @@ impl SlackApi {
         if let Some(b) = blocks {
             body["blocks"] = b.clone();
         }
-        let answer = self.call("chat.postMessage", &body).await?;
+        let answer = self.call("chat.postMessage", Some(channel), &body).await?;
         Ok(answer["ts"].as_str().unwrap_or_default().to_owned())
     }
 
     pub async fn update_message(&self, channel: &str, ts: &str, text: &str, blocks: &Value) -> Result<(), SlackError> {
         self.call(
             "chat.update",
+            Some(channel),
             &json!({"channel": channel, "ts": ts, "text": text, "blocks": blocks}),
         )
         .await
@@ -157,6 +192,7 @@ impl SlackApi {
         uploaded?;
         self.call(
             "files.completeUploadExternal",
+            Some(channel),
             &json!({"files": [{"id": id, "title": title}], "channel_id": channel, "initial_comment": comment}),
         )
         .await

@@ -1,8 +1,8 @@
-//! A thin typed client of the Telegram Bot API: the seven methods the bot
+//! A thin typed client of the Telegram Bot API: the six methods the bot
 //! uses, over the crate's one HTTP client (reqwest, rustls).
 //!
 //! Why not a framework crate: teloxide and frankenstein bring a dispatcher,
-//! a second HTTP stack or OpenSSL defaults for seven JSON calls; this file
+//! a second HTTP stack or OpenSSL defaults for six JSON calls; this file
 //! is the whole of what netgauge needs, and it can be read in one sitting.
 //!
 //! The token is part of every URL (`/bot<token>/method`), so no error that
@@ -279,19 +279,6 @@ impl Api {
             body["reply_markup"] = serde_json::to_value(k).map_err(|e| ApiError::Decode(e.to_string()))?;
         }
         self.call("editMessageText", &body).await
-    }
-
-    pub async fn edit_message_reply_markup(
-        &self,
-        chat: i64,
-        message: i64,
-        keyboard: &Keyboard,
-    ) -> Result<serde_json::Value, ApiError> {
-        self.call(
-            "editMessageReplyMarkup",
-            &serde_json::json!({"chat_id": chat, "message_id": message, "reply_markup": keyboard}),
-        )
-        .await
     }
 
     /// Stops the button's spinner, with a short notice.

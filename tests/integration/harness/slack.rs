@@ -30,6 +30,8 @@ pub struct Call {
 pub struct FakeSlack {
     pub addr: SocketAddr,
     calls: Arc<Mutex<Vec<Call>>>,
+    /// Calls of a method still to answer 429 (`Retry-After: 1`).
+    throttled: Arc<Mutex<Vec<String>>>,
     task: tokio::task::JoinHandle<()>,
 }
 
@@ -44,17 +46,18 @@ impl FakeSlack {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let calls: Arc<Mutex<Vec<Call>>> = Arc::default();
-        let c = calls.clone();
+        let throttled: Arc<Mutex<Vec<String>>> = Arc::default();
+        let (c, t) = (calls.clone(), throttled.clone());
         let task = tokio::spawn(async move {
             loop {
                 let Ok((stream, _)) = listener.accept().await else {
                     return;
                 };
-                let c = c.clone();
+                let (c, t) = (c.clone(), t.clone());
                 tokio::spawn(async move {
                     let service = hyper::service::service_fn(move |req| {
-                        let c = c.clone();
-                        async move { Ok::<_, Infallible>(serve(req, addr, c).await) }
+                        let (c, t) = (c.clone(), t.clone());
+                        async move { Ok::<_, Infallible>(serve(req, addr, c, t).await) }
                     });
                     let _ = hyper::server::conn::http1::Builder::new()
                         .serve_connection(hyper_util::rt::TokioIo::new(stream), service)
@@ -62,7 +65,17 @@ impl FakeSlack {
                 });
             }
         });
-        FakeSlack { addr, calls, task }
+        FakeSlack {
+            addr,
+            calls,
+            throttled,
+            task,
+        }
+    }
+
+    /// The next call of Web API `method` answers 429 with `Retry-After: 1`.
+    pub fn throttle(&self, method: &str) {
+        self.throttled.lock().unwrap().push(format!("api/{method}"));
     }
 
     pub fn api_url(&self) -> String {
@@ -101,8 +114,26 @@ fn answer(body: Value) -> Response<Full<Bytes>> {
         .unwrap()
 }
 
-async fn serve(req: Request<Incoming>, addr: SocketAddr, calls: Arc<Mutex<Vec<Call>>>) -> Response<Full<Bytes>> {
+async fn serve(
+    req: Request<Incoming>,
+    addr: SocketAddr,
+    calls: Arc<Mutex<Vec<Call>>>,
+    throttled: Arc<Mutex<Vec<String>>>,
+) -> Response<Full<Bytes>> {
     let path = req.uri().path().trim_start_matches('/').to_owned();
+    {
+        let mut t = throttled.lock().unwrap();
+        if let Some(i) = t.iter().position(|m| *m == path) {
+            t.remove(i);
+            return Response::builder()
+                .status(429)
+                .header("retry-after", "1")
+                .body(Full::new(Bytes::from_static(
+                    b"{\"ok\":false,\"error\":\"ratelimited\"}",
+                )))
+                .unwrap();
+        }
+    }
     let authorized = req
         .headers()
         .get("authorization")

@@ -43,6 +43,8 @@ struct Inner {
     callbacks: Vec<(String, String)>,
     /// Method → (failures left, retry_after).
     throttle: HashMap<String, (u32, u64)>,
+    /// Method → 409s left to answer.
+    conflict: HashMap<String, u32>,
     /// Every request: method and HTTP status.
     requests: Vec<(String, u16)>,
 }
@@ -167,6 +169,12 @@ impl FakeTelegram {
         self.lock().throttle.insert(method.to_owned(), (n, retry_after));
     }
 
+    /// The next `n` calls of `method` answer 409, as Telegram does while
+    /// another process reads the same bot's updates.
+    pub fn conflict(&self, method: &str, n: u32) {
+        self.lock().conflict.insert(method.to_owned(), n);
+    }
+
     pub fn sent(&self) -> Vec<Sent> {
         self.lock().sent.clone()
     }
@@ -263,7 +271,21 @@ async fn serve(
                 _ => None,
             }
         };
+        let conflicted = {
+            let mut i = inner.lock().unwrap();
+            match i.conflict.get_mut(&method) {
+                Some(n) if *n > 0 => {
+                    *n -= 1;
+                    true
+                }
+                _ => false,
+            }
+        };
         match throttled {
+            None if conflicted => refuse(
+                409,
+                "Conflict: terminated by other getUpdates request; make sure that only one bot instance is running",
+            ),
             Some(after) => answer(
                 429,
                 json!({"ok": false, "error_code": 429, "description": format!("Too Many Requests: retry after {after}"), "parameters": {"retry_after": after}}),
