@@ -28,8 +28,9 @@ impl Secret {
 
     /// Whether `offered` is this secret, in time that does not depend on
     /// where they first differ (a token or community guessed byte by byte).
+    /// An empty secret matches nothing: it would let anyone in.
     pub fn matches(&self, offered: &[u8]) -> bool {
-        constant_time_eq(self.0.as_bytes(), offered)
+        !self.0.is_empty() && constant_time_eq(self.0.as_bytes(), offered)
     }
 }
 

@@ -36,8 +36,18 @@ where
     F: Fn() -> Fut,
     Fut: Future<Output = ()> + Send + 'static,
 {
+    /// Stops the task when its supervisor is dropped (at shutdown, the
+    /// supervisor's future is), instead of leaving it running detached.
+    struct AbortOnDrop(tokio::task::AbortHandle);
+    impl Drop for AbortOnDrop {
+        fn drop(&mut self) {
+            self.0.abort();
+        }
+    }
     loop {
-        match tokio::spawn(start()).await {
+        let task = tokio::spawn(start());
+        let _abort = AbortOnDrop(task.abort_handle());
+        match task.await {
             Ok(()) => return,
             Err(e) => {
                 telemetry.event(crate::telemetry::Event::TaskRestarted {

@@ -121,20 +121,27 @@ impl Store {
         self.buttons.get(id).filter(|b| b.expires > now)
     }
 
-    /// Records that the notification `digest` reached `chat`.
-    pub fn delivered(&mut self, digest: &str, chat: &str, now: f64) {
+    /// Claims the delivery of notification `digest` to `chat`: `false`
+    /// when it was delivered (or is being delivered) there within the
+    /// dedupe window. Claimed before sending, so two copies arriving
+    /// together (an HA pair) post once; [`Store::release`] on failure.
+    pub fn claim(&mut self, digest: &str, chat: &str, now: f64) -> bool {
+        let key = format!("{digest}/{chat}");
+        if self.delivered.get(&key).is_some_and(|at| now - at < DEDUPE_WINDOW) {
+            return false;
+        }
         if self.delivered.len() >= MAX_GROUPS {
             self.expire(now);
         }
-        self.delivered.insert(format!("{digest}/{chat}"), now);
+        self.delivered.insert(key, now);
         self.dirty = true;
+        true
     }
 
-    /// Whether the notification `digest` reached `chat` within the dedupe window.
-    pub fn was_delivered(&self, digest: &str, chat: &str, now: f64) -> bool {
-        self.delivered
-            .get(&format!("{digest}/{chat}"))
-            .is_some_and(|at| now - at < DEDUPE_WINDOW)
+    /// Gives up a claim whose delivery failed, so a retry sends it.
+    pub fn release(&mut self, digest: &str, chat: &str) {
+        self.delivered.remove(&format!("{digest}/{chat}"));
+        self.dirty = true;
     }
 
     /// Links a sent message to its notification group.
@@ -250,13 +257,15 @@ mod tests {
     #[test]
     fn the_same_notification_twice_is_delivered_once_per_chat_within_the_window() {
         let mut s = Store::default();
-        s.delivered("abc", "-1", 1000.0);
-        assert!(s.was_delivered("abc", "-1", 1010.0));
-        assert!(!s.was_delivered("abc", "C2", 1010.0), "another chat still gets it");
+        assert!(s.claim("abc", "-1", 1000.0));
+        assert!(!s.claim("abc", "-1", 1010.0), "the HA copy");
+        assert!(s.claim("abc", "C2", 1010.0), "another chat still gets it");
         assert!(
-            !s.was_delivered("abc", "-1", 1000.0 + DEDUPE_WINDOW),
+            s.claim("abc", "-1", 1000.0 + DEDUPE_WINDOW),
             "a reminder hours later is sent"
         );
+        s.release("abc", "C2");
+        assert!(s.claim("abc", "C2", 1020.0), "a failed delivery is retried");
     }
 
     #[test]

@@ -111,7 +111,12 @@ pub fn bits_per_second(title: &str, lines: &[Line<'_>], start: f64, end: f64) ->
 
 /// `17:30` within a day, `12-06 17:30` across days.
 fn time_label(t: f64, span: f64) -> String {
-    let at = std::time::UNIX_EPOCH + std::time::Duration::from_secs_f64(t.max(0.0));
+    let Some(at) = std::time::Duration::try_from_secs_f64(t.max(0.0))
+        .ok()
+        .and_then(|d| std::time::UNIX_EPOCH.checked_add(d))
+    else {
+        return String::new();
+    };
     let s = humantime::format_rfc3339_seconds(at).to_string();
     if span <= 86_400.0 {
         s[11..16].to_owned()

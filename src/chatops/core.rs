@@ -52,6 +52,22 @@ pub struct Caller {
 }
 
 impl Caller {
+    /// `user`, as the config lists them, asking from `chat`.
+    pub fn new<Id>(front: Front, user: &crate::config::ChatUser<Id>, user_id: String, chat: String, tr: Tr) -> Caller {
+        Caller {
+            front,
+            name: if user.name.is_empty() {
+                user_id.clone()
+            } else {
+                user.name.clone()
+            },
+            user_id,
+            role: user.role,
+            chat,
+            tr,
+        }
+    }
+
     /// How silences name their author: `alice (telegram 111111111)`.
     pub fn created_by(&self) -> String {
         format!("{} ({} {})", self.name, self.front.name(), self.user_id)
@@ -146,6 +162,17 @@ impl Core {
         &self.backends
     }
 
+    /// What an answer for `caller` may use, on the live config.
+    fn ctx<'a>(&'a self, caller: &'a Caller) -> Ctx<'a> {
+        Ctx {
+            state: &self.state,
+            live: self.state.live(),
+            backends: &self.backends,
+            caller,
+            tr: caller.tr,
+        }
+    }
+
     /// Runs `text` for `caller` and logs it.
     pub async fn run(&self, caller: &Caller, text: &str) -> Answer {
         let (spec, parsed) = command::parse(text);
@@ -207,13 +234,7 @@ impl Core {
         spec: Option<&'static Spec>,
         parsed: Result<Command, ParseError>,
     ) -> (Answer, String) {
-        let ctx = Ctx {
-            state: &self.state,
-            live: self.state.live(),
-            backends: &self.backends,
-            caller,
-            tr: caller.tr,
-        };
+        let ctx = self.ctx(caller);
         let command = match parsed {
             Ok(c) => c,
             Err(e) => {
@@ -298,13 +319,7 @@ impl Core {
             );
             return (Vec::new(), caller.tr.t("button.refused", &[("role", &role.name())]));
         }
-        let ctx = Ctx {
-            state: &self.state,
-            live: self.state.live(),
-            backends: &self.backends,
-            caller,
-            tr: caller.tr,
-        };
+        let ctx = self.ctx(caller);
         match answers::buttons::press(&ctx, action).await {
             Ok((replies, notice)) => {
                 self.audit(caller, command::BUTTON, ChatResult::Ok, "");

@@ -68,8 +68,10 @@ pub fn duration(d: Duration) -> String {
     }
 }
 
+/// Seconds as a device reports them (uptime): `?` when not a duration
+/// (infinite, NaN, or past what a `Duration` holds).
 pub fn seconds(s: f64) -> String {
-    duration(Duration::from_secs_f64(s.max(0.0)))
+    Duration::try_from_secs_f64(s.max(0.0)).map_or_else(|_| "?".into(), duration)
 }
 
 /// How long ago `t` was, or `?` when it is in the future.

@@ -50,6 +50,8 @@ pub struct NotifiedAlert {
     pub annotations: BTreeMap<String, String>,
     #[serde(default)]
     pub fingerprint: String,
+    #[serde(default)]
+    pub starts_at: String,
 }
 
 impl Notification {
@@ -58,13 +60,14 @@ impl Notification {
     }
 
     /// Identifies this notification's content: the group, its status and
-    /// each alert's fingerprint and status. Two Alertmanagers of a pair
-    /// send the same digest.
+    /// each alert's fingerprint, status and start (an alert that fires
+    /// again after resolving is news). Two Alertmanagers of a pair send
+    /// the same digest.
     pub fn digest(&self) -> String {
         let mut alerts: Vec<String> = self
             .alerts
             .iter()
-            .map(|a| format!("{}={}", a.fingerprint, a.status))
+            .map(|a| format!("{}={}@{}", a.fingerprint, a.status, a.starts_at))
             .collect();
         alerts.sort();
         let text = format!("{}\n{}\n{}", self.group_key, self.status, alerts.join(","));
@@ -77,14 +80,15 @@ impl Notification {
             .collect()
     }
 
-    /// The labels that identify the group: `groupLabels`, and `alertname`
-    /// when every alert shares one. Empty when there is nothing to match
-    /// (a silence with no matcher would silence everything).
+    /// The labels that identify the group: every label its alerts share
+    /// (`commonLabels`: the `group_by` labels, `alertname` when they share
+    /// one, and the rest they have in common), so the silence covers these
+    /// alerts and not, say, every other alert of the device. Empty when
+    /// there is nothing to match (a silence with no matcher would silence
+    /// everything).
     pub fn group_matchers(&self) -> BTreeMap<String, String> {
         let mut m = self.group_labels.clone();
-        if let Some(name) = self.common_labels.get("alertname") {
-            m.insert("alertname".into(), name.clone());
-        }
+        m.extend(self.common_labels.iter().map(|(k, v)| (k.clone(), v.clone())));
         m.retain(|_, v| !v.is_empty());
         m
     }
@@ -231,10 +235,14 @@ mod tests {
         let plain = text.to_plain();
         assert!(plain.contains("core-sw1 Gi0/1 <uplink> is down"), "{plain}");
         assert_eq!(rows.len(), 3, "{rows:#?}");
-        let group: BTreeMap<String, String> = [("alertname", "InterfaceDown"), ("device", "core-sw1")]
-            .into_iter()
-            .map(|(k, v)| (k.to_owned(), v.to_owned()))
-            .collect();
+        let group: BTreeMap<String, String> = [
+            ("alertname", "InterfaceDown"),
+            ("device", "core-sw1"),
+            ("severity", "critical"),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect();
         assert_eq!(
             rows[0][0].action,
             Action::Silence {

@@ -65,9 +65,9 @@ pub async fn receive(state: &Arc<AppState>, req: Request<Incoming>) -> (StatusCo
             )
         }
     };
-    let telegram = chatops.telegram.as_ref().filter(|t| !t.notify_chats.is_empty());
-    let slack = chatops.slack.as_ref().filter(|s| !s.notify_channels.is_empty());
-    if telegram.is_none() && slack.is_none() {
+    let wanted = chatops.telegram.as_ref().is_some_and(|t| !t.notify_chats.is_empty())
+        || chatops.slack.as_ref().is_some_and(|s| !s.notify_channels.is_empty());
+    if !wanted {
         tracing::warn!(
             "an Alertmanager notification arrived, but no notify_chats or notify_channels are configured: dropped"
         );
@@ -76,31 +76,49 @@ pub async fn receive(state: &Arc<AppState>, req: Request<Incoming>) -> (StatusCo
             "no notify_chats or notify_channels: nothing to do\n".into(),
         );
     }
-    let delivered = tokio::time::timeout(DELIVERY_BUDGET, async {
-        let mut reached = 0;
-        if let Some(t) = telegram {
-            reached += super::telegram::alerts::deliver(state, chatops, t, &notification)
-                .await
-                .map_err(|e| e.to_string())?;
-        }
-        if let Some(s) = slack {
-            reached += super::slack::alerts::deliver(state, chatops, s, &notification)
-                .await
-                .map_err(|e| format!("Slack refused the message: {e}"))?;
-        }
-        state.chatops.save_buttons(state).await;
-        Ok::<usize, String>(reached)
-    })
-    .await;
-    match delivered {
-        Ok(Ok(n)) => (StatusCode::OK, format!("delivered to {n} chat(s)\n")),
-        Ok(Err(e)) => {
-            tracing::warn!(error = %e, group = %notification.group_key, "alert notification not delivered; Alertmanager will retry");
-            (StatusCode::SERVICE_UNAVAILABLE, format!("{e}\n"))
-        }
+    // On a task of its own: when the answer cannot wait any longer, the
+    // delivery still finishes and records what reached which chat, so
+    // Alertmanager's retry sends only what is missing.
+    let task = tokio::spawn(deliver(state.clone(), notification));
+    match tokio::time::timeout(DELIVERY_BUDGET, task).await {
+        Ok(Ok(Ok(n))) => (StatusCode::OK, format!("delivered to {n} chat(s)\n")),
+        Ok(Ok(Err(e))) => (StatusCode::SERVICE_UNAVAILABLE, format!("{e}\n")),
+        Ok(Err(e)) => (StatusCode::INTERNAL_SERVER_ERROR, format!("delivery failed: {e}\n")),
         Err(_) => (
             StatusCode::SERVICE_UNAVAILABLE,
             "the chat did not take the message in time; send it again\n".into(),
         ),
+    }
+}
+
+/// Sends `n` to every front end with somewhere to send it; each is tried
+/// whatever the other did. `Err` when any failed (what reached a chat is
+/// recorded and not sent again).
+async fn deliver(state: Arc<AppState>, n: Notification) -> Result<usize, String> {
+    let live = state.live();
+    let Some(chatops) = live.config.chatops.as_ref() else {
+        return Ok(0);
+    };
+    let mut reached = 0;
+    let mut failed = Vec::new();
+    if let Some(t) = chatops.telegram.as_ref().filter(|t| !t.notify_chats.is_empty()) {
+        match super::telegram::alerts::deliver(&state, chatops, t, &n).await {
+            Ok(k) => reached += k,
+            Err(e) => failed.push(e.to_string()),
+        }
+    }
+    if let Some(s) = chatops.slack.as_ref().filter(|s| !s.notify_channels.is_empty()) {
+        match super::slack::alerts::deliver(&state, chatops, s, &n).await {
+            Ok(k) => reached += k,
+            Err(e) => failed.push(format!("Slack refused the message: {e}")),
+        }
+    }
+    state.chatops.save_buttons(&state).await;
+    if failed.is_empty() {
+        Ok(reached)
+    } else {
+        let e = failed.join("; ");
+        tracing::warn!(error = %e, group = %n.group_key, "alert notification not delivered everywhere; Alertmanager will retry");
+        Err(e)
     }
 }

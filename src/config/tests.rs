@@ -450,3 +450,18 @@ fn a_relative_chatops_token_file_is_read_beside_the_config_that_names_it() {
     let t = c.chatops.unwrap().telegram.unwrap();
     assert_eq!(t.token.expose(), "42:from-beside-the-config");
 }
+
+/// An empty webhook token or signing secret (often `${VAR}` with VAR set
+/// to "") would let anyone post alerts or run commands.
+#[test]
+fn an_empty_webhook_token_or_signing_secret_is_refused_not_taken_as_no_check() {
+    let e = Config::from_yaml(
+        Path::new("c.yml"),
+        "chatops:\n  webhook_token: \"\"\n  slack:\n    signing_secret: \"  \"\n    bot_token: xoxb-1\n    users: [{id: U1, role: viewer}]\n",
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(e.contains("chatops.webhook_token: empty"), "{e}");
+    assert!(e.contains("chatops.slack.signing_secret: empty"), "{e}");
+    assert!(!crate::secret::Secret::new("").matches(b""));
+}

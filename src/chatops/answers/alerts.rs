@@ -108,24 +108,12 @@ pub async fn silence(
     if let Some(i) = &interface {
         matchers.push(Matcher::equal("interface", i));
     }
-    let now = SystemTime::now();
-    let until = now + duration;
     let comment = if reason.trim().is_empty() {
         ctx.t("silence.default_comment", &[("front", &ctx.caller.front.name())])
     } else {
         reason.trim().chars().take(500).collect()
     };
-    let id = ctx
-        .backends
-        .create_silence(&NewSilence {
-            matchers,
-            starts_at: backends::rfc3339(now),
-            ends_at: backends::rfc3339(until),
-            created_by: ctx.caller.created_by(),
-            comment,
-        })
-        .await
-        .map_err(|e| backend_failed(ctx, e))?;
+    let (id, until) = create(ctx, matchers, duration, comment).await?;
     let mut t = Text::new();
     t.line().plain("🔕 ").plain(ctx.t(
         "silence.created",
@@ -140,6 +128,30 @@ pub async fn silence(
     }
     t.line().plain(ctx.t("silence.id", &[])).plain(" ").code(&id);
     Ok(t)
+}
+
+/// A silence of `matchers` from now for `duration`, by the caller; its id
+/// and end.
+pub async fn create(
+    ctx: &Ctx<'_>,
+    matchers: Vec<Matcher>,
+    duration: Duration,
+    comment: String,
+) -> Result<(String, SystemTime), Failure> {
+    let now = SystemTime::now();
+    let until = now + duration;
+    let id = ctx
+        .backends
+        .create_silence(&NewSilence {
+            matchers,
+            starts_at: backends::rfc3339(now),
+            ends_at: backends::rfc3339(until),
+            created_by: ctx.caller.created_by(),
+            comment,
+        })
+        .await
+        .map_err(|e| backend_failed(ctx, e))?;
+    Ok((id, until))
 }
 
 pub async fn silences(ctx: &Ctx<'_>) -> Result<Text, Failure> {

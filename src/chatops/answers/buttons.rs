@@ -3,10 +3,10 @@
 //! firing: a forged notification cannot silence a real device), or draw
 //! the interface's graph.
 
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
 use super::backend_failed;
-use crate::chatops::backends::{self, Matcher, NewSilence};
+use crate::chatops::backends::Matcher;
 use crate::chatops::buttons::Action;
 use crate::chatops::command::DEFAULT_GRAPH_RANGE;
 use crate::chatops::core::{Ctx, Failure, Reply};
@@ -41,20 +41,8 @@ pub async fn press(ctx: &Ctx<'_>, action: &Action) -> Result<(Vec<Reply>, String
                 return Err(Failure::invalid(Text::from_plain(ctx.t("button.not_firing", &[]))));
             }
             let duration = Duration::from_secs(*seconds);
-            let now = SystemTime::now();
-            let until = now + duration;
             let comment = ctx.t("button.silence_comment", &[("front", &ctx.caller.front.name())]);
-            let id = ctx
-                .backends
-                .create_silence(&NewSilence {
-                    matchers: matchers.clone(),
-                    starts_at: backends::rfc3339(now),
-                    ends_at: backends::rfc3339(until),
-                    created_by: ctx.caller.created_by(),
-                    comment,
-                })
-                .await
-                .map_err(|e| backend_failed(ctx, e))?;
+            let (id, until) = super::alerts::create(ctx, matchers.clone(), duration, comment).await?;
             let mut t = Text::new();
             t.line().plain("🔕 ").plain(ctx.t(
                 "button.silenced_by",

@@ -83,27 +83,36 @@ pub async fn graph(ctx: &Ctx<'_>, device: &str, interface: &str, range: Duration
             .unwrap_or_default())
     };
     let (rx, tx) = (points(rx)?, points(tx)?);
+    let peak = |p: &[(f64, f64)]| p.iter().map(|x| x.1).filter(|v| v.is_finite()).fold(0.0_f64, f64::max);
+    let (rx_peak, tx_peak, no_data) = (peak(&rx), peak(&tx), rx.is_empty() && tx.is_empty());
     let (rx_label, tx_label) = (ctx.t("graph.receive", &[]), ctx.t("graph.transmit", &[]));
     let title = format!("{} {} — {}", target.name, name, format::duration(range));
-    let png = chart::bits_per_second(
-        &title,
-        &[
-            Line {
-                label: &rx_label,
-                points: &rx,
-                color: chart::RECEIVE,
-            },
-            Line {
-                label: &tx_label,
-                points: &tx,
-                color: chart::TRANSMIT,
-            },
-        ],
-        start,
-        end,
-    )
-    .map_err(|e| Failure::backend(Text::from_plain(ctx.t("graph.failed", &[])), e))?;
-    let peak = |p: &[(f64, f64)]| p.iter().map(|x| x.1).filter(|v| v.is_finite()).fold(0.0_f64, f64::max);
+    // Drawing is CPU work: off the async threads.
+    let drawn = tokio::task::spawn_blocking(move || {
+        chart::bits_per_second(
+            &title,
+            &[
+                Line {
+                    label: &rx_label,
+                    points: &rx,
+                    color: chart::RECEIVE,
+                },
+                Line {
+                    label: &tx_label,
+                    points: &tx,
+                    color: chart::TRANSMIT,
+                },
+            ],
+            start,
+            end,
+        )
+    })
+    .await;
+    let png = match drawn {
+        Ok(Ok(png)) => png,
+        Ok(Err(e)) => return Err(Failure::backend(Text::from_plain(ctx.t("graph.failed", &[])), e)),
+        Err(e) => return Err(Failure::backend(Text::from_plain(ctx.t("graph.failed", &[])), e)),
+    };
     let mut caption = Text::new();
     caption
         .line()
@@ -111,14 +120,14 @@ pub async fn graph(ctx: &Ctx<'_>, device: &str, interface: &str, range: Duration
         .plain(" ")
         .code(&name)
         .plain(format!(" · {}", format::duration(range)));
-    if rx.is_empty() && tx.is_empty() {
+    if no_data {
         caption.line().italic(ctx.t("graph.no_data", &[]));
     } else {
         caption.line().plain(ctx.t(
             "graph.peaks",
             &[
-                ("rx", &format::bits_per_second(peak(&rx))),
-                ("tx", &format::bits_per_second(peak(&tx))),
+                ("rx", &format::bits_per_second(rx_peak)),
+                ("tx", &format::bits_per_second(tx_peak)),
             ],
         ));
     }

@@ -188,8 +188,13 @@ pub async fn one(ctx: &Ctx<'_>, device: &str, name: &str) -> Result<Text, Failur
     if !i.description.is_empty() {
         t.line().italic(&i.description);
     }
-    if let Some(changed) = i.last_change_seconds.filter(|s| *s > 0.0) {
-        let at = SystemTime::UNIX_EPOCH + Duration::from_secs_f64(changed);
+    // The device's number: no panic on one past what a time holds.
+    let changed = i
+        .last_change_seconds
+        .filter(|s| *s > 0.0)
+        .and_then(|s| Duration::try_from_secs_f64(s).ok())
+        .and_then(|d| SystemTime::UNIX_EPOCH.checked_add(d));
+    if let Some(at) = changed {
         t.line().plain(ctx.t(
             "interface.last_change",
             &[("ago", &format::ago(at)), ("at", &format::utc(at))],

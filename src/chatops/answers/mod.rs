@@ -4,7 +4,7 @@
 //! uses (finding a device or an interface, suggesting the closest names)
 //! live here.
 
-mod alerts;
+pub mod alerts;
 pub mod buttons;
 mod devices;
 mod graph;

@@ -24,7 +24,8 @@ fn blocks(text: &str, rows: &[Vec<(String, String)>]) -> Value {
             .map(|(i, (label, id))| {
                 json!({
                     "type": "button",
-                    "text": {"type": "plain_text", "text": label, "emoji": true},
+                    // Slack refuses a button text over 75 characters.
+                    "text": {"type": "plain_text", "text": label.chars().take(75).collect::<String>(), "emoji": true},
                     "action_id": format!("netgauge-{r}-{i}"),
                     "value": id,
                 })
@@ -72,7 +73,7 @@ pub async fn deliver(
     let mut reached = 0;
     let mut result = Ok(());
     for channel in &slack.notify_channels {
-        if shared.buttons().was_delivered(&digest, channel, now) {
+        if !shared.buttons().claim(&digest, channel, now) {
             continue;
         }
         let sent = if n.resolved() {
@@ -113,10 +114,10 @@ pub async fn deliver(
                     };
                     store.posted(&n.group_key, posted, now, ttl);
                 }
-                store.delivered(&digest, channel, now);
                 reached += 1;
             }
             Err(e) => {
+                shared.buttons().release(&digest, channel);
                 result = Err(e);
                 break;
             }

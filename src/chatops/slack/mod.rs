@@ -32,6 +32,8 @@ pub const COMMANDS_PATH: &str = "/chatops/slack/commands";
 pub const INTERACTIONS_PATH: &str = "/chatops/slack/interactions";
 /// Slack's requests are small forms; nothing larger is read.
 const MAX_BODY: usize = 64 << 10;
+/// How long a request's body may take to arrive.
+const BODY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
 /// A `response_url` takes at most 5 answers: a longer reply is cut.
 const MAX_RESPONSES: usize = 5;
 
@@ -89,19 +91,32 @@ pub async fn receive(state: &Arc<AppState>, req: Request<Incoming>) -> (StatusCo
     let path = req.uri().path().to_owned();
     let header = |name: &str| req.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);
     let (timestamp, signature) = (header("x-slack-request-timestamp"), header("x-slack-signature"));
-    let body = match http_body_util::Limited::new(req.into_body(), MAX_BODY).collect().await {
-        Ok(b) => b.to_bytes(),
-        Err(e) => return (StatusCode::PAYLOAD_TOO_LARGE, format!("body not read: {e}\n")),
+    // Refused before the body is read when it cannot be from Slack.
+    if timestamp.is_none() || signature.is_none() {
+        return (StatusCode::UNAUTHORIZED, format!("{}\n", verify::VerifyError::Missing));
+    }
+    let body = match tokio::time::timeout(
+        BODY_TIMEOUT,
+        http_body_util::Limited::new(req.into_body(), MAX_BODY).collect(),
+    )
+    .await
+    {
+        Ok(Ok(b)) => b.to_bytes(),
+        Ok(Err(e)) => return (StatusCode::PAYLOAD_TOO_LARGE, format!("body not read: {e}\n")),
+        Err(_) => return (StatusCode::REQUEST_TIMEOUT, "body not sent in time\n".into()),
     };
     let now = crate::traps::unix_now() as i64;
-    if let Err(e) = verify::verify(
+    let verified = verify::verify(
         &slack.signing_secret,
         timestamp.as_deref(),
         signature.as_deref(),
         &body,
         now,
-    ) {
-        tracing::warn!(error = %e, path, "Slack request refused");
+    );
+    if let Err(e) = verified {
+        // Anyone can send these: counted (netgauge_http_requests_total
+        // {code="401"}), logged at debug level only.
+        tracing::debug!(error = %e, path, "Slack request refused");
         return (StatusCode::UNAUTHORIZED, format!("{e}\n"));
     }
     let form: Vec<(String, String)> = form_urlencoded::parse(&body).into_owned().collect();
@@ -149,18 +164,7 @@ fn caller(
     let tr = Tr::new(i18n::pick(configured.and_then(|u| u.language.as_deref()), None));
     let served = press || channel.starts_with('D') || slack.channels.iter().any(|c| c == channel);
     match configured.filter(|_| served) {
-        Some(u) => Ok(Caller {
-            front: Front::Slack,
-            user_id: user.to_owned(),
-            name: if u.name.is_empty() {
-                user.to_owned()
-            } else {
-                u.name.clone()
-            },
-            role: u.role,
-            chat: channel.to_owned(),
-            tr,
-        }),
+        Some(u) => Ok(Caller::new(Front::Slack, u, user.to_owned(), channel.to_owned(), tr)),
         None => {
             let why = if configured.is_some() {
                 "channel not in chatops.slack.channels"
@@ -208,7 +212,9 @@ fn interaction(link: &Arc<Link>, slack: &SlackConfig, payload: &Value) -> (Statu
     let id = payload["actions"][0]["value"].as_str().unwrap_or_default().to_owned();
     let caller = match caller(link, slack, user, channel, super::command::BUTTON, true) {
         Ok(c) => c,
-        Err(_) => {
+        // Told once an hour at most, like a stranger's command.
+        Err(None) => return (StatusCode::OK, String::new()),
+        Err(Some(_)) => {
             let tr = Tr::new(i18n::DEFAULT);
             let (api, url) = (link.api.clone(), response_url);
             tokio::spawn(async move {

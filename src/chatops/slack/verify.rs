@@ -55,7 +55,7 @@ pub fn verify(
         return Err(VerifyError::Missing);
     };
     let sent: i64 = timestamp.trim().parse().map_err(|_| VerifyError::Stale)?;
-    if (now - sent).abs() > WINDOW_SECS {
+    if now.abs_diff(sent) > WINDOW_SECS.unsigned_abs() {
         return Err(VerifyError::Stale);
     }
     let expected = sign(secret, timestamp.trim(), body);

@@ -14,8 +14,8 @@ use crate::config::{ChatopsConfig, TelegramConfig};
 use crate::state::AppState;
 
 /// How far behind Telegram may be before a notification is refused (503)
-/// rather than queued behind the others.
-const MAX_BACKLOG: std::time::Duration = std::time::Duration::from_secs(20);
+/// rather than queued behind the others: well inside the webhook's budget.
+const MAX_BACKLOG: std::time::Duration = std::time::Duration::from_secs(5);
 
 #[derive(Debug, thiserror::Error)]
 pub enum DeliveryError {
@@ -72,7 +72,7 @@ pub async fn deliver(
     let mut result = Ok(());
     for &chat in &telegram.notify_chats {
         let key = chat.to_string();
-        if shared.buttons().was_delivered(&digest, &key, now) {
+        if !shared.buttons().claim(&digest, &key, now) {
             continue;
         }
         let sent = if n.resolved() {
@@ -91,10 +91,10 @@ pub async fn deliver(
                     };
                     store.posted(&n.group_key, posted, now, ttl);
                 }
-                store.delivered(&digest, &key, now);
                 reached += 1;
             }
             Err(e) => {
+                shared.buttons().release(&digest, &key);
                 result = Err(e);
                 break;
             }

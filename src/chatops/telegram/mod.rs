@@ -74,6 +74,11 @@ impl Generation {
 /// Runs the Telegram bot for as long as the process; idle while the
 /// config has no `chatops.telegram`.
 pub async fn run(state: Arc<AppState>, shared: Arc<Shared>) {
+    // Updates confirmed so far, kept across generations of the same bot: a
+    // reload between reading a batch and confirming it must not run the
+    // batch again under the next generation.
+    let mut offset = 0_i64;
+    let mut token = String::new();
     loop {
         let Some(generation) = Generation::of(&state) else {
             tokio::time::sleep(Duration::from_secs(1)).await;
@@ -90,10 +95,14 @@ pub async fn run(state: Arc<AppState>, shared: Arc<Shared>) {
                 .map_err(|e| e.to_string())?;
             Ok((api, backends))
         });
+        if generation.token != token {
+            offset = 0;
+            token = generation.token.clone();
+        }
         match built {
             Ok((api, backends)) => {
                 let core = Arc::new(Core::new(state.clone(), shared.clone(), backends));
-                serve(&state, &generation, api, core).await;
+                serve(&state, &generation, api, core, &mut offset).await;
             }
             Err(e) => {
                 tracing::error!(error = %e, "cannot build the Telegram bot's HTTP clients");
@@ -134,7 +143,7 @@ fn wait_after(e: &ApiError, backoff: &mut Backoff) -> Duration {
 
 /// Reads and answers updates until a reload changes `generation`. Every
 /// wait ends early when it does (a fixed token applies at once).
-async fn serve(state: &Arc<AppState>, generation: &Generation, api: Api, core: Arc<Core>) {
+async fn serve(state: &Arc<AppState>, generation: &Generation, api: Api, core: Arc<Core>, offset: &mut i64) {
     let outbox = Arc::new(Outbox::new(api.clone()));
     let mut backoff = Backoff(0);
     let me = loop {
@@ -158,19 +167,18 @@ async fn serve(state: &Arc<AppState>, generation: &Generation, api: Api, core: A
     })));
     let _connected = Connected(&state.chatops);
     let handlers = Arc::new(tokio::sync::Semaphore::new(HANDLERS));
-    let mut offset = 0_i64;
     let mut backoff = Backoff(0);
     loop {
         // An update read by a poll dropped here is not confirmed: it comes again.
         let polled = tokio::select! {
-            polled = api.get_updates(offset, api::LONG_POLL) => polled,
+            polled = api.get_updates(*offset, api::LONG_POLL) => polled,
             () = superseded(state, generation) => return,
         };
         let wait = match polled {
             Ok(updates) => {
                 backoff = Backoff(0);
                 for update in updates {
-                    offset = offset.max(update.update_id.saturating_add(1));
+                    *offset = (*offset).max(update.update_id.saturating_add(1));
                     let Ok(permit) = handlers.clone().acquire_owned().await else {
                         return;
                     };
@@ -238,18 +246,7 @@ async fn press(core: &Core, outbox: &Outbox, query: api::CallbackQuery) {
             .await;
         return;
     };
-    let caller = Caller {
-        front: Front::Telegram,
-        name: if user.name.is_empty() {
-            user_id.clone()
-        } else {
-            user.name.clone()
-        },
-        user_id,
-        role: user.role,
-        chat: chat.to_string(),
-        tr,
-    };
+    let caller = Caller::new(Front::Telegram, user, user_id, chat.to_string(), tr);
     let action = query.data.as_deref().and_then(|id| {
         core.state()
             .chatops
@@ -329,18 +326,7 @@ async fn message_in(core: &Core, outbox: &Outbox, username: &str, message: Messa
         }
         return;
     };
-    let caller = Caller {
-        front: Front::Telegram,
-        name: if user.name.is_empty() {
-            user_id.clone()
-        } else {
-            user.name.clone()
-        },
-        user_id,
-        role: user.role,
-        chat,
-        tr,
-    };
+    let caller = Caller::new(Front::Telegram, user, user_id, chat, tr);
     if age > chatops.max_update_age {
         core.too_old(&caller, &words, age);
         return;

@@ -15,6 +15,7 @@ use super::super::raw::{RawChatRateLimit, RawChatUser, RawChatops, RawSlack, Raw
 use super::super::*;
 use super::traps::{http_url, per_second};
 use super::Validator;
+use crate::secret::Secret;
 
 /// Alertmanager URLs one bot talks to (an HA set is 2 or 3).
 const MAX_ALERTMANAGERS: usize = 16;
@@ -28,7 +29,7 @@ impl Validator {
             .as_ref()
             .and_then(|u| self.url("chatops.prometheus_url", u));
         let alertmanager_urls = self.urls("chatops.alertmanager_urls", r.alertmanager_urls.as_ref());
-        let webhook_token = self.secret(
+        let webhook_token = self.chat_secret(
             "chatops",
             "webhook_token",
             r.webhook_token.as_ref(),
@@ -94,7 +95,7 @@ impl Validator {
 
     fn telegram(&mut self, raw: &Spanned<RawTelegram>) -> Option<TelegramConfig> {
         let r = &raw.value;
-        let token = self.secret(
+        let token = self.chat_secret(
             "chatops.telegram",
             "token",
             r.token.as_ref(),
@@ -137,7 +138,7 @@ impl Validator {
                         inline: Option<&Spanned<String>>,
                         file: Option<&Spanned<String>>,
                         what: &str| {
-            let s = v.secret("chatops.slack", key, inline, file, raw.referenced);
+            let s = v.chat_secret("chatops.slack", key, inline, file, raw.referenced);
             if inline.is_none() && file.is_none() {
                 v.problem(
                     raw.referenced,
@@ -182,6 +183,35 @@ impl Validator {
             notify_channels,
             rate_limit,
         })
+    }
+
+    /// A token or secret the bot authenticates with, or checks others by:
+    /// never empty (an empty webhook token or signing secret would let
+    /// anyone in; `${VAR}` with VAR set to "" is the usual way to get one).
+    fn chat_secret(
+        &mut self,
+        field: &str,
+        key: &str,
+        inline: Option<&Spanned<String>>,
+        file: Option<&Spanned<String>>,
+        anchor: Location,
+    ) -> Option<Secret> {
+        let s = self.secret(field, key, inline, file, anchor)?;
+        if s.expose().trim().is_empty() {
+            let at = inline.or(file).map_or(anchor, |v| v.referenced);
+            let which = if inline.is_some() {
+                key.to_owned()
+            } else {
+                format!("{key}_file")
+            };
+            self.problem(
+                at,
+                format!("{field}.{which}"),
+                "empty: the bot would accept anyone with it",
+            );
+            return None;
+        }
+        Some(s)
     }
 
     /// Slack channel ids (`C…` public, `G…` private, `D…` direct).
