@@ -67,6 +67,26 @@ pub struct Group {
     pub expires: f64,
 }
 
+/// A notification's delivery to one chat.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
+struct Delivery {
+    /// When it was claimed.
+    at: f64,
+    /// Sent; else a sender is at it now.
+    done: bool,
+}
+
+/// What [`Store::claim`] found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Claim {
+    /// Not sent there yet: the caller sends it now.
+    New,
+    /// Another copy of it is being sent there now.
+    Pending,
+    /// Already sent there.
+    Done,
+}
+
 #[derive(Debug, Default, Serialize, Deserialize)]
 pub struct Store {
     #[serde(default)]
@@ -76,9 +96,9 @@ pub struct Store {
     /// Alertmanager's `groupKey` → its messages.
     #[serde(default)]
     groups: HashMap<String, Group>,
-    /// Notification digest and chat → when it was delivered there.
+    /// Notification digest and chat → its delivery there.
     #[serde(default)]
-    delivered: HashMap<String, f64>,
+    delivered: HashMap<String, Delivery>,
     /// Changed since the state file was written.
     #[serde(skip)]
     pub dirty: bool,
@@ -121,27 +141,35 @@ impl Store {
         self.buttons.get(id).filter(|b| b.expires > now)
     }
 
-    /// Claims the delivery of notification `digest` to `chat`: `false`
-    /// when it was delivered (or is being delivered) there within the
-    /// dedupe window. Claimed before sending, so two copies arriving
-    /// together (an HA pair) post once; [`Store::release`] on failure.
-    pub fn claim(&mut self, digest: &str, chat: &str, now: f64) -> bool {
+    /// Claims the delivery of notification `digest` to `chat` (within the
+    /// dedupe window). Claimed before sending, so two copies arriving
+    /// together (an HA pair) post once; [`Store::confirm`] once sent,
+    /// [`Store::release`] when it failed.
+    pub fn claim(&mut self, digest: &str, chat: &str, now: f64) -> Claim {
         let key = format!("{digest}/{chat}");
-        if self.delivered.get(&key).is_some_and(|at| now - at < DEDUPE_WINDOW) {
-            return false;
+        match self.delivered.get(&key).filter(|d| now - d.at < DEDUPE_WINDOW) {
+            Some(d) if d.done => return Claim::Done,
+            Some(_) => return Claim::Pending,
+            None => {}
         }
         if self.delivered.len() >= MAX_GROUPS {
             self.expire(now);
         }
-        self.delivered.insert(key, now);
-        self.dirty = true;
-        true
+        self.delivered.insert(key, Delivery { at: now, done: false });
+        Claim::New
+    }
+
+    /// A claimed delivery was sent.
+    pub fn confirm(&mut self, digest: &str, chat: &str) {
+        if let Some(d) = self.delivered.get_mut(&format!("{digest}/{chat}")) {
+            d.done = true;
+            self.dirty = true;
+        }
     }
 
     /// Gives up a claim whose delivery failed, so a retry sends it.
     pub fn release(&mut self, digest: &str, chat: &str) {
         self.delivered.remove(&format!("{digest}/{chat}"));
-        self.dirty = true;
     }
 
     /// Links a sent message to its notification group.
@@ -193,7 +221,7 @@ impl Store {
         let before = self.buttons.len() + self.groups.len() + self.delivered.len();
         self.buttons.retain(|_, b| b.expires > now);
         self.groups.retain(|_, g| g.expires > now);
-        self.delivered.retain(|_, at| now - *at < DEDUPE_WINDOW);
+        self.delivered.retain(|_, d| now - d.at < DEDUPE_WINDOW);
         if self.buttons.len() + self.groups.len() + self.delivered.len() != before {
             self.dirty = true;
         }
@@ -208,7 +236,10 @@ impl Store {
     }
 
     pub fn load(path: &Path) -> Result<Store, crate::statefile::StateFileError> {
-        crate::statefile::load(path, "chatops")
+        let mut store: Store = crate::statefile::load(path, "chatops")?;
+        // A send in progress when the process stopped did not finish.
+        store.delivered.retain(|_, d| d.done);
+        Ok(store)
     }
 
     pub fn save(&self, path: &Path) -> Result<(), crate::statefile::StateFileError> {
@@ -257,15 +288,22 @@ mod tests {
     #[test]
     fn the_same_notification_twice_is_delivered_once_per_chat_within_the_window() {
         let mut s = Store::default();
-        assert!(s.claim("abc", "-1", 1000.0));
-        assert!(!s.claim("abc", "-1", 1010.0), "the HA copy");
-        assert!(s.claim("abc", "C2", 1010.0), "another chat still gets it");
-        assert!(
+        assert_eq!(s.claim("abc", "-1", 1000.0), Claim::New);
+        assert_eq!(
+            s.claim("abc", "-1", 1001.0),
+            Claim::Pending,
+            "the HA copy, while the first is sent"
+        );
+        s.confirm("abc", "-1");
+        assert_eq!(s.claim("abc", "-1", 1010.0), Claim::Done);
+        assert_eq!(s.claim("abc", "C2", 1010.0), Claim::New, "another chat still gets it");
+        assert_eq!(
             s.claim("abc", "-1", 1000.0 + DEDUPE_WINDOW),
-            "a reminder hours later is sent"
+            Claim::New,
+            "a reminder later is sent"
         );
         s.release("abc", "C2");
-        assert!(s.claim("abc", "C2", 1020.0), "a failed delivery is retried");
+        assert_eq!(s.claim("abc", "C2", 1020.0), Claim::New, "a failed delivery is retried");
     }
 
     #[test]

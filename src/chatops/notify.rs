@@ -293,6 +293,14 @@ mod tests {
     }
 
     #[test]
+    fn an_alert_that_fires_again_after_resolving_is_not_taken_for_a_duplicate() {
+        let first = payload("firing", &[("a1", "Gi0/1", "firing")]);
+        let mut again = first.clone();
+        again.alerts[0].starts_at = "2026-12-06T10:05:00Z".into();
+        assert_ne!(first.digest(), again.digest());
+    }
+
+    #[test]
     fn no_group_button_can_silence_everything() {
         let mut n = payload("firing", &[("a1", "Gi0/1", "firing"), ("a2", "Gi0/2", "firing")]);
         n.group_labels.clear();

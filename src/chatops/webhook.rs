@@ -25,6 +25,22 @@ pub const DELIVERY_BUDGET: Duration = Duration::from_secs(10);
 /// The path Alertmanager posts to.
 pub const PATH: &str = "/chatops/alertmanager";
 
+/// Why a notification did not reach every chat: Alertmanager is told 503
+/// and sends it again (chats it reached are not sent it twice).
+#[derive(Debug, thiserror::Error)]
+pub enum DeliveryError {
+    #[error("the {0} bot is not connected (yet): send again later")]
+    NotConnected(&'static str),
+    #[error("{0} is {1:?} behind: send again later")]
+    Backlog(&'static str, std::time::Duration),
+    #[error("another copy of this notification is being delivered now: send again later")]
+    InProgress,
+    #[error("Telegram refused the message: {0}")]
+    Telegram(super::telegram::api::ApiError),
+    #[error("Slack refused the message: {0}")]
+    Slack(super::slack::api::SlackError),
+}
+
 /// Answers one webhook request: (status, body).
 pub async fn receive(state: &Arc<AppState>, req: Request<Incoming>) -> (StatusCode, String) {
     if req.method() != Method::POST {
@@ -110,7 +126,7 @@ async fn deliver(state: Arc<AppState>, n: Notification) -> Result<usize, String>
     if let Some(s) = chatops.slack.as_ref().filter(|s| !s.notify_channels.is_empty()) {
         match super::slack::alerts::deliver(&state, chatops, s, &n).await {
             Ok(k) => reached += k,
-            Err(e) => failed.push(format!("Slack refused the message: {e}")),
+            Err(e) => failed.push(e.to_string()),
         }
     }
     state.chatops.save_buttons(&state).await;

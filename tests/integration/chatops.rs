@@ -100,9 +100,11 @@ async fn telegram_commands_answer_with_what_the_agent_prometheus_and_alertmanage
     let dir = tempfile::tempdir().unwrap();
     // A silence queued while netgauge was down, an hour ago: never run.
     tg.message(ALICE, ALICE, "/silence agent 2h stale", 3600);
+    // A device that never answers, polled with a short timeout.
+    let dead = "  - name: dead-sw9\n    address: 127.0.0.1:9\n    snmp: {community: x, timeout: 200ms, retries: 0}\n";
     let server = Server::start(&config(
         &tg,
-        &agent_target(agent.port),
+        &format!("{}{dead}", agent_target(agent.port)),
         &format!(
             "  prometheus_url: http://{prom_addr}\n  alertmanager_urls: [http://{}]\n",
             am.addr
@@ -177,11 +179,28 @@ async fn telegram_commands_answer_with_what_the_agent_prometheus_and_alertmanage
     let typo = text_of(&ask(&tg, BOB, BOB, "/interface agent l0", 1).await);
     assert!(typo.contains("No interface named l0") && typo.contains("lo"), "{typo}");
 
-    // /devices: up, from Prometheus.
+    // /devices: up and down, from Prometheus, the down one first.
+    wait_for("Prometheus to see dead-sw9 down", Duration::from_secs(30), || {
+        !prom.query("netgauge_device_up{device=\"dead-sw9\"} == 0").is_empty()
+    });
     let devices = text_of(&ask(&tg, BOB, BOB, "/devices", 1).await);
     assert!(
-        devices.contains("Devices: 1, 0 down") && devices.contains("agent up"),
+        devices.contains("Devices: 2, 1 down") && devices.contains("agent up"),
         "{devices}"
+    );
+    let lines: Vec<&str> = devices.lines().collect();
+    assert!(lines[1].contains("dead-sw9 down"), "down first: {devices}");
+    let filtered = text_of(&ask(&tg, BOB, BOB, "/devices agent", 1).await);
+    assert!(
+        filtered.contains("Devices: 1, 0 down") && !filtered.contains("dead-sw9"),
+        "{filtered}"
+    );
+
+    // /status of a device that does not answer says so.
+    let dead_status = text_of(&ask(&tg, BOB, BOB, "/status dead-sw9", 1).await);
+    assert!(
+        dead_status.contains("down") && dead_status.contains("No answer within"),
+        "{dead_status}"
     );
 
     // Roles: a viewer may not silence; refused, counted.
@@ -317,7 +336,7 @@ async fn telegram_commands_answer_with_what_the_agent_prometheus_and_alertmanage
 
     let (_, metrics) = server.get("/metrics/exporter", &[]).await;
     for (command, result, at_least) in [
-        ("status", "ok", 2.0),
+        ("status", "ok", 3.0),
         ("status", "invalid", 2.0),
         ("silence", "refused", 1.0),
         ("silence", "too_old", 1.0),
@@ -699,8 +718,21 @@ async fn alert_messages_carry_buttons_that_silence_exactly_their_alert_and_only_
         "alerts": [{"status": "firing", "labels": {"alertname": "X", "device": "other"}, "fingerprint": "f00"}],
     })
     .to_string();
+    // Both copies at once: the second must not slip in while the first is
+    // being sent.
     let before = tg.sent_to(GROUP).len();
-    assert_eq!(post_hook(server.addr, Some(HOOK_TOKEN), &payload).0, 200);
+    let (addr, p1, p2) = (server.addr, payload.clone(), payload.clone());
+    let copies = [
+        std::thread::spawn(move || post_hook(addr, Some(HOOK_TOKEN), &p1).0),
+        std::thread::spawn(move || post_hook(addr, Some(HOOK_TOKEN), &p2).0),
+    ];
+    // One is sent; the other is 200 if it came after, 503 ("being
+    // delivered, send again") if it came during; sent again, it is 200.
+    let codes: Vec<u16> = copies.into_iter().map(|c| c.join().unwrap()).collect();
+    assert!(
+        codes.contains(&200) && codes.iter().all(|c| *c == 200 || *c == 503),
+        "{codes:?}"
+    );
     assert_eq!(post_hook(server.addr, Some(HOOK_TOKEN), &payload).0, 200);
     tokio::time::sleep(Duration::from_millis(500)).await;
     let after: Vec<Sent> = tg.sent_to(GROUP)[before..].to_vec();
@@ -774,5 +806,40 @@ async fn the_webhook_answers_503_while_the_bot_cannot_deliver_so_alertmanager_re
     let (code, body) = post_hook(server.addr, Some(HOOK_TOKEN), payload);
     assert_eq!(code, 503, "{body}");
     assert!(body.contains("not connected"), "{body}");
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reload_from_chat_needs_an_admin_and_keeps_the_old_config_when_the_new_one_is_broken() {
+    let tg = FakeTelegram::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("netgauge.yml");
+    let one = "  - name: a\n    address: 127.0.0.1:9\n    snmp: {community: x}\n";
+    std::fs::write(&path, config(&tg, one, "", "600/min", 50)).unwrap();
+    // From files, with --web.enable-lifecycle.
+    let server = Server::start_files(std::slice::from_ref(&path)).await;
+    let refused = text_of(&ask(&tg, BOB, BOB, "/reload", 1).await);
+    assert!(refused.contains("/reload needs the admin role"), "{refused}");
+    let two = format!("{one}  - name: b\n    address: 127.0.0.1:9\n    snmp: {{community: x}}\n");
+    std::fs::write(&path, config(&tg, &two, "", "600/min", 50)).unwrap();
+    // Carol is an admin who reads Indonesian.
+    let done = text_of(&ask(&tg, CAROL, CAROL, "/reload", 1).await);
+    assert!(done.contains("Konfigurasi dimuat ulang: 2 target"), "{done}");
+    assert_eq!(server.state.live().config.targets.len(), 2);
+    std::fs::write(
+        &path,
+        config(&tg, &format!("{two}  - name: broken\n"), "", "600/min", 50),
+    )
+    .unwrap();
+    let failed = text_of(&ask(&tg, CAROL, CAROL, "/reload", 1).await);
+    assert!(
+        failed.contains("Muat ulang gagal") && failed.contains("netgauge.yml"),
+        "{failed}"
+    );
+    assert_eq!(
+        server.state.live().config.targets.len(),
+        2,
+        "the previous config keeps running"
+    );
     server.stop().await;
 }

@@ -5,12 +5,12 @@
 
 use serde_json::{json, Value};
 
-use super::api::SlackError;
 use super::Link;
-use crate::chatops::buttons::Posted;
+use crate::chatops::buttons::{Claim, Posted};
 use crate::chatops::core::Front;
 use crate::chatops::i18n::Tr;
 use crate::chatops::notify::{self, Notification};
+use crate::chatops::webhook::DeliveryError;
 use crate::config::{ChatopsConfig, SlackConfig};
 use crate::state::AppState;
 
@@ -43,9 +43,9 @@ pub async fn deliver(
     chatops: &ChatopsConfig,
     slack: &SlackConfig,
     n: &Notification,
-) -> Result<usize, SlackError> {
+) -> Result<usize, DeliveryError> {
     let Some(link) = Link::current(state, chatops, slack) else {
-        return Err(SlackError::Network("the Slack client could not be built".into()));
+        return Err(DeliveryError::NotConnected("Slack"));
     };
     let shared = &state.chatops;
     let now = crate::traps::unix_now();
@@ -73,8 +73,13 @@ pub async fn deliver(
     let mut reached = 0;
     let mut result = Ok(());
     for channel in &slack.notify_channels {
-        if !shared.buttons().claim(&digest, channel, now) {
-            continue;
+        match shared.buttons().claim(&digest, channel, now) {
+            Claim::New => {}
+            Claim::Done => continue,
+            Claim::Pending => {
+                result = Err(DeliveryError::InProgress);
+                continue;
+            }
         }
         let sent = if n.resolved() {
             let mine: Vec<&Posted> = earlier.iter().filter(|p| &p.chat == channel).collect();
@@ -114,11 +119,12 @@ pub async fn deliver(
                     };
                     store.posted(&n.group_key, posted, now, ttl);
                 }
+                store.confirm(&digest, channel);
                 reached += 1;
             }
             Err(e) => {
                 shared.buttons().release(&digest, channel);
-                result = Err(e);
+                result = Err(DeliveryError::Slack(e));
                 break;
             }
         }

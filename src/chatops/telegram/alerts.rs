@@ -6,26 +6,17 @@
 use super::api::{ApiError, Button, Keyboard};
 use super::outbox::Outgoing;
 use super::Link;
-use crate::chatops::buttons::Posted;
+use crate::chatops::buttons::{Claim, Posted};
 use crate::chatops::core::Front;
 use crate::chatops::i18n::Tr;
 use crate::chatops::notify::{self, Notification};
+use crate::chatops::webhook::DeliveryError;
 use crate::config::{ChatopsConfig, TelegramConfig};
 use crate::state::AppState;
 
 /// How far behind Telegram may be before a notification is refused (503)
-/// rather than queued behind the others: well inside the webhook's budget.
-const MAX_BACKLOG: std::time::Duration = std::time::Duration::from_secs(5);
-
-#[derive(Debug, thiserror::Error)]
-pub enum DeliveryError {
-    #[error("the Telegram bot is not connected (yet): send again later")]
-    NotConnected,
-    #[error("Telegram is {0:?} behind: send again later")]
-    Backlog(std::time::Duration),
-    #[error("Telegram refused the message: {0}")]
-    Telegram(#[from] ApiError),
-}
+/// rather than queued behind the others.
+const MAX_BACKLOG: std::time::Duration = std::time::Duration::from_secs(30);
 
 /// Sends `n` to every notify chat that has not had it (an HA pair sends it
 /// twice; a retry after a partial failure skips the chats that got it).
@@ -36,10 +27,13 @@ pub async fn deliver(
     telegram: &TelegramConfig,
     n: &Notification,
 ) -> Result<usize, DeliveryError> {
-    let link = state.chatops.telegram_link().ok_or(DeliveryError::NotConnected)?;
+    let link = state
+        .chatops
+        .telegram_link()
+        .ok_or(DeliveryError::NotConnected("Telegram"))?;
     let backlog = link.outbox.backlog();
     if backlog > MAX_BACKLOG {
-        return Err(DeliveryError::Backlog(backlog));
+        return Err(DeliveryError::Backlog("Telegram", backlog));
     }
     let shared = &state.chatops;
     let now = crate::traps::unix_now();
@@ -72,8 +66,13 @@ pub async fn deliver(
     let mut result = Ok(());
     for &chat in &telegram.notify_chats {
         let key = chat.to_string();
-        if !shared.buttons().claim(&digest, &key, now) {
-            continue;
+        match shared.buttons().claim(&digest, &key, now) {
+            Claim::New => {}
+            Claim::Done => continue,
+            Claim::Pending => {
+                result = Err(DeliveryError::InProgress);
+                continue;
+            }
         }
         let sent = if n.resolved() {
             resolve_in(&link, chat, &earlier, &parts).await
@@ -91,11 +90,12 @@ pub async fn deliver(
                     };
                     store.posted(&n.group_key, posted, now, ttl);
                 }
+                store.confirm(&digest, &key);
                 reached += 1;
             }
             Err(e) => {
                 shared.buttons().release(&digest, &key);
-                result = Err(e);
+                result = Err(DeliveryError::Telegram(e));
                 break;
             }
         }
@@ -107,7 +107,7 @@ pub async fn deliver(
             store.posted(&n.group_key, p, now, ttl);
         }
     }
-    result.map(|()| reached).map_err(DeliveryError::from)
+    result.map(|()| reached)
 }
 
 /// Posts a firing notification: its parts in order, the buttons under the
