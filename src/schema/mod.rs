@@ -343,7 +343,19 @@ pub fn render(target: &Target, report: &DeviceReport, sink: &mut impl Sink) {
     }
     bgp::render(target, &report.bgp_peers, sink);
     optics::render(target, &report.transceivers, sink);
-    topology::render(target, &report.neighbors, &report.inventory, &report.cache_ages, sink);
+    // Every transport names its neighbors collector `<transport>_neighbors`.
+    let neighbors_ran = report
+        .collectors
+        .iter()
+        .any(|c| c.success && c.collector.ends_with("_neighbors"));
+    topology::render(
+        target,
+        &report.neighbors,
+        neighbors_ran,
+        &report.inventory,
+        &report.cache_ages,
+        sink,
+    );
 }
 
 /// The series names and label names of series that set labels of their

@@ -63,9 +63,12 @@ pub const LABELS: [&str; 20] = [
     "description",
 ];
 
+/// `neighbors_ran`: a neighbors collector ran and succeeded, so "none" is
+/// an answer (0), not a gap.
 pub fn render(
     target: &Target,
     neighbors: &[Neighbor],
+    neighbors_ran: bool,
     inventory: &[InventoryItem],
     cache_ages: &[(&'static str, f64)],
     sink: &mut impl Sink,
@@ -77,12 +80,12 @@ pub fn render(
     for (collector, age) in cache_ages {
         sink.sample(&CACHE_AGE, base, &[("collector", collector)], *age);
     }
-    if !neighbors.is_empty() {
+    // Zero when the walk found none: a device that lost its last neighbor
+    // must read 0, not vanish (a vanished series alerts nothing).
+    if neighbors_ran || !neighbors.is_empty() {
         for p in [NeighborProtocol::Lldp, NeighborProtocol::Cdp] {
             let n = neighbors.iter().filter(|n| n.protocol == p).count();
-            if n > 0 {
-                sink.sample(&NEIGHBORS, base, &[("protocol", p.label())], n as f64);
-            }
+            sink.sample(&NEIGHBORS, base, &[("protocol", p.label())], n as f64);
         }
     }
     // Identical neighbors (a row listed twice) are one series.
@@ -139,6 +142,37 @@ pub fn fingerprint(inventory: &[InventoryItem]) -> u32 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::metrics::MetricSet;
+
+    fn target() -> Target {
+        crate::config::Config::from_yaml(
+            std::path::Path::new("t.yml"),
+            "targets: [{name: sw1, address: 192.0.2.1, snmp: {community: c}}]\n",
+        )
+        .unwrap()
+        .targets[0]
+            .as_ref()
+            .clone()
+    }
+
+    #[test]
+    fn neighbors_count_is_zero_not_absent_when_the_walk_finds_none() {
+        let mut set = MetricSet::new();
+        render(&target(), &[], true, &[], &[], &mut set);
+        let text = crate::exposition::encode(&set);
+        assert!(
+            text.contains(r#"netgauge_neighbors{device="sw1",protocol="lldp"} 0"#),
+            "{text}"
+        );
+        assert!(
+            text.contains(r#"netgauge_neighbors{device="sw1",protocol="cdp"} 0"#),
+            "{text}"
+        );
+        // Not walked (collector off, or failed): no count at all, not a false 0.
+        let mut set = MetricSet::new();
+        render(&target(), &[], false, &[], &[], &mut set);
+        assert!(!crate::exposition::encode(&set).contains("netgauge_neighbors{"));
+    }
 
     fn item(entity: &str, class: &str, model: &str, serial: &str) -> InventoryItem {
         InventoryItem {

@@ -814,7 +814,11 @@ async fn neighbors_and_inventory_from_recordings_of_real_devices() {
             let system = rec_text(rec, &format!("1.3.6.1.4.1.9.9.23.1.2.1.1.6.{idx}")).unwrap();
             assert!(neighbor("cdp", &ifname(port), &system), "{community}: CDP {system}");
         }
-        let count = |p: &str| value(&s, "netgauge_neighbors", &[("protocol", p)]).unwrap_or(0.0) as usize;
+        // Zero, not absent, where the walk found none (huawei-s5720).
+        let count = |p: &str| {
+            value(&s, "netgauge_neighbors", &[("protocol", p)])
+                .unwrap_or_else(|| panic!("{community}: no netgauge_neighbors{{protocol={p}}}")) as usize
+        };
         assert_eq!((count("lldp"), count("cdp")), (lldp.len(), cdp.len()), "{community}");
         assert!(
             lldp.len() + cdp.len() > 0 || community == "huawei-s5720",

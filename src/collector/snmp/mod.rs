@@ -113,11 +113,13 @@ pub async fn collect(
         key,
         marker: sys.entity_marker,
         interval: target.inventory_interval.unwrap_or(ctx.inventory_interval),
+        collector: entity_reader(target.collectors.inventory, plan.entity_names),
     };
     let neighbor_cache = Cached {
         key,
         marker: sys.lldp_marker,
         interval: target.neighbors_interval.unwrap_or(ctx.neighbors_interval),
+        collector: NEIGHBORS,
     };
 
     // The walks start together; what needs the entity snapshot or the
@@ -299,20 +301,32 @@ struct Cached {
     key: u64,
     marker: Option<u64>,
     interval: std::time::Duration,
+    /// The collector a background refresh's outcome is counted against:
+    /// the one the target runs that reads the table (the ENTITY snapshot
+    /// serves inventory, health and optics, and inventory may be off).
+    collector: &'static str,
+}
+
+/// Which collector the ENTITY snapshot is read for first: inventory when
+/// it runs, else health (sensor names), else optics (module places).
+fn entity_reader(inventory: bool, health_names: bool) -> &'static str {
+    if inventory {
+        INVENTORY
+    } else if health_names {
+        HEALTH
+    } else {
+        OPTICS
+    }
 }
 
 /// A table walked on its own interval and cached between.
 trait CachedTable: Sized + Send + Sync + 'static {
-    /// The collector its runs are reported as.
-    const COLLECTOR: &'static str;
     fn cache(caches: &cache::Caches) -> &cache::TableCache<Self>;
     /// Walks the table. An agent without its MIBs has an empty one.
     fn walk(client: &Client<'_>) -> impl std::future::Future<Output = Result<Self, SnmpError>> + Send;
 }
 
 impl CachedTable for entity::Entities {
-    const COLLECTOR: &'static str = INVENTORY;
-
     fn cache(caches: &cache::Caches) -> &cache::TableCache<Self> {
         &caches.entities
     }
@@ -343,8 +357,6 @@ impl CachedTable for entity::Entities {
 }
 
 impl CachedTable for Vec<neighbors::Found> {
-    const COLLECTOR: &'static str = NEIGHBORS;
-
     fn cache(caches: &cache::Caches) -> &cache::TableCache<Self> {
         &caches.neighbors
     }
@@ -426,14 +438,14 @@ fn refresh_in_background<T: CachedTable>(
                 T::cache(&caches).put(&device, how.key, how.marker, Arc::new(value));
                 telemetry.event(Event::PollFinished {
                     device: &device,
-                    collector: T::COLLECTOR,
+                    collector: how.collector,
                     ok: true,
                 });
             }
             // The stale rows stay served; the next scrape tries again.
             Err(e) => telemetry.event(Event::PollFailed {
                 device: &device,
-                collector: T::COLLECTOR,
+                collector: how.collector,
                 reason: e.reason(),
                 detail: &format!("background refresh: {e}"),
             }),
@@ -637,4 +649,16 @@ async fn walk_in_groups(
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_failed_entity_refresh_is_not_counted_against_inventory_when_inventory_is_off() {
+        assert_eq!(entity_reader(true, true), INVENTORY);
+        assert_eq!(entity_reader(false, true), HEALTH);
+        assert_eq!(entity_reader(false, false), OPTICS);
+    }
 }
