@@ -45,6 +45,24 @@ pub fn find_in<'a>(text: &str, known: &'a [String]) -> Option<&'a str> {
         .find_map(|w| resolve(w, known))
 }
 
+/// The name of the one interface whose description is `description`
+/// (agents that name a port by its ifAlias), from (description, name)
+/// pairs; `None` when none or several have it, or it is empty.
+pub fn by_unique_description<'a>(
+    description: &str,
+    interfaces: impl IntoIterator<Item = (&'a str, &'a str)>,
+) -> Option<&'a str> {
+    let description = description.trim();
+    if description.is_empty() {
+        return None;
+    }
+    let mut matching = interfaces.into_iter().filter(|(d, _)| *d == description);
+    match (matching.next(), matching.next()) {
+        (Some((_, name)), None) => Some(name),
+        _ => None,
+    }
+}
+
 /// `TenGigabitEthernet1/0/1` → (`TenGigabitEthernet`, `1/0/1`): the letters
 /// before the first digit, and the rest.
 fn split(name: &str) -> (&str, &str) {
@@ -59,6 +77,15 @@ fn starts_with_ignore_case(s: &str, prefix: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_port_is_found_by_a_description_only_one_interface_has() {
+        let ifs = [("uplink core", "Gi0/1"), ("access", "Gi0/2"), ("access", "Gi0/3")];
+        assert_eq!(by_unique_description("uplink core", ifs), Some("Gi0/1"));
+        assert_eq!(by_unique_description(" uplink core ", ifs), Some("Gi0/1"));
+        assert_eq!(by_unique_description("access", ifs), None, "two have it");
+        assert_eq!(by_unique_description("", [("", "Gi0/9")]), None);
+    }
 
     fn names(n: &[&str]) -> Vec<String> {
         n.iter().map(|s| (*s).to_owned()).collect()

@@ -179,12 +179,11 @@ impl Identity {
                 return Some(name.to_owned());
             }
         }
-        let said = n.remote_port_description.trim();
-        let mut by_description = self.descriptions.iter().filter(|(d, _)| !said.is_empty() && d == said);
-        match (by_description.next(), by_description.next()) {
-            (Some((_, name)), None) => Some(name.clone()),
-            _ => None,
-        }
+        ifname::by_unique_description(
+            &n.remote_port_description,
+            self.descriptions.iter().map(|(d, name)| (d.as_str(), name.as_str())),
+        )
+        .map(str::to_owned)
     }
 }
 

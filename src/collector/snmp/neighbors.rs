@@ -274,11 +274,8 @@ pub fn place(found: &[Found], interfaces: &[Interface]) -> Vec<Neighbor> {
     let names: Vec<String> = interfaces.iter().map(|i| i.name.clone()).collect();
     let by_index = |i: u64| interfaces.iter().find(|x| x.index == Some(i)).map(|x| x.name.clone());
     let by_alias = |d: &str| {
-        let mut m = interfaces.iter().filter(|x| !d.is_empty() && x.description == d);
-        match (m.next(), m.next()) {
-            (Some(x), None) => Some(x.name.clone()),
-            _ => None,
-        }
+        ifname::by_unique_description(d, interfaces.iter().map(|x| (x.description.as_str(), x.name.as_str())))
+            .map(str::to_owned)
     };
     let mut out: Vec<Neighbor> = found
         .iter()
