@@ -45,6 +45,10 @@ pub struct Caches {
     /// it) and the LLDP/CDP tables.
     pub entities: TableCache<Entities>,
     pub neighbors: TableCache<Vec<Found>>,
+    /// SNMP: whether a device has shown BGP sessions: one whose tables were
+    /// only ever empty (most of a fleet) is not walked again before its
+    /// neighbors interval.
+    pub bgp: TableCache<bool>,
     /// CLI: the parsed neighbor and inventory commands (a device polled
     /// both ways has both).
     pub cli_neighbors: TableCache<Vec<Neighbor>>,
@@ -56,6 +60,7 @@ impl Caches {
     pub fn retain(&self, keep: impl Fn(&str) -> bool) {
         self.entities.retain(&keep);
         self.neighbors.retain(&keep);
+        self.bgp.retain(&keep);
         self.cli_neighbors.retain(&keep);
         self.cli_inventory.retain(&keep);
     }

@@ -163,3 +163,35 @@ async fn cached_tables_are_refreshed_in_the_background_and_survive_a_reload() {
     assert!(agent.requests_under(LLDP) > lldp && agent.requests_under(ENTITY) > entity);
     server.stop().await;
 }
+
+/// Regression: every poll of a device without BGP walked its BGP tables
+/// again (3–5 requests a poll across a fleet that mostly has none).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_device_without_bgp_is_not_asked_for_it_on_every_poll() {
+    let agent = Snmpd::start();
+    let server = Server::start(&format!(
+        "targets:\n  - name: with\n    address: 127.0.0.1:{p}\n    snmp: {{community: {V2C_COMMUNITY}}}\n\
+         \x20 - name: without\n    address: 127.0.0.1:{p}\n    snmp: {{community: {V2C_COMMUNITY}}}\n    collectors: {{bgp: false}}\n",
+        p = agent.port
+    ))
+    .await;
+    let requests = |d: &str| server.state.telemetry.snmp_requests(d);
+    let poll_both = || async {
+        for t in ["with", "without"] {
+            let (status, body) = server.get(&format!("/probe?target={t}"), &[]).await;
+            assert_eq!(status, 200, "{body}");
+        }
+    };
+    poll_both().await;
+    let (with, without) = (requests("with"), requests("without"));
+    assert!(with > without, "the first poll looks for BGP: {with} vs {without}");
+    for _ in 0..3 {
+        poll_both().await;
+    }
+    assert_eq!(
+        requests("with") - with,
+        requests("without") - without,
+        "later polls cost what a target with BGP off costs"
+    );
+    server.stop().await;
+}

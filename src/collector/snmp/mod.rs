@@ -141,7 +141,7 @@ pub async fn collect(
         timeout_at(deadline, optics_walk(&client, &optic_roots)),
         timeout_at(deadline, async {
             if target.collectors.bgp {
-                bgp_peers(&client, &vendor).await
+                bgp_peers(&client, &vendor, ctx, neighbor_cache).await
             } else {
                 Ok(Vec::new())
             }
@@ -286,13 +286,46 @@ impl Outcome<'_> {
 }
 
 /// The BGP peer tables (BGP4-MIB, and the vendor's), walked on every poll.
-async fn bgp_peers(client: &Client<'_>, vendor: &str) -> Result<Vec<crate::report::BgpPeer>, SnmpError> {
+/// The device's BGP sessions. A device whose tables have only ever been
+/// empty (no BGP configured: most of a fleet) is not asked again before
+/// its neighbors interval, as that cost 3–5 requests a poll; a session
+/// configured since shows up within the interval. A device that has had
+/// sessions is walked on every poll: an empty walk there is news (or a
+/// glitch), never a reason to look away.
+async fn bgp_peers(
+    client: &Client<'_>,
+    vendor: &str,
+    ctx: &SnmpContext<'_>,
+    how: Cached,
+) -> Result<Vec<crate::report::BgpPeer>, SnmpError> {
+    let seen = &ctx.caches.bgp;
+    let had_sessions = match seen.lookup(client.device, how.key, None, how.interval) {
+        cache::Lookup::Fresh(had, _) if !*had => return Ok(Vec::new()),
+        cache::Lookup::Fresh(had, _) | cache::Lookup::Stale(had, _, _) => *had,
+        cache::Lookup::Missing => false,
+    };
     let mut walked = bgp::Walked::default();
-    walk_in_groups(client, bgp::roots(vendor), |root, walk| {
+    let result = walk_in_groups(client, bgp::roots(vendor), |root, walk| {
         walked.columns.insert(root, walk.rows);
     })
-    .await?;
-    Ok(bgp::build(&walked))
+    .await;
+    let peers = match result {
+        Ok(()) => bgp::build(&walked),
+        // An agent that refuses the subtree has no BGP4-MIB either.
+        Err(e @ SnmpError::Agent { .. }) => {
+            if !had_sessions {
+                seen.put(client.device, how.key, None, Arc::new(false));
+            }
+            return Err(e);
+        }
+        Err(e) => return Err(e),
+    };
+    if !peers.is_empty() {
+        seen.put(client.device, how.key, None, Arc::new(true));
+    } else if !had_sessions {
+        seen.put(client.device, how.key, None, Arc::new(false));
+    }
+    Ok(peers)
 }
 
 /// How a cached table is kept for this device.
