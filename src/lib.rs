@@ -35,22 +35,23 @@
 //!   resolves a linkDown when a poll sees the port up).
 //! * [`chatops`]: a path that starts at a person: Telegram and Slack
 //!   commands in, answers out, and Alertmanager's notifications out as
-//!   messages with Silence and Graph buttons. It shares the config, the telemetry and the
-//!   poller (`/status` polls the device now, through the same flights and
-//!   caches), and asks Prometheus and Alertmanager for rates, alerts and
-//!   silences.
+//!   messages with Silence and Graph buttons. It shares the config, the
+//!   telemetry and the poller (`/status` polls the device now, through the
+//!   same flights and caches), and asks Prometheus and Alertmanager for
+//!   rates, alerts and silences; [`http`] only routes its endpoints to it.
 //! * [`compat`]: a second path beside the one above, for snmp_exporter's
 //!   `snmp.yml` modules on `/snmp`: its own config, requests and renderer,
 //!   sharing the SNMP client and the exposition encoder.
 //!
 //! [`echo`] bounds and escapes what error messages repeat of a request.
 //! [`statefile`] writes what the trap receiver and the bot keep across
-//! restarts. [`ratelimit`] is the one keyed token bucket behind every limit on what
-//! others send (traps per device, `POST /-/reload`, and chat commands).
+//! restarts. [`ratelimit`] is the one keyed token bucket behind every limit
+//! on what others send (traps per device, `POST /-/reload`, and chat
+//! commands).
 //!
-//! [`server::run`] runs the HTTP server, the trap receiver and the chat
-//! bot together on one state until one shutdown signal. `main.rs` only parses flags
-//! ([`cli`]), sets up logging ([`logging`]) and calls into these.
+//! [`server::run`] runs the HTTP server, the trap receiver and the chat bot
+//! together on one state until one shutdown signal. `main.rs` only parses
+//! flags ([`cli`]), sets up logging ([`logging`]) and calls into these.
 
 #![forbid(unsafe_code)]
 

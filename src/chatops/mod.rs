@@ -7,7 +7,7 @@
 //! [`answers`] from the poller, Prometheus and Alertmanager through
 //! [`backends`]) → [`markup::Text`] → the front end renders and sends it
 //! (Telegram's sends paced by a [`pace::Pacer`]). [`i18n`] holds the
-//! words, [`format`] the numbers, [`chart`] draws `/graph`.
+//! words, [`mod@format`] the numbers, [`chart`] draws `/graph`.
 //!
 //! Alerts come the other way: Alertmanager posts to [`webhook`],
 //! [`notify`] makes the message and its buttons, the front ends send it

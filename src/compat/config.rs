@@ -7,7 +7,7 @@
 //!
 //! Parsing is two-stage like netgauge's own config: serde reads the raw
 //! shape (unknown keys rejected, as snmp_exporter's strict YAML does), then
-//! [`validate`] checks what serde cannot — OIDs, type names, regexes, v3
+//! `validate` checks what serde cannot — OIDs, type names, regexes, v3
 //! settings — and reports every problem with file, line and field.
 
 use std::collections::BTreeMap;

@@ -4,8 +4,8 @@
 //! regenerating anything. Differences are deliberate and listed in
 //! `docs/snmp_exporter.md`.
 //!
-//! Layout, in the order data flows: [`config`] reads the file; [`fetch`]
-//! plans and sends the requests for one module; [`render`] turns the PDUs
+//! Layout, in the order data flows: [`config`] reads the file; [`mod@fetch`]
+//! plans and sends the requests for one module; [`mod@render`] turns the PDUs
 //! into series, with [`decode`] for values and indexes.
 
 pub mod config;

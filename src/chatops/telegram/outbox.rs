@@ -60,7 +60,7 @@ impl Outbox {
     }
 
     /// Sends `what` to `chat` in its turn; on 429, waits `retry_after` and
-    /// tries again (up to [`MAX_RETRIES`] times).
+    /// tries again (up to `MAX_RETRIES` times).
     pub async fn send(&self, chat: i64, what: Outgoing<'_>) -> Result<Option<Sent>, ApiError> {
         let mut not_before = Instant::now();
         let mut tries = 0;
