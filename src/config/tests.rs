@@ -465,3 +465,17 @@ fn an_empty_webhook_token_or_signing_secret_is_refused_not_taken_as_no_check() {
     assert!(e.contains("chatops.slack.signing_secret: empty"), "{e}");
     assert!(!crate::secret::Secret::new("").matches(b""));
 }
+
+#[test]
+fn slack_notify_channels_need_the_webhook_token_like_telegram_notify_chats() {
+    let e = Config::from_yaml(
+        Path::new("c.yml"),
+        "chatops:\n  slack:\n    signing_secret: s\n    bot_token: xoxb-1\n    users: [{id: U1, role: viewer}]\n    notify_channels: [C0ALERTS]\n",
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        e.contains("chatops.webhook_token: slack.notify_channels takes alerts from Alertmanager"),
+        "{e}"
+    );
+}

@@ -58,24 +58,31 @@ impl Validator {
                 "give `telegram` or `slack` (or both): the chats the bot answers in",
             );
         }
-        if let (Some(t), None) = (&r.telegram, &webhook_token) {
-            if t.value.notify_chats.as_ref().is_some_and(|c| !c.value.is_empty()) {
-                self.problem(
-                    t.referenced,
-                    "chatops.webhook_token",
-                    "telegram.notify_chats takes alerts from Alertmanager at POST /chatops/alertmanager, \
-                     which needs a bearer token: give chatops.webhook_token or webhook_token_file",
-                );
-            }
-        }
-        if let (Some(sl), None) = (&r.slack, &webhook_token) {
-            if sl.value.notify_channels.as_ref().is_some_and(|c| !c.value.is_empty()) {
-                self.problem(
-                    sl.referenced,
-                    "chatops.webhook_token",
-                    "slack.notify_channels takes alerts from Alertmanager at POST /chatops/alertmanager, \
-                     which needs a bearer token: give chatops.webhook_token or webhook_token_file",
-                );
+        // Alert messages come from Alertmanager at POST /chatops/alertmanager,
+        // which takes only requests with the bearer token.
+        if webhook_token.is_none() {
+            let telegram = r
+                .telegram
+                .as_ref()
+                .filter(|t| t.value.notify_chats.as_ref().is_some_and(|c| !c.value.is_empty()));
+            let slack = r
+                .slack
+                .as_ref()
+                .filter(|s| s.value.notify_channels.as_ref().is_some_and(|c| !c.value.is_empty()));
+            for (at, key) in [
+                (telegram.map(|t| t.referenced), "telegram.notify_chats"),
+                (slack.map(|s| s.referenced), "slack.notify_channels"),
+            ] {
+                if let Some(at) = at {
+                    self.problem(
+                        at,
+                        "chatops.webhook_token",
+                        format!(
+                            "{key} takes alerts from Alertmanager at POST /chatops/alertmanager, \
+                             which needs a bearer token: give chatops.webhook_token or webhook_token_file"
+                        ),
+                    );
+                }
             }
         }
         if self.problems.len() > before {
