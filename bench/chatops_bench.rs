@@ -22,6 +22,43 @@ use netgauge::ratelimit::Limiter;
 use netgauge::state::AppState;
 
 fn main() {
+    // `CHATOPS_BENCH_CHART=path.png`: also draw a day of made-up traffic,
+    // the picture in README.md's ChatOps section.
+    if let Ok(path) = std::env::var("CHATOPS_BENCH_CHART") {
+        let end = 1_796_572_800.0; // 2026-12-06 16:00 UTC
+        let start = end - 86_400.0;
+        let day = |phase: f64, peak: f64| -> Vec<(f64, f64)> {
+            (0..=720)
+                .map(|i| {
+                    let t = start + f64::from(i) * 120.0;
+                    let hour = (t - start) / 3600.0;
+                    let busy = (std::f64::consts::PI * (hour - 6.0 + phase) / 12.0).sin().max(0.0);
+                    let wobble = 1.0 + 0.08 * (f64::from(i) * 0.7).sin();
+                    (t, (0.08 + 0.92 * busy) * peak * wobble)
+                })
+                .collect()
+        };
+        let (rx, tx) = (day(0.0, 720e6), day(0.5, 310e6));
+        let png = netgauge::chatops::chart::bits_per_second(
+            "core-sw1 TenGigabitEthernet1/0/49 — 1d",
+            &[
+                netgauge::chatops::chart::Line {
+                    label: "receive",
+                    points: &rx,
+                    color: netgauge::chatops::chart::RECEIVE,
+                },
+                netgauge::chatops::chart::Line {
+                    label: "transmit",
+                    points: &tx,
+                    color: netgauge::chatops::chart::TRANSMIT,
+                },
+            ],
+            start,
+            end,
+        )
+        .expect("chart");
+        std::fs::write(&path, png).expect("write the chart");
+    }
     let args: Vec<usize> = std::env::args().skip(1).filter_map(|a| a.parse().ok()).collect();
     let senders = args.first().copied().unwrap_or(10_000);
     let messages = args.get(1).copied().unwrap_or(1_000_000);

@@ -66,19 +66,20 @@ pub fn bits_per_second(title: &str, lines: &[Line<'_>], start: f64, end: f64) ->
         // Some headroom, and a visible axis when everything is zero.
         let top = if top > 0.0 { top * 1.1 } else { 1000.0 };
         let span = (end - start).max(1.0);
+        let axis = TimeAxis::new(start, end);
         let mut chart = ChartBuilder::on(&root)
             .caption(title, (FONT, 22))
             .margin(12)
             .x_label_area_size(36)
             .y_label_area_size(96)
-            .build_cartesian_2d(start..end, 0.0..top)
+            .build_cartesian_2d(axis.at(start)..axis.at(end), 0.0..top)
             .map_err(|e| draw(&e))?;
         chart
             .configure_mesh()
             .label_style((FONT, 14))
-            .x_labels(8)
+            .x_labels(10)
             .y_labels(6)
-            .x_label_formatter(&|t| time_label(*t, span))
+            .x_label_formatter(&|x| time_label(axis.time(*x), span))
             .y_label_formatter(&|v| format::bits_per_second(*v))
             .y_desc("bit/s")
             .x_desc("UTC")
@@ -89,7 +90,10 @@ pub fn bits_per_second(title: &str, lines: &[Line<'_>], start: f64, end: f64) ->
             let color = line.color;
             chart
                 .draw_series(LineSeries::new(
-                    line.points.iter().copied().filter(|p| p.1.is_finite()),
+                    line.points
+                        .iter()
+                        .filter(|p| p.1.is_finite())
+                        .map(|&(t, v)| (axis.at(t), v)),
                     color.stroke_width(2),
                 ))
                 .map_err(|e| draw(&e))?
@@ -107,6 +111,40 @@ pub fn bits_per_second(title: &str, lines: &[Line<'_>], start: f64, end: f64) ->
         root.present().map_err(|e| draw(&e))?;
     }
     encode(&pixels)
+}
+
+/// The time axis in units of a round step (1, 2, 5… minutes, hours, a
+/// day…) counted from a round UTC time, so that the whole numbers the
+/// chart library puts its ticks on are round times.
+#[derive(Clone, Copy)]
+struct TimeAxis {
+    origin: f64,
+    step: f64,
+}
+
+impl TimeAxis {
+    fn new(start: f64, end: f64) -> TimeAxis {
+        const STEPS: [f64; 14] = [
+            60.0, 120.0, 300.0, 600.0, 900.0, 1800.0, 3600.0, 7200.0, 10800.0, 21600.0, 43200.0, 86400.0, 172_800.0,
+            604_800.0,
+        ];
+        let span = (end - start).max(1.0);
+        let step = STEPS.iter().copied().find(|s| span / s <= 8.0).unwrap_or(span / 8.0);
+        TimeAxis {
+            origin: (start / step).floor() * step,
+            step,
+        }
+    }
+
+    /// Unix time → axis position.
+    fn at(self, t: f64) -> f64 {
+        (t - self.origin) / self.step
+    }
+
+    /// Axis position → Unix time.
+    fn time(self, x: f64) -> f64 {
+        self.origin + x * self.step
+    }
 }
 
 /// `17:30` within a day, `12-06 17:30` across days.
@@ -175,6 +213,20 @@ mod tests {
         // The receive line's colour is drawn, and so is text (black).
         let has = |c: RGBColor| pixels.chunks(3).any(|p| p == [c.0, c.1, c.2]);
         assert!(has(RECEIVE) && has(TRANSMIT) && has(BLACK));
+    }
+
+    #[test]
+    fn whole_axis_units_are_round_utc_times() {
+        let end = 1_796_572_800.0 + 1234.0;
+        let day = TimeAxis::new(end - 86_400.0, end);
+        assert_eq!(day.step, 10_800.0, "a day: every 3 h");
+        for x in 0..9 {
+            assert_eq!(day.time(f64::from(x)) % 10_800.0, 0.0);
+        }
+        assert!((day.at(end) - day.at(end - 86_400.0) - 8.0).abs() < 1e-9);
+        let ten_minutes = TimeAxis::new(end - 600.0, end);
+        assert_eq!(ten_minutes.step, 120.0);
+        assert_eq!(ten_minutes.time(3.0) % 120.0, 0.0);
     }
 
     #[test]
