@@ -1,9 +1,14 @@
 //! `POST /chatops/alertmanager`: Alertmanager's webhook receiver. Each
 //! notification becomes an alert message with buttons in the Telegram
-//! `notify_chats` and the Slack `notify_channels`, sent before the answer: 200 means delivered (or a
-//! duplicate of a delivered one), 503 means "not delivered, send again"
-//! (the bot is not connected, or Telegram is too far behind), so
+//! `notify_chats` and the Slack `notify_channels`. 200 means delivered (or
+//! delivered before: an HA pair's copy); 503 means "send again" (the bot
+//! not connected, a chat too far behind or refusing, another copy being
+//! sent, or no answer within [`DELIVERY_BUDGET`], after which the delivery
+//! still finishes and the retry sends only what is missing), so
 //! Alertmanager's retries do the queueing, not netgauge's memory.
+//!
+//! What both front ends do around their own sends (claims, confirms, the
+//! group's message links) is one [`Round`].
 //!
 //! It is served without basic auth (Alertmanager's `http_config` sends one
 //! credential: this bearer token, `chatops.webhook_token`).
@@ -136,5 +141,116 @@ async fn deliver(state: Arc<AppState>, n: Notification) -> Result<usize, String>
         let e = failed.join("; ");
         tracing::warn!(error = %e, group = %n.group_key, "alert notification not delivered everywhere; Alertmanager will retry");
         Err(e)
+    }
+}
+
+/// One front end's delivery of one notification: the bookkeeping both
+/// front ends share (buttons registered, each chat claimed before sending,
+/// confirmed or released after, sent messages linked to their group, and
+/// a resolved group's links kept when its edits failed), around the
+/// platform's own send.
+pub(super) struct Round<'a> {
+    shared: &'a super::Shared,
+    n: &'a Notification,
+    front: super::core::Front,
+    digest: String,
+    now: f64,
+    ttl: f64,
+    /// A resolved group's earlier messages from this front end.
+    earlier: Vec<super::buttons::Posted>,
+}
+
+impl<'a> Round<'a> {
+    pub fn begin(
+        shared: &'a super::Shared,
+        chatops: &crate::config::ChatopsConfig,
+        n: &'a Notification,
+        front: super::core::Front,
+    ) -> Round<'a> {
+        let earlier = if n.resolved() {
+            shared.buttons().take_group(&n.group_key, front)
+        } else {
+            Vec::new()
+        };
+        Round {
+            shared,
+            n,
+            front,
+            digest: n.digest(),
+            now: crate::traps::unix_now(),
+            ttl: chatops.button_ttl.as_secs_f64(),
+            earlier,
+        }
+    }
+
+    /// Keeps each planned button's action; `make` builds the platform's
+    /// button from its label and id.
+    pub fn buttons<T>(&self, rows: Vec<Vec<notify::Planned>>, make: impl Fn(String, String) -> T) -> Vec<Vec<T>> {
+        let mut store = self.shared.buttons();
+        rows.into_iter()
+            .map(|row| {
+                row.into_iter()
+                    .map(|p| {
+                        let id = store.add(p.action, self.now, self.ttl);
+                        make(p.label, id)
+                    })
+                    .collect()
+            })
+            .collect()
+    }
+
+    /// Sends to each of `chats` that has not had this notification:
+    /// `send(chat, its earlier messages)` returns the ids of the messages
+    /// it posted. Stops at the first failure; returns how many chats it
+    /// reached.
+    pub async fn each<C, F, Fut>(self, chats: impl IntoIterator<Item = C>, mut send: F) -> Result<usize, DeliveryError>
+    where
+        C: std::fmt::Display,
+        F: FnMut(C, Vec<super::buttons::Posted>) -> Fut,
+        Fut: std::future::Future<Output = Result<Vec<String>, DeliveryError>>,
+    {
+        use super::buttons::{Claim, Posted};
+        let mut reached = 0;
+        let mut result = Ok(());
+        for to in chats {
+            let chat = to.to_string();
+            match self.shared.buttons().claim(&self.digest, &chat, self.now) {
+                Claim::New => {}
+                Claim::Done => continue,
+                Claim::Pending => {
+                    result = Err(DeliveryError::InProgress);
+                    continue;
+                }
+            }
+            let mine = self.earlier.iter().filter(|p| p.chat == chat).cloned().collect();
+            match send(to, mine).await {
+                Ok(messages) => {
+                    let mut store = self.shared.buttons();
+                    for message in messages {
+                        let posted = Posted {
+                            front: self.front,
+                            chat: chat.clone(),
+                            message,
+                        };
+                        store.posted(&self.n.group_key, posted, self.now, self.ttl);
+                    }
+                    store.confirm(&self.digest, &chat);
+                    reached += 1;
+                }
+                Err(e) => {
+                    self.shared.buttons().release(&self.digest, &chat);
+                    result = Err(e);
+                    break;
+                }
+            }
+        }
+        if self.n.resolved() && result.is_err() {
+            // Not edited everywhere: keep the links for the retry.
+            let mut store = self.shared.buttons();
+            for p in self.earlier {
+                store.posted(&self.n.group_key, p, self.now, self.ttl);
+            }
+        }
+        result.map(|()| reached)
     }
 }

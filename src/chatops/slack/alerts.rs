@@ -6,11 +6,10 @@
 use serde_json::{json, Value};
 
 use super::Link;
-use crate::chatops::buttons::{Claim, Posted};
 use crate::chatops::core::Front;
 use crate::chatops::i18n::Tr;
 use crate::chatops::notify::{self, Notification};
-use crate::chatops::webhook::DeliveryError;
+use crate::chatops::webhook::{DeliveryError, Round};
 use crate::config::{ChatopsConfig, SlackConfig};
 use crate::state::AppState;
 
@@ -47,47 +46,25 @@ pub async fn deliver(
     let Some(link) = Link::current(state, chatops, slack) else {
         return Err(DeliveryError::NotConnected("Slack"));
     };
-    let shared = &state.chatops;
-    let now = crate::traps::unix_now();
-    let ttl = chatops.button_ttl.as_secs_f64();
-    let digest = n.digest();
+    let round = Round::begin(&state.chatops, chatops, n, Front::Slack);
     let (text, planned) = notify::message(n, Tr::new(crate::chatops::i18n::DEFAULT));
     // Slack holds a section's 3,000 characters: the first part carries the buttons.
     let text = text.to_slack().into_iter().next().unwrap_or_default();
-    let rows: Vec<Vec<(String, String)>> = {
-        let mut store = shared.buttons();
-        planned
-            .into_iter()
-            .map(|row| {
-                row.into_iter()
-                    .map(|p| (p.label, store.add(p.action, now, ttl)))
-                    .collect()
-            })
-            .collect()
-    };
-    let earlier = if n.resolved() {
-        shared.buttons().take_group(&n.group_key, Front::Slack)
-    } else {
-        Vec::new()
-    };
-    let mut reached = 0;
-    let mut result = Ok(());
-    for channel in &slack.notify_channels {
-        match shared.buttons().claim(&digest, channel, now) {
-            Claim::New => {}
-            Claim::Done => continue,
-            Claim::Pending => {
-                result = Err(DeliveryError::InProgress);
-                continue;
+    let rows = round.buttons(planned, |label, id| (label, id));
+    let (link, text, rows) = (&link, &text, &rows);
+    round
+        .each(slack.notify_channels.iter(), |channel, earlier| async move {
+            if !n.resolved() {
+                let ts = link.api.post_message(channel, text, Some(&blocks(text, rows))).await;
+                return ts.map(|ts| vec![ts]).map_err(DeliveryError::Slack);
             }
-        }
-        let sent = if n.resolved() {
-            let mine: Vec<&Posted> = earlier.iter().filter(|p| &p.chat == channel).collect();
+            // Resolved: its earlier messages updated (their buttons go), or
+            // posted anew when there were none or none would update.
             let mut edited = 0;
-            for p in &mine {
+            for p in &earlier {
                 if link
                     .api
-                    .update_message(channel, &p.message, &text, &blocks(&text, &[]))
+                    .update_message(channel, &p.message, text, &blocks(text, &[]))
                     .await
                     .is_ok()
                 {
@@ -96,44 +73,11 @@ pub async fn deliver(
             }
             if edited == 0 {
                 link.api
-                    .post_message(channel, &text, Some(&blocks(&text, &[])))
+                    .post_message(channel, text, Some(&blocks(text, &[])))
                     .await
-                    .map(|_| None)
-            } else {
-                Ok(None)
+                    .map_err(DeliveryError::Slack)?;
             }
-        } else {
-            link.api
-                .post_message(channel, &text, Some(&blocks(&text, &rows)))
-                .await
-                .map(Some)
-        };
-        match sent {
-            Ok(ts) => {
-                let mut store = shared.buttons();
-                if let Some(ts) = ts {
-                    let posted = Posted {
-                        front: Front::Slack,
-                        chat: channel.clone(),
-                        message: ts,
-                    };
-                    store.posted(&n.group_key, posted, now, ttl);
-                }
-                store.confirm(&digest, channel);
-                reached += 1;
-            }
-            Err(e) => {
-                shared.buttons().release(&digest, channel);
-                result = Err(DeliveryError::Slack(e));
-                break;
-            }
-        }
-    }
-    if n.resolved() && result.is_err() {
-        let mut store = shared.buttons();
-        for p in earlier {
-            store.posted(&n.group_key, p, now, ttl);
-        }
-    }
-    result.map(|()| reached)
+            Ok(Vec::new())
+        })
+        .await
 }

@@ -6,11 +6,11 @@
 use super::api::{ApiError, Button, Keyboard};
 use super::outbox::Outgoing;
 use super::Link;
-use crate::chatops::buttons::{Claim, Posted};
+use crate::chatops::buttons::Posted;
 use crate::chatops::core::Front;
 use crate::chatops::i18n::Tr;
 use crate::chatops::notify::{self, Notification};
-use crate::chatops::webhook::DeliveryError;
+use crate::chatops::webhook::{DeliveryError, Round};
 use crate::config::{ChatopsConfig, TelegramConfig};
 use crate::state::AppState;
 
@@ -35,79 +35,27 @@ pub async fn deliver(
     if backlog > MAX_BACKLOG {
         return Err(DeliveryError::Backlog("Telegram", backlog));
     }
-    let shared = &state.chatops;
-    let now = crate::traps::unix_now();
-    let ttl = chatops.button_ttl.as_secs_f64();
-    let digest = n.digest();
+    let round = Round::begin(&state.chatops, chatops, n, Front::Telegram);
     let (text, rows) = notify::message(n, Tr::new(crate::chatops::i18n::DEFAULT));
     let parts = text.to_telegram();
-    let keyboard = (!rows.is_empty()).then(|| {
-        let mut store = shared.buttons();
-        Keyboard {
-            inline_keyboard: rows
-                .into_iter()
-                .map(|row| {
-                    row.into_iter()
-                        .map(|p| Button {
-                            text: p.label.chars().take(40).collect(),
-                            callback_data: store.add(p.action, now, ttl),
-                        })
-                        .collect()
-                })
-                .collect(),
-        }
+    let keyboard = (!rows.is_empty()).then(|| Keyboard {
+        inline_keyboard: round.buttons(rows, |label, id| Button {
+            text: label.chars().take(40).collect(),
+            callback_data: id,
+        }),
     });
-    let earlier = if n.resolved() {
-        shared.buttons().take_group(&n.group_key, Front::Telegram)
-    } else {
-        Vec::new()
-    };
-    let mut reached = 0;
-    let mut result = Ok(());
-    for &chat in &telegram.notify_chats {
-        let key = chat.to_string();
-        match shared.buttons().claim(&digest, &key, now) {
-            Claim::New => {}
-            Claim::Done => continue,
-            Claim::Pending => {
-                result = Err(DeliveryError::InProgress);
-                continue;
-            }
-        }
-        let sent = if n.resolved() {
-            resolve_in(&link, chat, &earlier, &parts).await
-        } else {
-            post_in(&link, chat, &parts, keyboard.as_ref()).await
-        };
-        match sent {
-            Ok(messages) => {
-                let mut store = shared.buttons();
-                for message in messages {
-                    let posted = Posted {
-                        front: Front::Telegram,
-                        chat: key.clone(),
-                        message: message.to_string(),
-                    };
-                    store.posted(&n.group_key, posted, now, ttl);
-                }
-                store.confirm(&digest, &key);
-                reached += 1;
-            }
-            Err(e) => {
-                shared.buttons().release(&digest, &key);
-                result = Err(DeliveryError::Telegram(e));
-                break;
-            }
-        }
-    }
-    if n.resolved() && result.is_err() {
-        // Not edited everywhere: keep the links for the retry.
-        let mut store = shared.buttons();
-        for p in earlier.into_iter().filter(|p| p.front == Front::Telegram) {
-            store.posted(&n.group_key, p, now, ttl);
-        }
-    }
-    result.map(|()| reached)
+    let (link, parts, keyboard) = (&link, &parts, keyboard.as_ref());
+    round
+        .each(telegram.notify_chats.iter().copied(), |chat, earlier| async move {
+            let sent = if n.resolved() {
+                resolve_in(link, chat, &earlier, parts).await
+            } else {
+                post_in(link, chat, parts, keyboard).await
+            };
+            sent.map(|ids| ids.iter().map(i64::to_string).collect())
+                .map_err(DeliveryError::Telegram)
+        })
+        .await
 }
 
 /// Posts a firing notification: its parts in order, the buttons under the
@@ -141,11 +89,7 @@ async fn resolve_in(link: &Link, chat: i64, earlier: &[Posted], parts: &[String]
     let Some(first) = parts.first() else {
         return Ok(Vec::new());
     };
-    let mine: Vec<i64> = earlier
-        .iter()
-        .filter(|p| p.front == Front::Telegram && p.chat == chat.to_string())
-        .filter_map(|p| p.message.parse().ok())
-        .collect();
+    let mine: Vec<i64> = earlier.iter().filter_map(|p| p.message.parse().ok()).collect();
     let mut edited = 0;
     for message in &mine {
         match link
