@@ -8,7 +8,7 @@
 //! Alertmanager's retries do the queueing, not netgauge's memory.
 //!
 //! What both front ends do around their own sends (claims, confirms, the
-//! group's message links) is one [`Round`].
+//! group's message links) is one `Round`.
 //!
 //! It is served without basic auth (Alertmanager's `http_config` sends one
 //! credential: this bearer token, `chatops.webhook_token`).
